@@ -1,0 +1,137 @@
+//! Everything a run reports, tallied over trials in constant memory (see [`crate::stats`]).
+
+use super::layout::NightLayout;
+use super::trial::TrialRecord;
+use crate::scenario::Scenario;
+use crate::stats::Tally;
+
+/// Tallies of one threat type.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ThreatTallies {
+    pub launched: Tally,
+    pub ew_defeated: Tally,
+    pub killed: Tally,
+    pub leaked: Tally,
+}
+
+/// Tallies of one layer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LayerTallies {
+    pub rounds: Tally,
+    pub kills: Tally,
+    pub spend_usd: Tally,
+    /// Over trials in which the layer killed at least once.
+    pub cost_per_kill_usd: Tally,
+    /// Over trials (finite-stock layers only).
+    pub final_stock: Tally,
+    /// Trials in which the layer was exhausted on some night.
+    pub exhausted_trials: u64,
+    /// First exhaustion night, over the trials in which it happened.
+    pub exhaustion_night: Tally,
+}
+
+/// The aggregate of a run (or of a block of its trials).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Aggregate {
+    pub trials: u64,
+    pub defender_spend_usd: Tally,
+    pub attacker_spend_usd: Tally,
+    pub damage_usd: Tally,
+    /// Defender spend / attacker spend, per trial (trials with attacker spend > 0).
+    pub cost_exchange_ratio: Tally,
+    /// (Defender spend + damage) / attacker spend, per trial.
+    pub cost_exchange_ratio_with_damage: Tally,
+    /// Strike drones leaked / launched, per trial (trials that launched strike drones).
+    pub leak_rate: Tally,
+    pub threats: Vec<ThreatTallies>,
+    pub layers: Vec<LayerTallies>,
+    /// `nights × layout.width()` tallies, night-major, in [`NightLayout`] column order.
+    pub nightly: Vec<Tally>,
+}
+
+impl Aggregate {
+    pub fn new(scenario: &Scenario, layout: &NightLayout) -> Aggregate {
+        Aggregate {
+            trials: 0,
+            defender_spend_usd: Tally::default(),
+            attacker_spend_usd: Tally::default(),
+            damage_usd: Tally::default(),
+            cost_exchange_ratio: Tally::default(),
+            cost_exchange_ratio_with_damage: Tally::default(),
+            leak_rate: Tally::default(),
+            threats: vec![ThreatTallies::default(); scenario.threats.len()],
+            layers: vec![LayerTallies::default(); scenario.layers.len()],
+            nightly: vec![Tally::default(); scenario.nights as usize * layout.width()],
+        }
+    }
+
+    /// Tallies one trial.
+    pub fn add(&mut self, scenario: &Scenario, record: &TrialRecord) {
+        self.trials += 1;
+        self.defender_spend_usd.add(record.defender_spend_usd);
+        self.attacker_spend_usd.add(record.attacker_spend_usd);
+        self.damage_usd.add(record.damage_usd);
+        if record.attacker_spend_usd > 0.0 {
+            self.cost_exchange_ratio.add(record.defender_spend_usd / record.attacker_spend_usd);
+            self.cost_exchange_ratio_with_damage
+                .add((record.defender_spend_usd + record.damage_usd) / record.attacker_spend_usd);
+        }
+        let strike_launched = record.strike_launched(scenario);
+        if strike_launched > 0 {
+            self.leak_rate.add(record.strike_leaked(scenario) as f64 / strike_launched as f64);
+        }
+        for (tallies, totals) in self.threats.iter_mut().zip(&record.threats) {
+            tallies.launched.add(totals.launched as f64);
+            tallies.ew_defeated.add(totals.ew_defeated as f64);
+            tallies.killed.add(totals.killed as f64);
+            tallies.leaked.add(totals.leaked as f64);
+        }
+        for (tallies, totals) in self.layers.iter_mut().zip(&record.layers) {
+            tallies.rounds.add(totals.rounds as f64);
+            tallies.kills.add(totals.kills as f64);
+            tallies.spend_usd.add(totals.spend_usd);
+            if totals.kills > 0 {
+                tallies.cost_per_kill_usd.add(totals.spend_usd / totals.kills as f64);
+            }
+            if let Some(stock) = totals.final_stock {
+                tallies.final_stock.add(stock as f64);
+            }
+            if let Some(night) = totals.exhaustion_night {
+                tallies.exhausted_trials += 1;
+                tallies.exhaustion_night.add(f64::from(night));
+            }
+        }
+        for (tally, &value) in self.nightly.iter_mut().zip(&record.nightly) {
+            tally.add(value);
+        }
+    }
+
+    /// Folds in `other`, whose trials come after this aggregate's.
+    pub fn merge(&mut self, other: &Aggregate) {
+        self.trials += other.trials;
+        self.defender_spend_usd.merge(&other.defender_spend_usd);
+        self.attacker_spend_usd.merge(&other.attacker_spend_usd);
+        self.damage_usd.merge(&other.damage_usd);
+        self.cost_exchange_ratio.merge(&other.cost_exchange_ratio);
+        self.cost_exchange_ratio_with_damage.merge(&other.cost_exchange_ratio_with_damage);
+        self.leak_rate.merge(&other.leak_rate);
+        for (mine, theirs) in self.threats.iter_mut().zip(&other.threats) {
+            mine.launched.merge(&theirs.launched);
+            mine.ew_defeated.merge(&theirs.ew_defeated);
+            mine.killed.merge(&theirs.killed);
+            mine.leaked.merge(&theirs.leaked);
+        }
+        for (mine, theirs) in self.layers.iter_mut().zip(&other.layers) {
+            mine.rounds.merge(&theirs.rounds);
+            mine.kills.merge(&theirs.kills);
+            mine.spend_usd.merge(&theirs.spend_usd);
+            mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
+            mine.final_stock.merge(&theirs.final_stock);
+            mine.exhausted_trials += theirs.exhausted_trials;
+            mine.exhaustion_night.merge(&theirs.exhaustion_night);
+        }
+        for (mine, theirs) in self.nightly.iter_mut().zip(&other.nightly) {
+            mine.merge(theirs);
+        }
+    }
+}

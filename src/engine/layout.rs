@@ -1,0 +1,103 @@
+//! The nightly series of a run: which (metric, series) pairs exist and where each sits in a
+//! night's row of values. One definition serves the engine that fills the rows and the exporters
+//! and charts that read them, so they cannot drift apart.
+
+use crate::scenario::Scenario;
+
+/// Metric names of nights.csv, in output order (DESIGN.md section 4).
+pub mod metric {
+    pub const LAUNCHED: &str = "launched";
+    pub const LEAKERS: &str = "leakers";
+    pub const EW_DEFEATED: &str = "ew_defeated";
+    pub const ROUNDS: &str = "rounds";
+    pub const KILLS: &str = "kills";
+    pub const STOCK: &str = "stock";
+    pub const DEFENDER_SPEND_CUM: &str = "defender_spend_cum";
+    pub const ATTACKER_SPEND_CUM: &str = "attacker_spend_cum";
+    pub const DAMAGE_CUM: &str = "damage_cum";
+}
+
+/// Series name of a sum over all threats (or the only series of a campaign-wide metric).
+pub const TOTAL: &str = "total";
+
+/// Offsets of each metric within one night's row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NightLayout {
+    threats: usize,
+    layers: usize,
+    /// Indices of the layers with a finite stock: the series of `stock`.
+    pub stock_layers: Vec<usize>,
+    /// (metric, series) of every column, in row order.
+    pub columns: Vec<(&'static str, String)>,
+}
+
+impl NightLayout {
+    pub fn new(scenario: &Scenario) -> NightLayout {
+        let threat_names: Vec<String> = scenario.threats.iter().map(|t| t.name.clone()).collect();
+        let layer_names: Vec<String> = scenario.layers.iter().map(|l| l.name.clone()).collect();
+        let stock_layers: Vec<usize> =
+            scenario.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()).map(|(i, _)| i).collect();
+        let with_total = |names: &[String]| names.iter().cloned().chain([TOTAL.to_string()]).collect::<Vec<_>>();
+        let groups: [(&'static str, Vec<String>); 9] = [
+            (metric::LAUNCHED, with_total(&threat_names)),
+            (metric::LEAKERS, with_total(&threat_names)),
+            (metric::EW_DEFEATED, vec![TOTAL.to_string()]),
+            (metric::ROUNDS, layer_names.clone()),
+            (metric::KILLS, layer_names.clone()),
+            (metric::STOCK, stock_layers.iter().map(|&i| layer_names[i].clone()).collect()),
+            (metric::DEFENDER_SPEND_CUM, vec![TOTAL.to_string()]),
+            (metric::ATTACKER_SPEND_CUM, vec![TOTAL.to_string()]),
+            (metric::DAMAGE_CUM, vec![TOTAL.to_string()]),
+        ];
+        let columns = groups.into_iter().flat_map(|(m, series)| series.into_iter().map(move |s| (m, s))).collect();
+        NightLayout { threats: threat_names.len(), layers: layer_names.len(), stock_layers, columns }
+    }
+
+    /// Values per night.
+    pub fn width(&self) -> usize {
+        self.columns.len()
+    }
+
+    /// Column of `series` (a threat index, or `threats` for the total) of `launched`.
+    pub fn launched(&self, series: usize) -> usize {
+        series
+    }
+
+    pub fn leakers(&self, series: usize) -> usize {
+        self.threats + 1 + series
+    }
+
+    pub fn ew_defeated(&self) -> usize {
+        2 * (self.threats + 1)
+    }
+
+    pub fn rounds(&self, layer: usize) -> usize {
+        self.ew_defeated() + 1 + layer
+    }
+
+    pub fn kills(&self, layer: usize) -> usize {
+        self.rounds(self.layers) + layer
+    }
+
+    /// Column of the `k`-th finite-stock layer's stock.
+    pub fn stock(&self, k: usize) -> usize {
+        self.kills(self.layers) + k
+    }
+
+    pub fn defender_spend_cum(&self) -> usize {
+        self.stock(self.stock_layers.len())
+    }
+
+    pub fn attacker_spend_cum(&self) -> usize {
+        self.defender_spend_cum() + 1
+    }
+
+    pub fn damage_cum(&self) -> usize {
+        self.defender_spend_cum() + 2
+    }
+
+    /// Column of (metric, series), if the run has it.
+    pub fn column(&self, metric: &str, series: &str) -> Option<usize> {
+        self.columns.iter().position(|(m, s)| *m == metric && s == series)
+    }
+}

@@ -1,0 +1,5 @@
+//! The `salvosim` binary: everything lives in the library's `cli` module.
+
+fn main() -> std::process::ExitCode {
+    salvosim::cli::main()
+}

@@ -1,0 +1,91 @@
+//! The one-screen human summary printed after a run.
+
+use std::fmt::Write;
+
+use super::RunInfo;
+use super::format::{count, thousands, usd};
+use crate::engine::Aggregate;
+use crate::scenario::Scenario;
+use crate::stats::Tally;
+
+fn money_line(label: &str, tally: &Tally) -> String {
+    match tally.stats() {
+        Some(s) => format!(
+            "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
+            usd(s.mean),
+            usd(s.ci95[0]),
+            usd(s.ci95[1]),
+            usd(s.p5),
+            usd(s.p95)
+        ),
+        None => format!("  {label:<28} {:>9}", "n/a"),
+    }
+}
+
+fn ratio_line(label: &str, tally: &Tally, percent: bool) -> String {
+    let show = |x: f64| if percent { format!("{:.1}%", 100.0 * x) } else { format!("{x:.2}") };
+    match tally.stats() {
+        Some(s) => format!(
+            "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
+            show(s.mean),
+            show(s.ci95[0]),
+            show(s.ci95[1]),
+            show(s.p5),
+            show(s.p95)
+        ),
+        None => format!("  {label:<28} {:>9}", "n/a"),
+    }
+}
+
+pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "salvosim {} — {}: {} trials × {} nights, seed {}, scenario {}",
+        info.version,
+        scenario.name,
+        thousands(info.trials),
+        scenario.nights,
+        info.seed,
+        &info.scenario_hash[..12]
+    );
+    let lines = [
+        money_line("defender spend", &aggregate.defender_spend_usd),
+        money_line("attacker spend", &aggregate.attacker_spend_usd),
+        money_line("damage from leakers", &aggregate.damage_usd),
+        ratio_line("cost-exchange ratio", &aggregate.cost_exchange_ratio, false),
+        ratio_line("  incl. damage", &aggregate.cost_exchange_ratio_with_damage, false),
+        ratio_line("strike-drone leak rate", &aggregate.leak_rate, true),
+    ];
+    lines.iter().for_each(|l| {
+        let _ = writeln!(out, "{l}");
+    });
+    let _ = writeln!(
+        out,
+        "\n  {:<20} {:>10} {:>10} {:>10} {:>11} {:>13} {:>12}",
+        "layer (means)", "rounds", "kills", "spend", "cost/kill", "P(exhausted)", "exh. night"
+    );
+    for (layer, l) in scenario.layers.iter().zip(&aggregate.layers) {
+        let mean = |t: &Tally| t.stats().map_or(f64::NAN, |s| s.mean);
+        let per_kill = l.cost_per_kill_usd.stats().map_or("–".into(), |s| usd(s.mean));
+        let (p_exhausted, night) = match layer.stock {
+            None => ("unlimited".to_string(), "–".to_string()),
+            Some(_) => (
+                format!("{:.1}%", 100.0 * l.exhausted_trials as f64 / aggregate.trials as f64),
+                l.exhaustion_night.stats().map_or("never".into(), |s| format!("{:.0} (p50)", s.p50)),
+            ),
+        };
+        let _ = writeln!(
+            out,
+            "  {:<20} {:>10} {:>10} {:>10} {:>11} {:>13} {:>12}",
+            layer.name,
+            count(mean(&l.rounds)),
+            count(mean(&l.kills)),
+            usd(mean(&l.spend_usd)),
+            per_kill,
+            p_exhausted,
+            night
+        );
+    }
+    out
+}

@@ -1,0 +1,72 @@
+//! summary.json: the run's identity and every headline tally (DESIGN.md section 4).
+
+use serde_json::{Map, Value, json};
+
+use super::RunInfo;
+use crate::engine::Aggregate;
+use crate::scenario::Scenario;
+use crate::stats::{Stats, Tally};
+
+/// `{mean, se, ci95: [lo, hi], p5, p50, p95, n}`, or null when no trial contributed.
+fn stats(tally: &Tally) -> Value {
+    tally.stats().map_or(Value::Null, |s: Stats| {
+        json!({ "mean": s.mean, "se": s.se, "ci95": s.ci95, "p5": s.p5, "p50": s.p50, "p95": s.p95, "n": s.n })
+    })
+}
+
+pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Value {
+    let mut root = Map::new();
+    root.insert("scenario".into(), json!(scenario.name));
+    root.insert("scenario_hash".into(), json!(info.scenario_hash));
+    root.insert("seed".into(), json!(info.seed));
+    root.insert("trials".into(), json!(info.trials));
+    root.insert("nights".into(), json!(scenario.nights));
+    root.insert("version".into(), json!(info.version));
+    let headline = [
+        ("defender_spend_usd", &aggregate.defender_spend_usd),
+        ("attacker_spend_usd", &aggregate.attacker_spend_usd),
+        ("damage_usd", &aggregate.damage_usd),
+        ("cost_exchange_ratio", &aggregate.cost_exchange_ratio),
+        ("cost_exchange_ratio_with_damage", &aggregate.cost_exchange_ratio_with_damage),
+        ("leak_rate", &aggregate.leak_rate),
+    ];
+    for (name, tally) in headline {
+        root.insert(name.into(), stats(tally));
+    }
+    let threats: Map<String, Value> = scenario
+        .threats
+        .iter()
+        .zip(&aggregate.threats)
+        .map(|(threat, t)| {
+            let value = json!({
+                "launched": stats(&t.launched),
+                "ew_defeated": stats(&t.ew_defeated),
+                "killed": stats(&t.killed),
+                "leaked": stats(&t.leaked),
+            });
+            (threat.name.clone(), value)
+        })
+        .collect();
+    root.insert("threats".into(), Value::Object(threats));
+    let layers: Map<String, Value> = scenario
+        .layers
+        .iter()
+        .zip(&aggregate.layers)
+        .map(|(layer, l)| {
+            let finite = layer.stock.is_some();
+            let p_exhausted = finite.then(|| l.exhausted_trials as f64 / aggregate.trials as f64);
+            let value = json!({
+                "rounds": stats(&l.rounds),
+                "kills": stats(&l.kills),
+                "spend_usd": stats(&l.spend_usd),
+                "cost_per_kill_usd": stats(&l.cost_per_kill_usd),
+                "final_stock": stats(&l.final_stock),
+                "p_exhausted": p_exhausted,
+                "exhaustion_night": stats(&l.exhaustion_night),
+            });
+            (layer.name.clone(), value)
+        })
+        .collect();
+    root.insert("layers".into(), Value::Object(layers));
+    Value::Object(root)
+}

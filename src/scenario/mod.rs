@@ -1,0 +1,117 @@
+//! Scenario files: reading, `--set` overrides, validation, and the validated model.
+//!
+//! Parsing runs in stages — TOML text → document (+ `--set` edits) → [`raw`] serde structs →
+//! validated [`Scenario`] — and every failure becomes one [`InputError`] naming the file or
+//! argument, the field path, the value and what is allowed.
+
+mod error;
+mod locate;
+mod model;
+mod overrides;
+mod param;
+mod raw;
+mod validate;
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+pub use error::{FieldError, FieldPath, InputError, Origin, Segment};
+pub use model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
+pub use overrides::Override;
+pub use param::{Kind, Param, ParamSpec};
+pub use validate::{MAX_NIGHTS, MAX_TRIALS};
+
+/// Largest scenario file read, in bytes.
+pub const MAX_FILE_BYTES: usize = 1 << 20;
+
+/// A validated scenario and what identifies it.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub scenario: Scenario,
+    /// SHA-256 of the file's bytes followed by every `--set`, in hex.
+    pub hash: String,
+    pub file: PathBuf,
+}
+
+/// Reads, overrides and validates the scenario at `file`.
+pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
+    let whole_file = |problem: String| InputError {
+        origin: Origin::File { file: file.to_path_buf(), line_col: None },
+        path: String::new(),
+        value: None,
+        problem,
+    };
+    let bytes = std::fs::read(file).map_err(|e| whole_file(format!("cannot read the scenario file: {e}")))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(whole_file(format!("is {} bytes; scenario files are at most {MAX_FILE_BYTES} bytes", bytes.len())));
+    }
+    let source = std::str::from_utf8(&bytes)
+        .map_err(|e| whole_file(format!("is not UTF-8 text (bad byte at offset {})", e.valid_up_to())))?;
+    parse(source, file, sets)
+}
+
+/// Parses scenario text as if read from `file`.
+pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
+    let mut document: toml::Table = source.parse().map_err(|e: toml::de::Error| InputError {
+        origin: Origin::File {
+            file: file.to_path_buf(),
+            line_col: e.span().map(|s| locate::line_col(source, s.start)),
+        },
+        path: String::new(),
+        value: None,
+        problem: format!("invalid TOML: {}", e.message().trim()),
+    })?;
+    for set in sets {
+        set.apply(&mut document)?;
+    }
+    let place = |error: FieldError| input_error(error, &document, source, file, sets);
+    let raw: raw::RawScenario =
+        serde_path_to_error::deserialize(toml::Value::Table(document.clone())).map_err(|e| place(serde_error(e)))?;
+    let scenario = validate::validate(&raw).map_err(place)?;
+    Ok(Loaded { scenario, hash: scenario_hash(source, sets), file: file.to_path_buf() })
+}
+
+fn scenario_hash(source: &str, sets: &[Override]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(source.as_bytes());
+    for set in sets {
+        hasher.update(b"\n--set ");
+        hasher.update(set.text.as_bytes());
+    }
+    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A serde error with its path; an unknown field also gets a did-you-mean.
+fn serde_error(e: serde_path_to_error::Error<toml::de::Error>) -> FieldError {
+    let segments = e
+        .path()
+        .iter()
+        .filter_map(|s| match s {
+            serde_path_to_error::Segment::Seq { index } => Some(Segment::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Segment::Key(key.clone())),
+            _ => None,
+        })
+        .collect();
+    let message = e.inner().message().trim().to_string();
+    FieldError::new(FieldPath::new(segments), None, with_suggestion(message))
+}
+
+/// Turns serde's "unknown field `pkk`, expected one of `a`, `b`" into a did-you-mean.
+fn with_suggestion(message: String) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else { return message };
+    let Some((field, expected)) = rest.split_once('`') else { return message };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let suggestion = param::did_you_mean(field, &candidates);
+    format!("unknown field `{field}`{suggestion} (allowed: {})", candidates.join(", "))
+}
+
+/// Places a field error: in a `--set` argument if one wrote that field, else in the file.
+fn input_error(error: FieldError, document: &toml::Table, source: &str, file: &Path, sets: &[Override]) -> InputError {
+    let path = error.path.clone().name_elements(document);
+    let origin = match sets.iter().rev().find(|s| path.starts_with_text(&s.path_text())) {
+        Some(set) => Origin::Argument(format!("--set {}", set.text)),
+        None => Origin::File { file: file.to_path_buf(), line_col: locate::locate(source, &error.path) },
+    };
+    InputError { origin, path: path.to_string(), value: error.value, problem: error.problem }
+}

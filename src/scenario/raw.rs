@@ -1,0 +1,93 @@
+//! The scenario file exactly as written: serde structs that reject unknown fields.
+//!
+//! Nothing here is checked beyond its TOML type; [`super::validate`] turns a [`RawScenario`] into
+//! a [`super::Scenario`]. Field names are the contract of DESIGN.md section 3.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::param::ParamSpec;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScenario {
+    pub scenario: RawHeader,
+    pub raid: RawRaid,
+    #[serde(default)]
+    pub threat: Vec<RawThreat>,
+    #[serde(default)]
+    pub defence: RawDefence,
+    #[serde(default)]
+    pub layer: Vec<RawLayer>,
+    #[serde(default)]
+    pub phase: Vec<RawPhase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHeader {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub nights: i64,
+    pub trials: Option<i64>,
+    pub seed: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRaid {
+    pub size: ParamSpec,
+    pub stock: Option<ParamSpec>,
+    pub production_per_night: Option<ParamSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreat {
+    pub name: String,
+    pub share: ParamSpec,
+    pub unit_cost: ParamSpec,
+    pub damage_on_leak: Option<ParamSpec>,
+    #[serde(default)]
+    pub decoy: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefence {
+    pub early_warning: Option<ParamSpec>,
+    pub ew_defeat: Option<ParamSpec>,
+    pub decoy_discrimination: Option<ParamSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLayer {
+    pub name: String,
+    pub doctrine: String,
+    pub pk: ParamSpec,
+    pub max_shots: ParamSpec,
+    pub cost_per_shot: ParamSpec,
+    pub coverage: Option<ParamSpec>,
+    pub capacity: Option<ParamSpec>,
+    pub stock: Option<ParamSpec>,
+    pub reserve: Option<ParamSpec>,
+    pub resupply_per_night: Option<ParamSpec>,
+    pub max_stock: Option<ParamSpec>,
+    #[serde(default)]
+    pub engage_identified_decoys: bool,
+    pub warning_sensitivity: Option<ParamSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub name: String,
+    /// Inclusive night range `[first, last]`.
+    pub nights: [i64; 2],
+    pub early_warning: Option<ParamSpec>,
+    pub raid_size: Option<ParamSpec>,
+    pub shares: Option<BTreeMap<String, ParamSpec>>,
+}

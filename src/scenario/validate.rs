@@ -1,0 +1,276 @@
+//! Turns a [`RawScenario`] into a [`Scenario`]: checks every rule of DESIGN.md section 3 and fills
+//! in the defaults. The first problem found is reported with its field path.
+
+use std::collections::HashSet;
+
+use super::error::{FieldError, FieldPath};
+use super::model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
+use super::param::{Kind, Param, ParamSpec, did_you_mean};
+use super::raw::{RawLayer, RawPhase, RawScenario, RawThreat};
+
+/// Longest campaign accepted, in nights.
+pub const MAX_NIGHTS: i64 = 100_000;
+/// Most trials accepted in one run.
+pub const MAX_TRIALS: i64 = 1_000_000_000_000;
+const DEFAULT_TRIALS: i64 = 10_000;
+const DEFAULT_SEED: u64 = 1;
+
+type Result<T> = std::result::Result<T, FieldError>;
+
+fn root(key: &str) -> FieldPath {
+    FieldPath::default().key(key)
+}
+
+fn param(spec: &ParamSpec, kind: Kind, path: FieldPath) -> Result<Param> {
+    Param::new(spec, kind).map_err(|problem| FieldError::new(path, Some(show_spec(spec)), problem))
+}
+
+fn param_or(spec: Option<&ParamSpec>, default: f64, kind: Kind, path: FieldPath) -> Result<Param> {
+    spec.map_or_else(|| Ok(Param::constant(default, kind)), |s| param(s, kind, path))
+}
+
+fn optional(spec: Option<&ParamSpec>, kind: Kind, path: FieldPath) -> Result<Option<Param>> {
+    spec.map(|s| param(s, kind, path)).transpose()
+}
+
+/// The value as a user would have typed it.
+fn show_spec(spec: &ParamSpec) -> String {
+    match spec {
+        ParamSpec::Fixed(x) => format!("{x}"),
+        ParamSpec::Uniform { lo, hi } => format!("{{ uniform = [{lo}, {hi}] }}"),
+        ParamSpec::Triangular { lo, mode, hi } => format!("{{ triangular = [{lo}, {mode}, {hi}] }}"),
+        ParamSpec::Pert { lo, mode, hi } => format!("{{ pert = [{lo}, {mode}, {hi}] }}"),
+        ParamSpec::LogNormal { median, p90 } => format!("{{ lognormal = {{ median = {median}, p90 = {p90} }} }}"),
+        ParamSpec::Normal { mean, sd } => format!("{{ normal = {{ mean = {mean}, sd = {sd} }} }}"),
+        ParamSpec::Poisson { lambda } => format!("{{ poisson = {lambda} }}"),
+    }
+}
+
+pub fn validate(raw: &RawScenario) -> Result<Scenario> {
+    let header = &raw.scenario;
+    check_name(&header.name, root("scenario").key("name"))?;
+    let nights = in_range(header.nights, 1, MAX_NIGHTS, root("scenario").key("nights"))? as u32;
+    let trials =
+        in_range(header.trials.unwrap_or(DEFAULT_TRIALS), 1, MAX_TRIALS, root("scenario").key("trials"))? as u64;
+    let threats = threats(&raw.threat)?;
+    let layers = layers(&raw.layer)?;
+    let defence = Defence {
+        ew_defeat: param_or(raw.defence.ew_defeat.as_ref(), 0.0, Kind::Probability, root("defence").key("ew_defeat"))?,
+        decoy_discrimination: param_or(
+            raw.defence.decoy_discrimination.as_ref(),
+            0.0,
+            Kind::Probability,
+            root("defence").key("decoy_discrimination"),
+        )?,
+    };
+    let raid = Raid {
+        stock: optional(raw.raid.stock.as_ref(), Kind::Count, root("raid").key("stock"))?,
+        production_per_night: param_or(
+            raw.raid.production_per_night.as_ref(),
+            0.0,
+            Kind::Count,
+            root("raid").key("production_per_night"),
+        )?,
+    };
+    let plan = night_plan(raw, nights, &threats)?;
+    Ok(Scenario {
+        name: header.name.clone(),
+        description: header.description.clone(),
+        nights,
+        trials,
+        seed: header.seed.unwrap_or(DEFAULT_SEED),
+        raid,
+        threats: threats.into_iter().map(|(t, _)| t).collect(),
+        defence,
+        layers,
+        plan,
+    })
+}
+
+fn in_range(value: i64, lo: i64, hi: i64, path: FieldPath) -> Result<i64> {
+    if (lo..=hi).contains(&value) {
+        Ok(value)
+    } else {
+        Err(FieldError::new(path, Some(value.to_string()), format!("must be a whole number in {lo}..={hi}")))
+    }
+}
+
+/// Scenario names become folder names, so they stay plain.
+fn check_name(name: &str, path: FieldPath) -> Result<()> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if name.is_empty() || name.len() > 100 || name.starts_with('.') || !name.chars().all(plain) {
+        return Err(FieldError::new(
+            path,
+            Some(format!("{name:?}")),
+            "must be 1 to 100 characters of letters, digits, '-', '_' or '.', not starting with '.'",
+        ));
+    }
+    Ok(())
+}
+
+/// Threat and layer names are series in nights.csv and keys in summary.json.
+fn check_entry_names<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Result<()> {
+    let mut seen = HashSet::new();
+    for (i, name) in names.enumerate() {
+        let path = root(list).index(i).key("name");
+        let problem = if name.trim().is_empty() || name.len() > 64 {
+            "must be 1 to 64 characters"
+        } else if name == "total" {
+            "`total` is reserved for the sum over all series"
+        } else if !seen.insert(name) {
+            "duplicate name: each must be unique"
+        } else {
+            continue;
+        };
+        return Err(FieldError::new(path, Some(format!("{name:?}")), problem));
+    }
+    Ok(())
+}
+
+/// Each threat with its share of the base mix.
+fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
+    if raw.is_empty() {
+        return Err(FieldError::new(root("threat"), None, "at least one [[threat]] is required"));
+    }
+    check_entry_names(raw.iter().map(|t| t.name.as_str()), "threat")?;
+    raw.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let path = root("threat").index(i);
+            if t.decoy && t.damage_on_leak.is_some() {
+                return Err(FieldError::new(
+                    path.key("damage_on_leak"),
+                    t.damage_on_leak.as_ref().map(show_spec),
+                    "a decoy carries no warhead: drop damage_on_leak or set decoy = false",
+                ));
+            }
+            let threat = Threat {
+                name: t.name.clone(),
+                unit_cost_usd: param(&t.unit_cost, Kind::Money, path.key("unit_cost"))?,
+                damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?,
+                decoy: t.decoy,
+            };
+            Ok((threat, param(&t.share, Kind::Share, path.key("share"))?))
+        })
+        .collect()
+}
+
+fn layers(raw: &[RawLayer]) -> Result<Vec<Layer>> {
+    if raw.is_empty() {
+        return Err(FieldError::new(root("layer"), None, "at least one [[layer]] is required"));
+    }
+    check_entry_names(raw.iter().map(|l| l.name.as_str()), "layer")?;
+    raw.iter().enumerate().map(|(i, l)| layer(l, root("layer").index(i))).collect()
+}
+
+fn layer(l: &RawLayer, path: FieldPath) -> Result<Layer> {
+    let doctrine = Doctrine::parse(&l.doctrine).ok_or_else(|| {
+        FieldError::new(
+            path.key("doctrine"),
+            Some(format!("{:?}", l.doctrine)),
+            format!("must be one of {}{}", Doctrine::NAMES.join(", "), did_you_mean(&l.doctrine, &Doctrine::NAMES)),
+        )
+    })?;
+    let count = |spec: Option<&ParamSpec>, key| optional(spec, Kind::Count, path.key(key));
+    let count_or = |spec: Option<&ParamSpec>, key| param_or(spec, 0.0, Kind::Count, path.key(key));
+    Ok(Layer {
+        name: l.name.clone(),
+        doctrine,
+        pk: param(&l.pk, Kind::Probability, path.key("pk"))?,
+        max_shots: param(&l.max_shots, Kind::Shots, path.key("max_shots"))?,
+        cost_per_shot_usd: param(&l.cost_per_shot, Kind::Money, path.key("cost_per_shot"))?,
+        coverage: param_or(l.coverage.as_ref(), 1.0, Kind::Probability, path.key("coverage"))?,
+        capacity: count(l.capacity.as_ref(), "capacity")?,
+        stock: count(l.stock.as_ref(), "stock")?,
+        reserve: count_or(l.reserve.as_ref(), "reserve")?,
+        resupply_per_night: count_or(l.resupply_per_night.as_ref(), "resupply_per_night")?,
+        max_stock: count(l.max_stock.as_ref(), "max_stock")?,
+        engage_identified_decoys: l.engage_identified_decoys,
+        warning_sensitivity: param_or(
+            l.warning_sensitivity.as_ref(),
+            1.0,
+            Kind::NonNegative,
+            path.key("warning_sensitivity"),
+        )?,
+    })
+}
+
+fn night_plan(raw: &RawScenario, nights: u32, threats: &[(Threat, Param)]) -> Result<NightPlan> {
+    let mut plan = NightPlan {
+        early_warning: vec![param_or(
+            raw.defence.early_warning.as_ref(),
+            1.0,
+            Kind::Probability,
+            root("defence").key("early_warning"),
+        )?],
+        raid_size: vec![param(&raw.raid.size, Kind::Count, root("raid").key("size"))?],
+        shares: vec![threats.iter().map(|(_, share)| share.clone()).collect()],
+        nights: vec![NightInputs::default(); nights as usize],
+        phases: Vec::new(),
+    };
+    for (i, phase) in raw.phase.iter().enumerate() {
+        add_phase(&mut plan, phase, root("phase").index(i), nights, threats)?;
+    }
+    Ok(plan)
+}
+
+/// Adds one phase's inputs and points its nights at them (later phases win).
+fn add_phase(
+    plan: &mut NightPlan,
+    phase: &RawPhase,
+    path: FieldPath,
+    nights: u32,
+    threats: &[(Threat, Param)],
+) -> Result<()> {
+    let [first, last] = phase.nights;
+    if first < 1 || last > i64::from(nights) || first > last {
+        return Err(FieldError::new(
+            path.key("nights"),
+            Some(format!("[{first}, {last}]")),
+            format!("must be [first, last] with 1 <= first <= last <= {nights} (scenario.nights)"),
+        ));
+    }
+    let range = (first - 1) as usize..last as usize;
+    if let Some(spec) = &phase.early_warning {
+        plan.early_warning.push(param(spec, Kind::Probability, path.key("early_warning"))?);
+        let index = plan.early_warning.len() - 1;
+        plan.nights[range.clone()].iter_mut().for_each(|n| n.early_warning = index);
+    }
+    if let Some(spec) = &phase.raid_size {
+        plan.raid_size.push(param(spec, Kind::Count, path.key("raid_size"))?);
+        let index = plan.raid_size.len() - 1;
+        plan.nights[range.clone()].iter_mut().for_each(|n| n.raid_size = index);
+    }
+    if let Some(shares) = &phase.shares {
+        plan.shares.push(phase_shares(shares, path.key("shares"), threats)?);
+        let index = plan.shares.len() - 1;
+        plan.nights[range.clone()].iter_mut().for_each(|n| n.shares = index);
+    }
+    plan.phases.push(Phase { name: phase.name.clone(), first: first as u32, last: last as u32 });
+    Ok(())
+}
+
+/// A phase's mix must name every threat, each once, and no other.
+fn phase_shares(
+    shares: &std::collections::BTreeMap<String, ParamSpec>,
+    path: FieldPath,
+    threats: &[(Threat, Param)],
+) -> Result<Vec<Param>> {
+    let known: Vec<&str> = threats.iter().map(|(t, _)| t.name.as_str()).collect();
+    if let Some(unknown) = shares.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(FieldError::new(
+            path.key(unknown),
+            None,
+            format!("no threat is named `{unknown}`{}; threats: {}", did_you_mean(unknown, &known), known.join(", ")),
+        ));
+    }
+    threats
+        .iter()
+        .map(|(t, _)| {
+            let spec = shares.get(&t.name).ok_or_else(|| {
+                FieldError::new(path.clone(), None, format!("must give a share for every threat; missing `{}`", t.name))
+            })?;
+            param(spec, Kind::Share, path.key(&t.name))
+        })
+        .collect()
+}

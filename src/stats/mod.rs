@@ -1,0 +1,128 @@
+//! Streaming statistics over trials: mean with standard error and quantiles, in constant memory.
+//!
+//! Each metric is a [`Tally`]. Tallies merge, so trials can be tallied in blocks on any thread and
+//! the blocks merged afterwards; the engine merges them in trial order, which keeps the floating-
+//! point sums — and so the output files — identical at any thread count.
+
+mod histogram;
+
+pub use histogram::Histogram;
+
+/// z for a two-sided 95 % normal interval.
+const Z95: f64 = 1.959_963_984_540_054;
+
+/// Running count, mean and spread (Welford / Chan) plus a quantile histogram of one metric.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tally {
+    n: u64,
+    mean: f64,
+    /// Sum of squared deviations from the mean.
+    m2: f64,
+    histogram: Histogram,
+}
+
+/// What a tally reports.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stats {
+    /// Number of trials that contributed.
+    pub n: u64,
+    pub mean: f64,
+    /// Standard error of the mean.
+    pub se: f64,
+    /// Normal 95 % interval of the mean: mean ± 1.96 se.
+    pub ci95: [f64; 2],
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+impl Tally {
+    /// Adds one trial's value (finite, >= 0).
+    pub fn add(&mut self, value: f64) {
+        self.n += 1;
+        let delta = value - self.mean;
+        self.mean += delta / self.n as f64;
+        self.m2 += delta * (value - self.mean);
+        self.histogram.add(value);
+    }
+
+    /// Folds `other` in as if its values had been added after this tally's.
+    pub fn merge(&mut self, other: &Tally) {
+        if other.n == 0 {
+            return;
+        }
+        let n = self.n + other.n;
+        let delta = other.mean - self.mean;
+        self.mean += delta * other.n as f64 / n as f64;
+        self.m2 += other.m2 + delta * delta * (self.n as f64 * other.n as f64 / n as f64);
+        self.n = n;
+        self.histogram.merge(&other.histogram);
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// Mean, standard error, interval and quantiles; `None` when no trial contributed.
+    pub fn stats(&self) -> Option<Stats> {
+        if self.n == 0 {
+            return None;
+        }
+        let variance = if self.n > 1 { self.m2 / (self.n - 1) as f64 } else { 0.0 };
+        let se = (variance / self.n as f64).sqrt();
+        let quantile = |p| self.histogram.quantile(p).expect("tally is not empty");
+        Some(Stats {
+            n: self.n,
+            mean: self.mean,
+            se,
+            ci95: [self.mean - Z95 * se, self.mean + Z95 * se],
+            p5: quantile(0.05),
+            p50: quantile(0.5),
+            p95: quantile(0.95),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tally_of(values: &[f64]) -> Tally {
+        let mut t = Tally::default();
+        values.iter().for_each(|&v| t.add(v));
+        t
+    }
+
+    #[test]
+    fn mean_and_standard_error_match_the_textbook_formulas() {
+        let values = [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0];
+        let s = tally_of(&values).stats().unwrap();
+        assert_eq!(s.mean, 5.0);
+        // sample variance 32/7
+        let se = (32.0f64 / 7.0 / 8.0).sqrt();
+        assert!((s.se - se).abs() < 1e-12);
+        assert!((s.ci95[1] - (5.0 + Z95 * se)).abs() < 1e-12);
+        assert_eq!((s.p5, s.p50, s.p95), (2.0, 4.0, 9.0));
+    }
+
+    #[test]
+    fn merging_matches_one_pass_within_rounding() {
+        let values: Vec<f64> = (0..1000).map(|i| f64::from(i % 97) * 1.5e6 + 3.0).collect();
+        let whole = tally_of(&values).stats().unwrap();
+        let mut merged = tally_of(&values[..400]);
+        merged.merge(&tally_of(&values[400..]));
+        let merged = merged.stats().unwrap();
+        assert_eq!(merged.n, whole.n);
+        assert!((merged.mean - whole.mean).abs() / whole.mean < 1e-12);
+        assert!((merged.se - whole.se).abs() / whole.se < 1e-9);
+        assert_eq!((merged.p5, merged.p50, merged.p95), (whole.p5, whole.p50, whole.p95));
+    }
+
+    #[test]
+    fn empty_tally_has_no_stats() {
+        assert_eq!(Tally::default().stats(), None);
+        let mut t = Tally::default();
+        t.merge(&Tally::default());
+        assert_eq!(t.count(), 0);
+    }
+}
