@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use crate::stats::Tally;
 
 /// Tallies of one threat type.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ThreatTallies {
     pub launched: Tally,
     pub ew_defeated: Tally,
@@ -15,7 +15,7 @@ pub struct ThreatTallies {
 }
 
 /// Tallies of one layer.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct LayerTallies {
     pub rounds: Tally,
     pub kills: Tally,
@@ -28,6 +28,31 @@ pub struct LayerTallies {
     pub exhausted_trials: u64,
     /// First exhaustion night, over the trials in which it happened.
     pub exhaustion_night: Tally,
+}
+
+impl Default for ThreatTallies {
+    fn default() -> Self {
+        ThreatTallies {
+            launched: Tally::counts(),
+            ew_defeated: Tally::counts(),
+            killed: Tally::counts(),
+            leaked: Tally::counts(),
+        }
+    }
+}
+
+impl Default for LayerTallies {
+    fn default() -> Self {
+        LayerTallies {
+            rounds: Tally::counts(),
+            kills: Tally::counts(),
+            spend_usd: Tally::amounts(),
+            cost_per_kill_usd: Tally::amounts(),
+            final_stock: Tally::counts(),
+            exhausted_trials: 0,
+            exhaustion_night: Tally::counts(),
+        }
+    }
 }
 
 /// The aggregate of a run (or of a block of its trials).
@@ -61,7 +86,9 @@ impl Aggregate {
             leak_rate: Tally::default(),
             threats: vec![ThreatTallies::default(); scenario.threats.len()],
             layers: vec![LayerTallies::default(); scenario.layers.len()],
-            nightly: vec![Tally::default(); scenario.nights as usize * layout.width()],
+            nightly: (0..scenario.nights as usize * layout.width())
+                .map(|i| if layout.is_count(i % layout.width()) { Tally::counts() } else { Tally::amounts() })
+                .collect(),
         }
     }
 

@@ -96,6 +96,11 @@ impl NightLayout {
         self.defender_spend_cum() + 2
     }
 
+    /// Whether a column holds whole-number counts (the rest are USD amounts).
+    pub fn is_count(&self, column: usize) -> bool {
+        column < self.defender_spend_cum()
+    }
+
     /// Column of (metric, series), if the run has it.
     pub fn column(&self, metric: &str, series: &str) -> Option<usize> {
         self.columns.iter().position(|(m, s)| *m == metric && s == series)

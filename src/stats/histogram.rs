@@ -1,46 +1,91 @@
 //! A mergeable log-linear histogram for quantiles over trials.
 //!
 //! Storing every trial's value would make memory grow with the number of trials, so each tally keeps
-//! counts in buckets keyed by the top bits of the value's IEEE-754 representation (its exponent and
-//! the first [`MANTISSA_BITS`] bits of its mantissa). That gives a relative resolution of 2^-9
-//! (about 0.2 %) for every magnitude, and exact buckets for whole numbers below 1024 — so quantiles
-//! of counts (rounds, kills, leakers, stock) are exact. Counts are integers, so merging is exact and
-//! independent of the order in which trials were processed.
+//! counts in buckets. Amounts are keyed by the top bits of the value's IEEE-754 representation (its
+//! exponent and the first [`MANTISSA_BITS`] bits of its mantissa): a relative resolution of 2^-9
+//! (about 0.2 %) at every magnitude. Counts get one bucket per whole number below 1024, so their
+//! quantiles (rounds, kills, leakers, stock) are exact. A histogram stores only the run of buckets
+//! between its smallest and largest value, so memory follows the spread of the values, not the
+//! number of trials. Bucket counts are integers, so merging is exact and order-independent.
 
 /// Mantissa bits kept in the bucket key.
 const MANTISSA_BITS: u32 = 9;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
+/// Counts below this are kept in unit-wide buckets.
+const LINEAR_LIMIT: f64 = 1024.0;
 
-/// Counts of non-negative finite values, bucketed by their leading bits.
+/// How a histogram buckets its values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Scale {
+    /// Amounts (money, ratios): 2^-9 relative resolution at every magnitude; 0 counted apart.
+    #[default]
+    Relative,
+    /// Whole-number counts: one bucket per integer below 1024, then 2^-9 relative resolution.
+    Count,
+}
+
+/// Counts of non-negative finite values, in a dense run of buckets.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Histogram {
+    scale: Scale,
+    /// Values equal to 0 (`Relative` scale only: zero has no exponent to bucket by).
+    zeros: u64,
     /// Bucket key of `counts[0]`.
     offset: u32,
     counts: Vec<u64>,
 }
 
-fn bucket_of(value: f64) -> u32 {
-    debug_assert!(value >= 0.0 && value.is_finite(), "histogram value {value}");
-    // `+ 0.0` turns -0.0 into +0.0, so both land in bucket 0.
-    ((value + 0.0).to_bits() >> SHIFT) as u32
+/// Log-linear key: exponent and leading mantissa bits of the IEEE-754 representation.
+fn log_key(value: f64) -> u32 {
+    (value.to_bits() >> SHIFT) as u32
 }
 
-/// The value a bucket reports: its lower edge when the bucket is at most one unit wide (so whole
-/// numbers come back exactly), otherwise its midpoint.
-fn representative(bucket: u32) -> f64 {
-    let lo = f64::from_bits(u64::from(bucket) << SHIFT);
-    let hi = f64::from_bits(u64::from(bucket + 1) << SHIFT);
-    if hi - lo <= 1.0 { lo } else { lo + (hi - lo) / 2.0 }
+fn log_lower_edge(key: u32) -> f64 {
+    f64::from_bits(u64::from(key) << SHIFT)
+}
+
+impl Scale {
+    /// Bucket of a value; `None` for the separate zero count.
+    fn key(self, value: f64) -> Option<u32> {
+        debug_assert!(value >= 0.0 && value.is_finite(), "histogram value {value}");
+        match self {
+            Scale::Relative if value > 0.0 => Some(log_key(value)),
+            Scale::Relative => None,
+            Scale::Count if value < LINEAR_LIMIT => Some(value as u32),
+            Scale::Count => Some(LINEAR_LIMIT as u32 + log_key(value) - log_key(LINEAR_LIMIT)),
+        }
+    }
+
+    /// The value a bucket reports: its lower edge when it is at most one unit wide (so whole
+    /// numbers come back exactly), otherwise its midpoint.
+    fn representative(self, key: u32) -> f64 {
+        let log_key = match self {
+            Scale::Count if key < LINEAR_LIMIT as u32 => return f64::from(key),
+            Scale::Count => key - LINEAR_LIMIT as u32 + log_key(LINEAR_LIMIT),
+            Scale::Relative => key,
+        };
+        let (lo, hi) = (log_lower_edge(log_key), log_lower_edge(log_key + 1));
+        if hi - lo <= 1.0 { lo } else { lo + (hi - lo) / 2.0 }
+    }
 }
 
 impl Histogram {
-    /// Counts one value. Values must be finite and >= 0.
-    pub fn add(&mut self, value: f64) {
-        *self.slot(bucket_of(value)) += 1;
+    pub fn new(scale: Scale) -> Histogram {
+        Histogram { scale, ..Histogram::default() }
     }
 
-    /// Adds another histogram's counts to this one.
+    /// Counts one value. Values must be finite and >= 0.
+    pub fn add(&mut self, value: f64) {
+        match self.scale.key(value) {
+            Some(key) => *self.slot(key) += 1,
+            None => self.zeros += 1,
+        }
+    }
+
+    /// Adds another histogram's counts (on the same scale) to this one.
     pub fn merge(&mut self, other: &Histogram) {
+        debug_assert_eq!(self.scale, other.scale);
+        self.zeros += other.zeros;
         for (i, &count) in other.counts.iter().enumerate() {
             if count > 0 {
                 *self.slot(other.offset + i as u32) += count;
@@ -48,16 +93,16 @@ impl Histogram {
         }
     }
 
-    /// The counter of `bucket`, growing the stored range to reach it.
-    fn slot(&mut self, bucket: u32) -> &mut u64 {
+    /// The counter of `key`, growing the stored run to reach it.
+    fn slot(&mut self, key: u32) -> &mut u64 {
         if self.counts.is_empty() {
-            self.offset = bucket;
-        } else if bucket < self.offset {
-            let grow = (self.offset - bucket) as usize;
+            self.offset = key;
+        } else if key < self.offset {
+            let grow = (self.offset - key) as usize;
             self.counts.splice(0..0, std::iter::repeat_n(0, grow));
-            self.offset = bucket;
+            self.offset = key;
         }
-        let index = (bucket - self.offset) as usize;
+        let index = (key - self.offset) as usize;
         if index >= self.counts.len() {
             self.counts.resize(index + 1, 0);
         }
@@ -66,7 +111,7 @@ impl Histogram {
 
     /// Number of values counted.
     pub fn total(&self) -> u64 {
-        self.counts.iter().sum()
+        self.zeros + self.counts.iter().sum::<u64>()
     }
 
     /// The nearest-rank quantile: the smallest counted value `x` with at least `p * n` values at or
@@ -77,11 +122,14 @@ impl Histogram {
             return None;
         }
         let rank = ((p * total as f64).ceil() as u64).clamp(1, total);
-        let mut seen = 0;
+        if rank <= self.zeros {
+            return Some(0.0);
+        }
+        let mut seen = self.zeros;
         for (i, &count) in self.counts.iter().enumerate() {
             seen += count;
             if seen >= rank {
-                return Some(representative(self.offset + i as u32));
+                return Some(self.scale.representative(self.offset + i as u32));
             }
         }
         unreachable!("rank {rank} is at most the total {total}")
@@ -92,59 +140,83 @@ impl Histogram {
 mod tests {
     use super::*;
 
+    const SCALES: [Scale; 2] = [Scale::Relative, Scale::Count];
+
     #[test]
     fn whole_numbers_below_1024_are_exact() {
-        for n in 0..1024u32 {
-            let mut h = Histogram::default();
-            h.add(f64::from(n));
-            assert_eq!(h.quantile(0.5), Some(f64::from(n)));
+        for scale in SCALES {
+            for n in 0..1024u32 {
+                let mut h = Histogram::new(scale);
+                h.add(f64::from(n));
+                assert_eq!(h.quantile(0.5), Some(f64::from(n)), "{scale:?}");
+            }
         }
     }
 
     #[test]
     fn relative_error_is_below_a_quarter_percent() {
-        let mut x = 1e-6;
-        while x < 1e15 {
-            let mut h = Histogram::default();
-            h.add(x);
-            let q = h.quantile(0.5).unwrap();
-            assert!((q - x).abs() / x < 0.0025, "{x} -> {q}");
-            x *= 1.37;
+        for scale in SCALES {
+            let mut x = if scale == Scale::Count { 1024.0 } else { 1e-6 };
+            while x < 1e15 {
+                let mut h = Histogram::new(scale);
+                h.add(x);
+                let q = h.quantile(0.5).unwrap();
+                assert!((q - x).abs() / x < 0.0025, "{scale:?}: {x} -> {q}");
+                x *= 1.37;
+            }
         }
     }
 
     #[test]
     fn nearest_rank_quantiles() {
-        let mut h = Histogram::default();
-        for v in 1..=100 {
-            h.add(f64::from(v));
+        for scale in SCALES {
+            let mut h = Histogram::new(scale);
+            for v in 0..100 {
+                h.add(f64::from(v));
+            }
+            assert_eq!(h.quantile(0.05), Some(4.0));
+            assert_eq!(h.quantile(0.5), Some(49.0));
+            assert_eq!(h.quantile(0.95), Some(94.0));
+            assert_eq!(h.quantile(0.0), Some(0.0));
+            assert_eq!(h.quantile(1.0), Some(99.0));
         }
-        assert_eq!(h.quantile(0.05), Some(5.0));
-        assert_eq!(h.quantile(0.5), Some(50.0));
-        assert_eq!(h.quantile(0.95), Some(95.0));
-        assert_eq!(h.quantile(0.0), Some(1.0));
-        assert_eq!(h.quantile(1.0), Some(100.0));
     }
 
     #[test]
     fn merge_equals_adding_in_one_histogram() {
         let values: Vec<f64> = (0..500).map(|i| f64::from(i * 37 % 211) * 3.5).collect();
-        let mut whole = Histogram::default();
-        values.iter().for_each(|&v| whole.add(v));
-        let (mut left, mut right) = (Histogram::default(), Histogram::default());
-        values[..123].iter().for_each(|&v| left.add(v));
-        values[123..].iter().for_each(|&v| right.add(v));
-        right.merge(&left);
-        assert_eq!(right.total(), whole.total());
-        for p in [0.05, 0.5, 0.95] {
-            assert_eq!(right.quantile(p), whole.quantile(p));
+        for scale in SCALES {
+            let mut whole = Histogram::new(scale);
+            values.iter().for_each(|&v| whole.add(v));
+            let (mut left, mut right) = (Histogram::new(scale), Histogram::new(scale));
+            values[..123].iter().for_each(|&v| left.add(v));
+            values[123..].iter().for_each(|&v| right.add(v));
+            right.merge(&left);
+            assert_eq!(right.total(), whole.total());
+            for p in [0.05, 0.5, 0.95] {
+                assert_eq!(right.quantile(p), whole.quantile(p));
+            }
         }
     }
 
     #[test]
+    fn memory_follows_the_spread_not_the_magnitude() {
+        let mut h = Histogram::new(Scale::Relative);
+        h.add(0.0);
+        h.add(1e9);
+        h.add(1.1e9);
+        assert!(h.counts.len() < 100, "{} buckets", h.counts.len());
+        let mut c = Histogram::new(Scale::Count);
+        (0..200).for_each(|v| c.add(f64::from(v)));
+        assert_eq!(c.counts.len(), 200);
+    }
+
+    #[test]
     fn negative_zero_is_zero() {
-        let mut h = Histogram::default();
-        h.add(-0.0);
-        assert_eq!(h.quantile(0.5), Some(0.0));
+        for scale in SCALES {
+            let mut h = Histogram::new(scale);
+            h.add(-0.0);
+            assert_eq!(h.quantile(0.5), Some(0.0));
+        }
     }
 }

@@ -6,7 +6,7 @@
 
 mod histogram;
 
-pub use histogram::Histogram;
+pub use histogram::{Histogram, Scale};
 
 /// z for a two-sided 95 % normal interval.
 const Z95: f64 = 1.959_963_984_540_054;
@@ -37,6 +37,16 @@ pub struct Stats {
 }
 
 impl Tally {
+    /// A tally of amounts (money, ratios).
+    pub fn amounts() -> Tally {
+        Tally::default()
+    }
+
+    /// A tally of whole-number counts: exact quantiles below 1024.
+    pub fn counts() -> Tally {
+        Tally { histogram: Histogram::new(Scale::Count), ..Tally::default() }
+    }
+
     /// Adds one trial's value (finite, >= 0).
     pub fn add(&mut self, value: f64) {
         self.n += 1;
