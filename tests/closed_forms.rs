@@ -1,0 +1,166 @@
+//! The engine against the closed forms of DESIGN.md section 2, as distributions (mean and
+//! spread), over several master seeds. Tolerances are stated in tests/common/mod.rs.
+
+mod common;
+
+use common::*;
+
+const TRIALS: u64 = 4000;
+const N: u64 = 400;
+
+fn layer(doctrine: &str, pk: f64, max_shots: u32, coverage: f64, extra: &str) -> String {
+    format!(
+        "[[layer]]\nname = \"l{pk}-{max_shots}-{coverage}\"\ndoctrine = \"{doctrine}\"\npk = {pk}\nmax_shots = {max_shots}\n\
+         cost_per_shot = 100\ncoverage = {coverage}\n{extra}\n"
+    )
+}
+
+/// P(kill | reaches the layer) = a (1 - q^m), for both doctrines.
+fn p_kill(pk: f64, m: u32, a: f64) -> f64 {
+    a * (1.0 - (1.0 - pk).powi(m as i32))
+}
+
+/// Mean and variance of rounds fired at one threat reaching the layer.
+fn rounds_per_threat(doctrine: &str, pk: f64, m: u32, a: f64) -> (f64, f64) {
+    let q = 1.0 - pk;
+    // P(R = j | engaged): shoot-look-shoot stops at the first kill; salvo always fires m.
+    let law: Vec<(f64, f64)> = if doctrine == "salvo" {
+        vec![(f64::from(m), 1.0)]
+    } else {
+        (1..=m).map(|j| (f64::from(j), if j < m { q.powi(j as i32 - 1) * pk } else { q.powi(m as i32 - 1) })).collect()
+    };
+    let e1: f64 = law.iter().map(|(r, p)| r * p).sum();
+    let e2: f64 = law.iter().map(|(r, p)| r * r * p).sum();
+    (a * e1, a * e2 - (a * e1).powi(2))
+}
+
+#[test]
+fn kill_probability_and_rounds_for_both_doctrines() {
+    let cases = [
+        ("shoot-look-shoot", 0.3, 3, 0.7),
+        ("shoot-look-shoot", 0.9, 1, 1.0),
+        ("shoot-look-shoot", 0.5, 5, 0.4),
+        ("salvo", 0.6, 2, 0.5),
+        ("salvo", 0.25, 3, 0.9),
+    ];
+    for (doctrine, pk, m, a) in cases {
+        let s = scenario(&single_night(&N.to_string(), 0.0, &layer(doctrine, pk, m, a, "")));
+        // Closed forms for the E[rounds] per threat: a (1 - q^m) / pk (SLS) and a m (salvo).
+        let expected_rounds = if doctrine == "salvo" { a * f64::from(m) } else { p_kill(pk, m, a) / pk };
+        let (mean_r, var_r) = rounds_per_threat(doctrine, pk, m, a);
+        assert!((mean_r - expected_rounds).abs() < 1e-12);
+        for seed in SEEDS {
+            let what = format!("{doctrine} pk={pk} m={m} a={a} seed={seed}");
+            let p = p_kill(pk, m, a);
+            let kills = per_trial(&s, seed, TRIALS, |r| r.layers[0].kills as f64);
+            assert_distribution(&kills, N as f64 * p, N as f64 * p * (1.0 - p), &format!("kills, {what}"));
+            let rounds = per_trial(&s, seed, TRIALS, |r| r.layers[0].rounds as f64);
+            assert_distribution(&rounds, N as f64 * mean_r, N as f64 * var_r, &format!("rounds, {what}"));
+        }
+    }
+}
+
+#[test]
+fn electronic_warfare_defeats_a_binomial_share() {
+    let ew = 0.33;
+    let s = scenario(&single_night(&N.to_string(), ew, &layer("salvo", 0.5, 1, 1.0, "")));
+    for seed in SEEDS {
+        let defeated = per_trial(&s, seed, TRIALS, |r| r.threats[0].ew_defeated as f64);
+        assert_distribution(&defeated, N as f64 * ew, N as f64 * ew * (1.0 - ew), &format!("EW, seed {seed}"));
+    }
+}
+
+fn three_layers() -> (String, f64) {
+    let layers = [("shoot-look-shoot", 0.25, 3, 0.6), ("salvo", 0.7, 2, 0.3), ("shoot-look-shoot", 0.8, 1, 0.5)];
+    let text = layers.iter().map(|&(d, pk, m, a)| layer(d, pk, m, a, "")).collect::<String>();
+    let survive: f64 = layers.iter().map(|&(_, pk, m, a)| 1.0 - p_kill(pk, m, a)).product();
+    (text, survive)
+}
+
+#[test]
+fn leakers_of_a_fixed_raid_are_binomial() {
+    let ew = 0.2;
+    let (layers, survive) = three_layers();
+    let p_leak = (1.0 - ew) * survive;
+    let s = scenario(&single_night(&N.to_string(), ew, &layers));
+    for seed in SEEDS {
+        let leaked = per_trial(&s, seed, TRIALS, |r| r.threats[0].leaked as f64);
+        let what = format!("leakers ~ Binomial({N}, {p_leak:.4}), seed {seed}");
+        assert_distribution(&leaked, N as f64 * p_leak, N as f64 * p_leak * (1.0 - p_leak), &what);
+    }
+}
+
+#[test]
+fn leakers_of_a_poisson_raid_are_poisson() {
+    let (ew, lambda) = (0.1, 150.0);
+    let (layers, survive) = three_layers();
+    let mean = lambda * (1.0 - ew) * survive;
+    let s = scenario(&single_night(&format!("{{ poisson = {lambda} }}"), ew, &layers));
+    for seed in SEEDS {
+        let leaked = per_trial(&s, seed, TRIALS, |r| r.threats[0].leaked as f64);
+        assert_distribution(&leaked, mean, mean, &format!("leakers ~ Poisson({mean:.3}), seed {seed}"));
+    }
+}
+
+#[test]
+fn recognised_decoys_are_let_through() {
+    // A decoy-only raid; the layer holds fire at recognised decoys.
+    let (d, pk, m, a) = (0.3, 0.6, 2, 0.8);
+    let text = single_night(&N.to_string(), 0.0, &layer("shoot-look-shoot", pk, m, a, ""))
+        .replace("unit_cost = 1000", "unit_cost = 1000\ndecoy = true")
+        .replace("ew_defeat = 0", &format!("ew_defeat = 0\ndecoy_discrimination = {d}"));
+    let s = scenario(&text);
+    let p_leak = d + (1.0 - d) * (1.0 - p_kill(pk, m, a));
+    for seed in SEEDS {
+        let leaked = per_trial(&s, seed, TRIALS, |r| r.threats[0].leaked as f64);
+        assert_distribution(
+            &leaked,
+            N as f64 * p_leak,
+            N as f64 * p_leak * (1.0 - p_leak),
+            &format!("decoys, seed {seed}"),
+        );
+    }
+}
+
+#[test]
+fn a_capacity_limited_layer_engages_min_of_binomial_and_capacity() {
+    let (n, a, capacity) = (80u64, 0.5, 38u64);
+    let s = scenario(&single_night(
+        &n.to_string(),
+        0.0,
+        &layer("shoot-look-shoot", 0.5, 2, a, &format!("capacity = {capacity}")),
+    ));
+    let pmf = binomial_pmf(n, a);
+    let capped = |k: usize| (k as u64).min(capacity) as f64;
+    let mean: f64 = pmf.iter().enumerate().map(|(k, p)| capped(k) * p).sum();
+    let second: f64 = pmf.iter().enumerate().map(|(k, p)| capped(k).powi(2) * p).sum();
+    let variance = second - mean * mean;
+    for seed in SEEDS {
+        let engaged = per_trial(&s, seed, TRIALS, |r| r.layers[0].engaged as f64);
+        assert_distribution(&engaged, mean, variance, &format!("min(Binomial({n}, {a}), {capacity}), seed {seed}"));
+        assert!(engaged.iter().all(|&e| e <= capacity as f64));
+    }
+}
+
+#[test]
+fn exhaustion_night_of_one_finite_layer() {
+    // One round per engagement: the layer is exhausted by night n iff Binomial(n N, a) >= stock - reserve.
+    let (n, a, stock, reserve, nights) = (50u64, 0.3, 120u64, 20u64, 20u32);
+    let text =
+        single_night(&n.to_string(), 0.0, &layer("salvo", 0.5, 1, a, &format!("stock = {stock}\nreserve = {reserve}")))
+            .replace("nights = 1", &format!("nights = {nights}"));
+    let s = scenario(&text);
+    let usable = stock - reserve;
+    for seed in SEEDS {
+        let exhaustion = per_trial(&s, seed, TRIALS, |r| r.layers[0].exhaustion_night.map_or(f64::INFINITY, f64::from));
+        for night in 3..=12u64 {
+            let p: f64 = binomial_pmf(night * n, a)[usable as usize..].iter().sum();
+            let observed = exhaustion.iter().filter(|&&e| e <= night as f64).count() as f64 / TRIALS as f64;
+            let se = (p * (1.0 - p) / TRIALS as f64).sqrt();
+            assert!(
+                (observed - p).abs() <= MEAN_TOLERANCE_SE * se + 1e-9,
+                "P(exhausted by night {night}) = {observed}, closed form {p} (se {se}), seed {seed}"
+            );
+        }
+    }
+}

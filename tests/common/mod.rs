@@ -1,0 +1,101 @@
+//! Helpers shared by the integration tests: building scenarios from text, collecting per-trial
+//! figures, and the statistical assertions with their stated tolerances.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use salvosim::engine::{NightLayout, TrialRecord, Workspace, simulate};
+use salvosim::scenario::{self, Scenario};
+
+/// Master seeds every statistical test repeats over: a claim must hold for all, not one lucky seed.
+pub const SEEDS: [u64; 5] = [1, 2, 3, 20250305, 0xdead_beef];
+
+/// How many standard errors a mean may stray from its closed form. At 4 SE a correct engine fails
+/// one check in ~16,000; each test makes a few dozen checks.
+pub const MEAN_TOLERANCE_SE: f64 = 4.0;
+
+pub fn scenario(text: &str) -> Scenario {
+    scenario::parse(text, Path::new("test.toml"), &[]).unwrap_or_else(|e| panic!("{e}")).scenario
+}
+
+/// `metric(record)` for trials `0..trials` under `seed`.
+pub fn per_trial(scenario: &Scenario, seed: u64, trials: u64, metric: impl Fn(&TrialRecord) -> f64) -> Vec<f64> {
+    let layout = NightLayout::new(scenario);
+    let mut workspace = Workspace::default();
+    let mut record = TrialRecord::default();
+    (0..trials)
+        .map(|trial| {
+            simulate(scenario, &layout, seed, trial, &mut workspace, &mut record);
+            metric(&record)
+        })
+        .collect()
+}
+
+pub fn mean_and_variance(values: &[f64]) -> (f64, f64) {
+    let n = values.len() as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+    (mean, variance)
+}
+
+/// Checks sample mean and variance against a closed form.
+/// Mean: within [`MEAN_TOLERANCE_SE`] standard errors (true variance / n).
+/// Variance: within 5 × sqrt(2 / (n - 1)) relative, the normal-theory sd of a sample variance
+/// (the counts tested here have excess kurtosis near 0).
+pub fn assert_distribution(values: &[f64], mean: f64, variance: f64, what: &str) {
+    let n = values.len() as f64;
+    let (m, v) = mean_and_variance(values);
+    let se = (variance / n).sqrt().max(1e-12);
+    assert!((m - mean).abs() <= MEAN_TOLERANCE_SE * se, "{what}: mean {m} vs closed form {mean} (se {se})");
+    if variance == 0.0 {
+        assert_eq!(v, 0.0, "{what}: a degenerate closed form needs a constant sample");
+        return;
+    }
+    let relative = 5.0 * (2.0 / (n - 1.0)).sqrt();
+    assert!(
+        (v / variance - 1.0).abs() <= relative,
+        "{what}: variance {v} vs closed form {variance} (±{relative:.3} rel)"
+    );
+}
+
+/// Checks only the mean, with the standard error estimated from the sample.
+pub fn assert_mean(values: &[f64], mean: f64, what: &str) {
+    let (m, v) = mean_and_variance(values);
+    let se = (v / values.len() as f64).sqrt().max(1e-12);
+    assert!((m - mean).abs() <= MEAN_TOLERANCE_SE * se, "{what}: mean {m} vs closed form {mean} (se {se})");
+}
+
+/// Probability mass function of Binomial(n, p), computed in log space.
+pub fn binomial_pmf(n: u64, p: f64) -> Vec<f64> {
+    let mut log_choose = 0.0;
+    (0..=n)
+        .map(|k| {
+            if k > 0 {
+                log_choose += ((n - k + 1) as f64).ln() - (k as f64).ln();
+            }
+            let lp = if k == 0 { 0.0 } else { k as f64 * p.ln() };
+            let lq = if k == n { 0.0 } else { (n - k) as f64 * (1.0 - p).ln() };
+            (log_choose + lp + lq).exp()
+        })
+        .collect()
+}
+
+/// A one-night, fixed-raid scenario of strike drones against the given layers.
+pub fn single_night(raid_size: &str, ew: f64, layers: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "closed-form"
+nights = 1
+[raid]
+size = {raid_size}
+[[threat]]
+name = "strike"
+share = 1
+unit_cost = 1000
+[defence]
+ew_defeat = {ew}
+{layers}
+"#
+    )
+}
