@@ -164,3 +164,14 @@ fn exhaustion_night_of_one_finite_layer() {
         }
     }
 }
+
+/// The checks have teeth: a closed form off by 3 % is rejected at these sample sizes.
+#[test]
+#[should_panic(expected = "vs closed form")]
+fn a_wrong_closed_form_is_caught() {
+    let (pk, m, a) = (0.3, 3, 0.7);
+    let s = scenario(&single_night(&N.to_string(), 0.0, &layer("shoot-look-shoot", pk, m, a, "")));
+    let p = p_kill(pk, m, a) * 1.03;
+    let kills = per_trial(&s, SEEDS[0], TRIALS, |r| r.layers[0].kills as f64);
+    assert_distribution(&kills, N as f64 * p, N as f64 * p * (1.0 - p), "kills with a wrong p");
+}

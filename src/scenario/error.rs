@@ -40,18 +40,23 @@ impl FieldPath {
         path
     }
 
-    /// Names each indexed element after its `name` field in `document`, where it has one.
+    /// Names each indexed element after its `name` field in `document`, where that name is
+    /// unique among its siblings (a duplicated name would not say which element is meant).
     pub fn name_elements(mut self, document: &toml::Table) -> FieldPath {
+        let name_of = |v: &toml::Value| v.get("name").and_then(toml::Value::as_str).map(str::to_string);
         let mut node: Option<&toml::Value> = None;
         for (i, segment) in self.segments.iter().enumerate() {
+            let parent = node;
             node = match (segment, node) {
                 (Segment::Key(k), None) => document.get(k),
                 (Segment::Key(k), Some(v)) => v.get(k.as_str()),
                 (Segment::Index(j), Some(v)) => v.get(*j),
                 (Segment::Index(_), None) => None,
             };
-            if let (Segment::Index(_), Some(element)) = (segment, node) {
-                self.names[i] = element.get("name").and_then(|n| n.as_str()).map(str::to_string);
+            if let (Segment::Index(_), Some(element), Some(toml::Value::Array(siblings))) = (segment, node, parent) {
+                let name = name_of(element);
+                let unique = siblings.iter().filter(|s| name_of(s) == name).count() == 1;
+                self.names[i] = name.filter(|_| unique);
             }
         }
         self

@@ -258,14 +258,14 @@ impl<'de> Deserialize<'de> for ParamSpec {
     }
 }
 
-/// `; did you mean `x`?` for the closest candidate within two edits, else "".
+/// ` (did you mean `x`?)` for the closest candidate within a few edits, else "".
 pub fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     candidates
         .iter()
         .map(|c| (edit_distance(word, c), *c))
         .filter(|(d, _)| *d <= 2.max(word.len() / 3))
         .min()
-        .map(|(_, c)| format!("; did you mean `{c}`?"))
+        .map(|(_, c)| format!(" (did you mean `{c}`?)"))
         .unwrap_or_default()
 }
 
@@ -312,7 +312,7 @@ mod tests {
     #[test]
     fn malformed_forms_say_what_is_expected() {
         assert!(spec("{ pert = [1, 2] }").unwrap_err().contains("pert = [lo, mode, hi]"));
-        assert!(spec("{ prt = [1, 2, 3] }").unwrap_err().contains("did you mean `pert`"));
+        assert!(spec("{ prt = [1, 2, 3] }").unwrap_err().contains("(did you mean `pert`?)"));
         assert!(spec("\"ten\"").unwrap_err().contains("found string"));
         assert!(spec("{ fixed = 1, uniform = [1, 2] }").unwrap_err().contains("exactly one"));
     }

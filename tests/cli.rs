@@ -1,0 +1,180 @@
+//! The `salvosim` binary driven as a user drives it: outputs, determinism across thread counts,
+//! --set, and the corpus of bad scenario files in tests/bad/.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+fn salvosim() -> Command {
+    Command::cargo_bin("salvosim").unwrap()
+}
+
+fn run_into(dir: &Path, scenario: &str, extra: &[&str]) {
+    salvosim().args(["run", scenario, "--quiet", "--out"]).arg(dir).args(extra).assert().success();
+}
+
+fn read(path: PathBuf) -> Vec<u8> {
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn outputs_are_byte_identical_at_any_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    for threads in ["1", "2", "8"] {
+        run_into(&tmp.path().join(threads), "scenarios/mass-raid.toml", &["--trials", "2500", "--threads", threads]);
+    }
+    for file in ["summary.json", "nights.csv"] {
+        let one = read(tmp.path().join("1").join(file));
+        assert_eq!(one, read(tmp.path().join("2").join(file)), "{file}: 1 vs 2 threads");
+        assert_eq!(one, read(tmp.path().join("8").join(file)), "{file}: 1 vs 8 threads");
+    }
+}
+
+#[test]
+fn summary_json_has_the_contract_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path(), "scenarios/baseline.toml", &["--trials", "300", "--seed", "9"]);
+    let summary: serde_json::Value = serde_json::from_slice(&read(tmp.path().join("summary.json"))).unwrap();
+    assert_eq!(summary["scenario"], "baseline");
+    assert_eq!(summary["seed"], 9);
+    assert_eq!(summary["trials"], 300);
+    assert_eq!(summary["nights"], 30);
+    assert_eq!(summary["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(summary["scenario_hash"].as_str().unwrap().len(), 64);
+    for metric in [
+        "defender_spend_usd",
+        "attacker_spend_usd",
+        "damage_usd",
+        "cost_exchange_ratio",
+        "cost_exchange_ratio_with_damage",
+        "leak_rate",
+    ] {
+        let m = &summary[metric];
+        for key in ["mean", "p5", "p50", "p95"] {
+            assert!(m[key].is_f64(), "{metric}.{key}");
+        }
+        assert!(m["ci95"][0].as_f64().unwrap() <= m["mean"].as_f64().unwrap(), "{metric} ci95");
+        assert!(m["p5"].as_f64() <= m["p50"].as_f64() && m["p50"].as_f64() <= m["p95"].as_f64(), "{metric} quantiles");
+    }
+    let threats: Vec<&String> = summary["threats"].as_object().unwrap().keys().collect();
+    assert_eq!(threats, ["shahed", "decoy"], "file order");
+    for key in ["launched", "ew_defeated", "killed", "leaked"] {
+        assert!(summary["threats"]["shahed"][key]["mean"].is_f64(), "threats.shahed.{key}");
+    }
+    let layers: Vec<&String> = summary["layers"].as_object().unwrap().keys().collect();
+    assert_eq!(layers, ["mobile-fire-group", "gepard", "interceptor-drones", "shorad-missile", "nasams", "patriot"]);
+    let patriot = &summary["layers"]["patriot"];
+    for key in ["rounds", "kills", "spend_usd", "cost_per_kill_usd", "final_stock"] {
+        assert!(patriot[key]["mean"].is_f64(), "layers.patriot.{key}");
+    }
+    assert!(patriot["p_exhausted"].as_f64().unwrap() > 0.5);
+    assert!(patriot["exhaustion_night"]["p50"].is_f64());
+    assert!(summary["layers"]["mobile-fire-group"]["p_exhausted"].is_null(), "unlimited stock is never exhausted");
+}
+
+#[test]
+fn nights_csv_is_tidy() {
+    let tmp = tempfile::tempdir().unwrap();
+    run_into(tmp.path(), "scenarios/baseline.toml", &["--trials", "200"]);
+    let text = String::from_utf8(read(tmp.path().join("nights.csv"))).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("night,metric,series,mean,p5,p50,p95"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let per_night = rows.iter().filter(|r| r[0] == "1").count();
+    // launched and leakers: 2 threats + total each; ew_defeated; rounds, kills: 6 layers each;
+    // stock: 5 finite layers; three cumulative money series.
+    assert_eq!(per_night, 3 + 3 + 1 + 6 + 6 + 5 + 3);
+    assert_eq!(rows.len(), 30 * per_night);
+    assert!(rows.iter().any(|r| r[1] == "stock" && r[2] == "patriot"));
+    assert!(rows.iter().any(|r| r[1] == "leakers" && r[2] == "total"));
+    for row in &rows {
+        let [mean, p5, p50, p95] = [3, 4, 5, 6].map(|i| row[i].parse::<f64>().unwrap());
+        assert!(p5 <= p50 && p50 <= p95 && mean >= 0.0, "{row:?}");
+    }
+}
+
+#[test]
+fn set_overrides_fields_and_changes_the_hash() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, set) = (tmp.path().join("plain"), tmp.path().join("set"));
+    run_into(&plain, "scenarios/baseline.toml", &["--trials", "300"]);
+    run_into(
+        &set,
+        "scenarios/baseline.toml",
+        &["--trials", "300", "--set", "layer.patriot.stock=500", "--set", "raid.size=50"],
+    );
+    let json = |dir: &Path| serde_json::from_slice::<serde_json::Value>(&read(dir.join("summary.json"))).unwrap();
+    let (a, b) = (json(&plain), json(&set));
+    assert_ne!(a["scenario_hash"], b["scenario_hash"]);
+    assert!(b["layers"]["patriot"]["final_stock"]["p50"].as_f64().unwrap() > 400.0);
+    assert_eq!(
+        b["threats"]["shahed"]["launched"]["mean"].as_f64().unwrap()
+            + b["threats"]["decoy"]["launched"]["mean"].as_f64().unwrap(),
+        1500.0
+    );
+}
+
+#[test]
+fn bad_set_arguments_exit_2() {
+    for (set, message) in [
+        ("layer.patriott.stock=5", "no layer named `patriott`"),
+        (
+            "defence.early_warning=1.5",
+            "--set defence.early_warning=1.5: defence.early_warning = 1.5: must be a probability",
+        ),
+        ("layer.nasams.stok=5", "unknown field `stok` (did you mean `stock`?)"),
+        ("nonsense", "expected PATH=VALUE"),
+    ] {
+        salvosim()
+            .args(["validate", "scenarios/baseline.toml", "--set", set])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+    }
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        let path = entry.unwrap().path();
+        salvosim().arg("validate").arg(&path).assert().success().stdout(predicate::str::contains("ok"));
+    }
+}
+
+#[test]
+fn bad_arguments_exit_2_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    for args in [vec!["--trials", "0"], vec!["--threads", "0"], vec!["--trials", "abc"]] {
+        salvosim().args(["run", "scenarios/baseline.toml", "--out"]).arg(&out).args(&args).assert().code(2);
+    }
+    salvosim()
+        .args(["run", "scenarios/no-such-file.toml"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("cannot read"));
+    assert!(!out.exists());
+}
+
+/// Each file in tests/bad/ starts with `# expect: <text>`: the message must contain that text,
+/// name the file, exit with code 2, fit on one line, and leave no output behind.
+#[test]
+fn corpus_of_bad_scenarios() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("tests/bad").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 15, "the corpus must hold at least 15 bad files, has {}", files.len());
+    let tmp = tempfile::tempdir().unwrap();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("first line: # expect: ...");
+        let out = tmp.path().join(file.file_stem().unwrap());
+        let assert = salvosim().arg("run").arg(&file).arg("--out").arg(&out).assert().code(2);
+        let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+        assert!(stderr.contains(expect), "{}: expected {expect:?} in {stderr:?}", file.display());
+        assert!(stderr.contains(&file.display().to_string()), "{}: message must name the file", file.display());
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{}: one line: {stderr}", file.display());
+        assert!(!stderr.contains("panicked"));
+        assert!(!out.exists(), "{}: no output for bad input", file.display());
+    }
+}

@@ -1,0 +1,150 @@
+//! Conservation identities that must hold in every single trial of every shipped scenario:
+//! rounds are stock that left, every launched drone is EW-defeated, killed or leaked, spend is
+//! rounds × price, and the nightly series add up to the campaign totals.
+
+mod common;
+
+use salvosim::engine::{NightLayout, TrialRecord, Workspace, simulate};
+use salvosim::scenario::{self, Scenario};
+
+fn shipped() -> Vec<Scenario> {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 5, "expected the shipped scenarios in scenarios/");
+    files.iter().map(|f| scenario::load(f, &[]).unwrap_or_else(|e| panic!("{e}")).scenario).collect()
+}
+
+fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) {
+    let at = |what: &str| format!("{} trial {trial}: {what}", s.name);
+    let width = layout.width();
+    let column_sum = |column: usize| -> f64 { r.nightly.chunks(width).map(|row| row[column]).sum() };
+    for (t, totals) in r.threats.iter().enumerate() {
+        assert_eq!(
+            totals.launched,
+            totals.ew_defeated + totals.killed + totals.leaked,
+            "{}",
+            at("launched = EW + killed + leaked")
+        );
+        assert_eq!(column_sum(layout.launched(t)), totals.launched as f64, "{}", at("nightly launched"));
+        assert_eq!(column_sum(layout.leakers(t)), totals.leaked as f64, "{}", at("nightly leakers"));
+    }
+    let killed: u64 = r.threats.iter().map(|t| t.killed).sum();
+    assert_eq!(killed, r.layers.iter().map(|l| l.kills).sum::<u64>(), "{}", at("kills by layers = threats killed"));
+    let ew: u64 = r.threats.iter().map(|t| t.ew_defeated).sum();
+    assert_eq!(column_sum(layout.ew_defeated()), ew as f64, "{}", at("nightly EW"));
+    let mut defender = 0.0;
+    for (l, totals) in r.layers.iter().enumerate() {
+        if let (Some(initial), Some(last)) = (totals.initial_stock, totals.final_stock) {
+            assert_eq!(initial + totals.resupplied - last, totals.rounds, "{}", at("stock in = stock out + rounds"));
+        }
+        assert_eq!(
+            totals.spend_usd,
+            totals.rounds as f64 * totals.cost_per_shot_usd,
+            "{}",
+            at("spend = rounds × cost")
+        );
+        assert_eq!(column_sum(layout.rounds(l)), totals.rounds as f64, "{}", at("nightly rounds"));
+        assert_eq!(column_sum(layout.kills(l)), totals.kills as f64, "{}", at("nightly kills"));
+        assert!(
+            totals.kills <= totals.engaged && totals.engaged <= totals.rounds,
+            "{}",
+            at("kills <= engaged <= rounds")
+        );
+        defender += totals.spend_usd;
+    }
+    assert_eq!(r.defender_spend_usd, defender, "{}", at("defender spend = sum of layers"));
+    let last = &r.nightly[(s.nights as usize - 1) * width..];
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
+    assert!(close(last[layout.defender_spend_cum()], r.defender_spend_usd), "{}", at("cumulative defender spend"));
+    assert_eq!(last[layout.attacker_spend_cum()], r.attacker_spend_usd, "{}", at("cumulative attacker spend"));
+    assert_eq!(last[layout.damage_cum()], r.damage_usd, "{}", at("cumulative damage"));
+}
+
+#[test]
+fn identities_hold_in_every_trial_of_every_shipped_scenario() {
+    for s in shipped() {
+        let layout = NightLayout::new(&s);
+        let mut workspace = Workspace::default();
+        let mut record = TrialRecord::default();
+        for seed in [1, 2] {
+            for trial in 0..300 {
+                simulate(&s, &layout, seed, trial, &mut workspace, &mut record);
+                check_trial(&s, &layout, &record, trial);
+            }
+        }
+    }
+}
+
+#[test]
+fn attacker_inventory_caps_raids() {
+    let s = common::scenario(
+        r#"
+[scenario]
+name = "inventory"
+nights = 10
+[raid]
+size = 100
+stock = 250
+production_per_night = 20
+[[threat]]
+name = "strike"
+share = 1
+unit_cost = 1000
+[[layer]]
+name = "guns"
+doctrine = "shoot-look-shoot"
+pk = 0.5
+max_shots = 1
+cost_per_shot = 10
+"#,
+    );
+    let layout = NightLayout::new(&s);
+    let (mut workspace, mut record) = (Workspace::default(), TrialRecord::default());
+    simulate(&s, &layout, 7, 0, &mut workspace, &mut record);
+    let launched: Vec<f64> = record.nightly.chunks(layout.width()).map(|row| row[layout.launched(0)]).collect();
+    // 250 in hand, +20 after each night: 250 -> 170 -> 90 -> 20 -> 20 ...
+    assert_eq!(launched, [100.0, 100.0, 90.0, 20.0, 20.0, 20.0, 20.0, 20.0, 20.0, 20.0]);
+    assert_eq!(record.attacker_spend_usd, 1000.0 * 430.0);
+}
+
+#[test]
+fn resupply_never_exceeds_max_stock_nor_removes_stock() {
+    let s = common::scenario(
+        r#"
+[scenario]
+name = "resupply"
+nights = 5
+[raid]
+size = 0
+[[threat]]
+name = "strike"
+share = 1
+unit_cost = 1000
+[[layer]]
+name = "above-cap"
+doctrine = "salvo"
+pk = 0.5
+max_shots = 1
+cost_per_shot = 10
+stock = 100
+resupply_per_night = 30
+max_stock = 80
+[[layer]]
+name = "below-cap"
+doctrine = "salvo"
+pk = 0.5
+max_shots = 1
+cost_per_shot = 10
+stock = 10
+resupply_per_night = 30
+max_stock = 80
+"#,
+    );
+    let layout = NightLayout::new(&s);
+    let (mut workspace, mut record) = (Workspace::default(), TrialRecord::default());
+    simulate(&s, &layout, 1, 0, &mut workspace, &mut record);
+    assert_eq!(record.layers[0].final_stock, Some(100), "stock above max_stock is kept, not cut");
+    assert_eq!(record.layers[1].final_stock, Some(80), "10 + 30 + 30, then capped at 80");
+    let stock: Vec<f64> = record.nightly.chunks(layout.width()).map(|row| row[layout.stock(1)]).collect();
+    assert_eq!(stock, [40.0, 70.0, 80.0, 80.0, 80.0]);
+}
