@@ -83,8 +83,8 @@ fn nights_csv_is_tidy() {
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let per_night = rows.iter().filter(|r| r[0] == "1").count();
     // launched and leakers: 2 threats + total each; ew_defeated; rounds, kills: 6 layers each;
-    // stock: 5 finite layers; three cumulative money series.
-    assert_eq!(per_night, 3 + 3 + 1 + 6 + 6 + 5 + 3);
+    // stock and exhausted: 5 finite layers each; three cumulative money series.
+    assert_eq!(per_night, 3 + 3 + 1 + 6 + 6 + 5 + 5 + 3);
     assert_eq!(rows.len(), 30 * per_night);
     assert!(rows.iter().any(|r| r[1] == "stock" && r[2] == "patriot"));
     assert!(rows.iter().any(|r| r[1] == "leakers" && r[2] == "total"));

@@ -8,6 +8,8 @@ use crate::stats::Tally;
 /// Tallies of one threat type.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreatTallies {
+    /// USD, as drawn per trial.
+    pub unit_cost_usd: Tally,
     pub launched: Tally,
     pub ew_defeated: Tally,
     pub killed: Tally,
@@ -24,6 +26,8 @@ pub struct LayerTallies {
     pub cost_per_kill_usd: Tally,
     /// Over trials (finite-stock layers only).
     pub final_stock: Tally,
+    /// Rounds held back, as drawn per trial.
+    pub reserve: Tally,
     /// Trials in which the layer was exhausted on some night.
     pub exhausted_trials: u64,
     /// First exhaustion night, over the trials in which it happened.
@@ -33,6 +37,7 @@ pub struct LayerTallies {
 impl Default for ThreatTallies {
     fn default() -> Self {
         ThreatTallies {
+            unit_cost_usd: Tally::amounts(),
             launched: Tally::counts(),
             ew_defeated: Tally::counts(),
             killed: Tally::counts(),
@@ -49,6 +54,7 @@ impl Default for LayerTallies {
             spend_usd: Tally::amounts(),
             cost_per_kill_usd: Tally::amounts(),
             final_stock: Tally::counts(),
+            reserve: Tally::counts(),
             exhausted_trials: 0,
             exhaustion_night: Tally::counts(),
         }
@@ -108,6 +114,7 @@ impl Aggregate {
             self.leak_rate.add(record.strike_leaked(scenario) as f64 / strike_launched as f64);
         }
         for (tallies, totals) in self.threats.iter_mut().zip(&record.threats) {
+            tallies.unit_cost_usd.add(totals.unit_cost_usd);
             tallies.launched.add(totals.launched as f64);
             tallies.ew_defeated.add(totals.ew_defeated as f64);
             tallies.killed.add(totals.killed as f64);
@@ -122,6 +129,7 @@ impl Aggregate {
             }
             if let Some(stock) = totals.final_stock {
                 tallies.final_stock.add(stock as f64);
+                tallies.reserve.add(totals.reserve as f64);
             }
             if let Some(night) = totals.exhaustion_night {
                 tallies.exhausted_trials += 1;
@@ -143,6 +151,7 @@ impl Aggregate {
         self.cost_exchange_ratio_with_damage.merge(&other.cost_exchange_ratio_with_damage);
         self.leak_rate.merge(&other.leak_rate);
         for (mine, theirs) in self.threats.iter_mut().zip(&other.threats) {
+            mine.unit_cost_usd.merge(&theirs.unit_cost_usd);
             mine.launched.merge(&theirs.launched);
             mine.ew_defeated.merge(&theirs.ew_defeated);
             mine.killed.merge(&theirs.killed);
@@ -154,6 +163,7 @@ impl Aggregate {
             mine.spend_usd.merge(&theirs.spend_usd);
             mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
             mine.final_stock.merge(&theirs.final_stock);
+            mine.reserve.merge(&theirs.reserve);
             mine.exhausted_trials += theirs.exhausted_trials;
             mine.exhaustion_night.merge(&theirs.exhaustion_night);
         }

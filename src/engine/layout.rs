@@ -12,6 +12,8 @@ pub mod metric {
     pub const ROUNDS: &str = "rounds";
     pub const KILLS: &str = "kills";
     pub const STOCK: &str = "stock";
+    /// 1 if the layer has been exhausted on this night or before: its mean is P(run dry by night n).
+    pub const EXHAUSTED: &str = "exhausted";
     pub const DEFENDER_SPEND_CUM: &str = "defender_spend_cum";
     pub const ATTACKER_SPEND_CUM: &str = "attacker_spend_cum";
     pub const DAMAGE_CUM: &str = "damage_cum";
@@ -38,13 +40,15 @@ impl NightLayout {
         let stock_layers: Vec<usize> =
             scenario.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()).map(|(i, _)| i).collect();
         let with_total = |names: &[String]| names.iter().cloned().chain([TOTAL.to_string()]).collect::<Vec<_>>();
-        let groups: [(&'static str, Vec<String>); 9] = [
+        let stock_names: Vec<String> = stock_layers.iter().map(|&i| layer_names[i].clone()).collect();
+        let groups: [(&'static str, Vec<String>); 10] = [
             (metric::LAUNCHED, with_total(&threat_names)),
             (metric::LEAKERS, with_total(&threat_names)),
             (metric::EW_DEFEATED, vec![TOTAL.to_string()]),
             (metric::ROUNDS, layer_names.clone()),
             (metric::KILLS, layer_names.clone()),
-            (metric::STOCK, stock_layers.iter().map(|&i| layer_names[i].clone()).collect()),
+            (metric::STOCK, stock_names.clone()),
+            (metric::EXHAUSTED, stock_names),
             (metric::DEFENDER_SPEND_CUM, vec![TOTAL.to_string()]),
             (metric::ATTACKER_SPEND_CUM, vec![TOTAL.to_string()]),
             (metric::DAMAGE_CUM, vec![TOTAL.to_string()]),
@@ -84,8 +88,13 @@ impl NightLayout {
         self.kills(self.layers) + k
     }
 
+    /// Column of the `k`-th finite-stock layer's exhaustion indicator.
+    pub fn exhausted(&self, k: usize) -> usize {
+        self.stock(self.stock_layers.len()) + k
+    }
+
     pub fn defender_spend_cum(&self) -> usize {
-        self.stock(self.stock_layers.len())
+        self.exhausted(self.stock_layers.len())
     }
 
     pub fn attacker_spend_cum(&self) -> usize {

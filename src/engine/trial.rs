@@ -11,8 +11,10 @@ use super::rng::{TrialRng, trial_rng};
 use crate::scenario::{Doctrine, Layer, Param, Scenario};
 
 /// Campaign totals of one threat type.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ThreatTotals {
+    /// This trial's unit cost, USD.
+    pub unit_cost_usd: f64,
     pub launched: u64,
     pub ew_defeated: u64,
     pub killed: u64,
@@ -30,6 +32,8 @@ pub struct LayerTotals {
     pub spend_usd: f64,
     /// This trial's cost per shot, USD.
     pub cost_per_shot_usd: f64,
+    /// This trial's reserve, rounds.
+    pub reserve: u64,
     /// Stock drawn at the start; `None` = unlimited.
     pub initial_stock: Option<u64>,
     /// Rounds added by resupply over the campaign.
@@ -208,6 +212,10 @@ pub fn simulate(
     for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
         totals.initial_stock = state.stock;
         totals.cost_per_shot_usd = state.cost_per_shot_usd;
+        totals.reserve = state.reserve;
+    }
+    for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
+        totals.unit_cost_usd = cost;
     }
 
     let threat_count = scenario.threats.len();
@@ -337,6 +345,7 @@ fn end_of_night(
     }
     for (k, &layer) in layout.stock_layers.iter().enumerate() {
         row[layout.stock(k)] = ws.layers[layer].stock.unwrap_or(0) as f64;
+        row[layout.exhausted(k)] = if record.layers[layer].exhaustion_night.is_some() { 1.0 } else { 0.0 };
     }
     if let Some(stock) = inventory {
         *stock = stock.saturating_add(production);

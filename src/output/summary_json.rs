@@ -22,6 +22,9 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
     root.insert("trials".into(), json!(info.trials));
     root.insert("nights".into(), json!(scenario.nights));
     root.insert("version".into(), json!(info.version));
+    let phases: Vec<Value> =
+        scenario.plan.phases.iter().map(|p| json!({ "name": p.name, "nights": [p.first, p.last] })).collect();
+    root.insert("phases".into(), Value::Array(phases));
     let headline = [
         ("defender_spend_usd", &aggregate.defender_spend_usd),
         ("attacker_spend_usd", &aggregate.attacker_spend_usd),
@@ -39,6 +42,8 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
         .zip(&aggregate.threats)
         .map(|(threat, t)| {
             let value = json!({
+                "decoy": threat.decoy,
+                "unit_cost_usd": stats(&t.unit_cost_usd),
                 "launched": stats(&t.launched),
                 "ew_defeated": stats(&t.ew_defeated),
                 "killed": stats(&t.killed),
@@ -61,6 +66,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
                 "spend_usd": stats(&l.spend_usd),
                 "cost_per_kill_usd": stats(&l.cost_per_kill_usd),
                 "final_stock": stats(&l.final_stock),
+                "reserve": stats(&l.reserve),
                 "p_exhausted": p_exhausted,
                 "exhaustion_night": stats(&l.exhaustion_night),
             });
