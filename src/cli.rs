@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::charts::ChartData;
 use crate::engine::{self, Progress};
 use crate::output::{self, RunInfo};
 use crate::scenario::{self, InputError, Loaded, MAX_TRIALS, Origin, Override};
@@ -28,6 +29,11 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file (and any --set) without running it.
     Validate(ScenarioArgs),
+    /// Redraw the charts of a saved run from its summary.json and nights.csv.
+    Plot {
+        /// A results folder written by `salvosim run`.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -59,6 +65,9 @@ struct RunArgs {
     /// No progress bar and no summary on stdout.
     #[arg(long)]
     quiet: bool,
+    /// Skip the charts.
+    #[arg(long)]
+    no_charts: bool,
 }
 
 /// A failure and the exit code it maps to.
@@ -84,6 +93,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Validate(args) => validate(&args),
+        Command::Plot { dir } => plot(&dir),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,15 +155,27 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 
     let info = RunInfo { scenario_hash: loaded.hash.clone(), seed, trials, version: env!("CARGO_PKG_VERSION").into() };
     output::write_results(&dir, &info, scenario, &aggregate)?;
+    let charts = if args.no_charts { None } else { Some(output::write_charts(&dir, &ChartData::load(&dir)?)?) };
     if !args.quiet {
         print!("{}", output::console::summary(&info, scenario, &aggregate));
-        println!("\nwrote {}", describe(&dir));
+        println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
+        if let Some(folder) = charts {
+            println!("charts in {}/", folder.display());
+        }
     }
     Ok(())
 }
 
-fn describe(dir: &Path) -> String {
-    format!("{}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV)
+fn plot(dir: &Path) -> Result<(), Failure> {
+    let data = ChartData::load(dir).map_err(|e| InputError {
+        origin: Origin::Argument(dir.display().to_string()),
+        path: String::new(),
+        value: None,
+        problem: format!("not a salvosim results folder: {e:#}"),
+    })?;
+    let folder = output::write_charts(dir, &data)?;
+    println!("charts in {}/", folder.display());
+    Ok(())
 }
 
 /// The terminal progress bar; hidden when stderr is not a terminal or with --quiet.

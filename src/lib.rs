@@ -5,6 +5,7 @@
 //! finished run into files and text. The `salvosim` binary ([`cli`]) is one consumer of it;
 //! benches and tests are others.
 
+pub mod charts;
 pub mod cli;
 pub mod engine;
 pub mod output;

@@ -2,6 +2,9 @@
 
 /// USD with a k/M/B/T suffix and three significant digits: `$950`, `$12.3k`, `$1.20M`.
 pub fn usd(value: f64) -> String {
+    if value == 0.0 {
+        return "$0".into();
+    }
     let sign = if value < 0.0 { "-" } else { "" };
     let x = value.abs();
     let (scaled, suffix) = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
@@ -9,6 +12,15 @@ pub fn usd(value: f64) -> String {
         .find(|(unit, _)| x >= *unit * 0.9995)
         .map_or((x, ""), |(unit, suffix)| (x / unit, suffix));
     format!("{sign}${}{suffix}", three_significant(scaled))
+}
+
+/// USD for axis ticks: as [`usd`] without trailing zeros (`$1k`, `$2.5M`, `$0`).
+pub fn usd_tick(value: f64) -> String {
+    let text = usd(value);
+    let Some(dot) = text.find('.') else { return text };
+    let digits_end = text[dot..].find(|c: char| !c.is_ascii_digit() && c != '.').map_or(text.len(), |i| dot + i);
+    let number = text[..digits_end].trim_end_matches('0').trim_end_matches('.');
+    format!("{number}{}", &text[digits_end..])
 }
 
 fn three_significant(x: f64) -> String {
@@ -34,9 +46,14 @@ pub fn thousands(value: u64) -> String {
     out
 }
 
-/// A count to three significant digits, with separators above 1,000: `12.3`, `4,567`.
+/// A count to three significant digits, with separators above 1,000: `12.3`, `4,567`; whole
+/// numbers without decimals: `40`.
 pub fn count(value: f64) -> String {
-    if value.abs() >= 999.5 { thousands(value.round() as u64) } else { three_significant(value) }
+    if value.abs() >= 999.5 || (value.fract() == 0.0 && value >= 0.0) {
+        thousands(value.round() as u64)
+    } else {
+        three_significant(value)
+    }
 }
 
 #[cfg(test)]
@@ -55,5 +72,12 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(count(12.34), "12.3");
         assert_eq!(count(4567.2), "4,567");
+        assert_eq!(count(40.0), "40");
+        assert_eq!(count(0.0), "0");
+        assert_eq!(usd(0.0), "$0");
+        assert_eq!(usd_tick(1000.0), "$1k");
+        assert_eq!(usd_tick(2.5e6), "$2.5M");
+        assert_eq!(usd_tick(5e7), "$50M");
+        assert_eq!(usd_tick(120.0), "$120");
     }
 }

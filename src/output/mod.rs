@@ -11,11 +11,14 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::charts::{self, ChartData};
 use crate::engine::{Aggregate, NightLayout};
 use crate::scenario::Scenario;
 
 pub const SUMMARY_JSON: &str = "summary.json";
 pub const NIGHTS_CSV: &str = "nights.csv";
+/// Subfolder of a results folder that holds the charts.
+pub const CHARTS_DIR: &str = "charts";
 
 /// What identifies a run's results.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,4 +63,18 @@ pub fn write_results(dir: &Path, info: &RunInfo, scenario: &Scenario, aggregate:
         write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+/// Draws every chart from `data` and writes `dir/charts/<name>.svg` and `.png`; returns the folder.
+pub fn write_charts(dir: &Path, data: &ChartData) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    let folder = dir.join(CHARTS_DIR);
+    fs::create_dir_all(&folder).with_context(|| format!("cannot create {}", folder.display()))?;
+    for chart in charts::draw_all(data)? {
+        for (extension, bytes) in [("svg", chart.svg.as_bytes()), ("png", chart.png.as_slice())] {
+            let path = folder.join(format!("{}.{extension}", chart.name));
+            write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    Ok(folder)
 }

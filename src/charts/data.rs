@@ -1,0 +1,201 @@
+//! What the charts draw, read back from a run's saved summary.json and nights.csv. Charts are
+//! always drawn from these files — after `run` and by `plot` alike — so both give the same bytes.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::Value;
+
+use crate::engine::layout::TOTAL;
+use crate::output::{NIGHTS_CSV, SUMMARY_JSON};
+
+/// Mean and quantiles of one tally.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figure {
+    pub mean: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ThreatInfo {
+    pub name: String,
+    pub decoy: bool,
+    pub unit_cost_usd: Figure,
+    pub launched: Figure,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LayerInfo {
+    pub name: String,
+    pub kills: Figure,
+    pub spend_usd: Figure,
+    pub cost_per_kill_usd: Option<Figure>,
+    /// Finite-stock layers only.
+    pub stock: Option<StockInfo>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StockInfo {
+    pub reserve: f64,
+    pub p_exhausted: f64,
+    pub exhaustion_night: Option<Figure>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChartData {
+    pub scenario: String,
+    pub trials: u64,
+    pub seed: u64,
+    pub nights: u32,
+    pub version: String,
+    pub defender_spend_usd: Figure,
+    pub attacker_spend_usd: Figure,
+    pub cost_exchange_ratio: Option<Figure>,
+    pub threats: Vec<ThreatInfo>,
+    pub layers: Vec<LayerInfo>,
+    /// (name, first night, last night).
+    pub phases: Vec<(String, u32, u32)>,
+    series: HashMap<(String, String), Vec<Figure>>,
+}
+
+fn figure(value: &Value, what: &str) -> Result<Figure> {
+    let number = |key: &str| value[key].as_f64().ok_or_else(|| anyhow!("{what}.{key} is missing or not a number"));
+    Ok(Figure { mean: number("mean")?, p5: number("p5")?, p50: number("p50")?, p95: number("p95")? })
+}
+
+fn optional_figure(value: &Value, what: &str) -> Result<Option<Figure>> {
+    if value.is_null() { Ok(None) } else { figure(value, what).map(Some) }
+}
+
+fn entries<'a>(root: &'a Value, key: &str) -> Result<&'a serde_json::Map<String, Value>> {
+    root[key].as_object().ok_or_else(|| anyhow!("`{key}` is missing or not an object"))
+}
+
+impl ChartData {
+    /// Reads `dir/summary.json` and `dir/nights.csv`.
+    pub fn load(dir: &Path) -> Result<ChartData> {
+        let summary_path = dir.join(SUMMARY_JSON);
+        let text = std::fs::read_to_string(&summary_path)
+            .with_context(|| format!("cannot read {}", summary_path.display()))?;
+        let summary: Value =
+            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", summary_path.display()))?;
+        let mut data = ChartData::from_summary(&summary).with_context(|| format!("in {}", summary_path.display()))?;
+        let nights_path = dir.join(NIGHTS_CSV);
+        data.series = read_series(&nights_path).with_context(|| format!("in {}", nights_path.display()))?;
+        Ok(data)
+    }
+
+    fn from_summary(summary: &Value) -> Result<ChartData> {
+        let text = |key: &str| summary[key].as_str().map(str::to_string).ok_or_else(|| anyhow!("`{key}` is missing"));
+        let whole = |key: &str| summary[key].as_u64().ok_or_else(|| anyhow!("`{key}` is missing"));
+        let threats = entries(summary, "threats")?
+            .iter()
+            .map(|(name, t)| {
+                Ok(ThreatInfo {
+                    name: name.clone(),
+                    decoy: t["decoy"].as_bool().unwrap_or(false),
+                    unit_cost_usd: figure(&t["unit_cost_usd"], &format!("threats.{name}.unit_cost_usd"))?,
+                    launched: figure(&t["launched"], &format!("threats.{name}.launched"))?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        let layers = entries(summary, "layers")?.iter().map(|(name, l)| layer_info(name, l)).collect::<Result<_>>()?;
+        let phases = summary["phases"]
+            .as_array()
+            .map(|phases| {
+                phases
+                    .iter()
+                    .filter_map(|p| {
+                        let nights = p["nights"].as_array()?;
+                        let night = |i: usize| nights.get(i)?.as_u64().map(|n| n as u32);
+                        Some((p["name"].as_str()?.to_string(), night(0)?, night(1)?))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(ChartData {
+            scenario: text("scenario")?,
+            trials: whole("trials")?,
+            seed: whole("seed")?,
+            nights: whole("nights")? as u32,
+            version: text("version")?,
+            defender_spend_usd: figure(&summary["defender_spend_usd"], "defender_spend_usd")?,
+            attacker_spend_usd: figure(&summary["attacker_spend_usd"], "attacker_spend_usd")?,
+            cost_exchange_ratio: optional_figure(&summary["cost_exchange_ratio"], "cost_exchange_ratio")?,
+            threats,
+            layers,
+            phases,
+            series: HashMap::new(),
+        })
+    }
+
+    /// Night-by-night figures of (metric, series); empty if the run has none.
+    pub fn series(&self, metric: &str, series: &str) -> &[Figure] {
+        self.series.get(&(metric.to_string(), series.to_string())).map_or(&[], Vec::as_slice)
+    }
+
+    /// Night-by-night figures of a campaign-wide metric.
+    pub fn total(&self, metric: &str) -> &[Figure] {
+        self.series(metric, TOTAL)
+    }
+
+    /// "baseline · 10,000 trials · seed 20250305".
+    pub fn subtitle(&self) -> String {
+        format!(
+            "scenario {} · {} trials of {} nights · seed {}",
+            self.scenario,
+            crate::output::format::thousands(self.trials),
+            self.nights,
+            self.seed
+        )
+    }
+
+    pub fn footer(&self) -> String {
+        format!(
+            "salvosim {} · bands: 5th–95th percentile over trials · calibration data: P. Ivaniuk, Massive Missile Attacks on Ukraine (ODC-BY 1.0)",
+            self.version
+        )
+    }
+}
+
+fn layer_info(name: &str, l: &Value) -> Result<LayerInfo> {
+    let what = |key: &str| format!("layers.{name}.{key}");
+    let stock = match l["p_exhausted"].as_f64() {
+        Some(p_exhausted) => Some(StockInfo {
+            reserve: figure(&l["reserve"], &what("reserve"))?.p50,
+            p_exhausted,
+            exhaustion_night: optional_figure(&l["exhaustion_night"], &what("exhaustion_night"))?,
+        }),
+        None => None,
+    };
+    Ok(LayerInfo {
+        name: name.to_string(),
+        kills: figure(&l["kills"], &what("kills"))?,
+        spend_usd: figure(&l["spend_usd"], &what("spend_usd"))?,
+        cost_per_kill_usd: optional_figure(&l["cost_per_kill_usd"], &what("cost_per_kill_usd"))?,
+        stock,
+    })
+}
+
+fn read_series(path: &Path) -> Result<HashMap<(String, String), Vec<Figure>>> {
+    let mut reader = csv::Reader::from_path(path)?;
+    let mut series: HashMap<(String, String), Vec<Figure>> = HashMap::new();
+    for (line, row) in reader.records().enumerate() {
+        let row = row?;
+        let number = |i: usize| -> Result<f64> {
+            row.get(i)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow!("row {}: column {} is not a number", line + 2, i + 1))
+        };
+        let night = number(0)? as usize;
+        let values = series.entry((row[1].to_string(), row[2].to_string())).or_default();
+        if night != values.len() + 1 {
+            return Err(anyhow!("row {}: night {night} out of order", line + 2));
+        }
+        values.push(Figure { mean: number(3)?, p5: number(4)?, p50: number(5)?, p95: number(6)? });
+    }
+    Ok(series)
+}

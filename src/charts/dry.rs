@@ -1,0 +1,62 @@
+//! Chart 5: the probability that each interceptor layer has run dry (stock at or below its
+//! reserve) by night N.
+
+use anyhow::Result;
+use plotters::prelude::*;
+
+use super::data::ChartData;
+use super::theme;
+use crate::engine::layout::metric;
+
+pub const NAME: &str = "p-run-dry";
+
+fn title(data: &ChartData) -> String {
+    let worst = data
+        .layers
+        .iter()
+        .filter_map(|l| l.stock.as_ref().map(|s| (l, s.p_exhausted)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    match worst {
+        Some((layer, p)) if p > 0.0 => {
+            format!("{}: {:.0}% chance of running dry within {} nights", layer.name, 100.0 * p, data.nights)
+        }
+        Some(_) => format!("No interceptor layer runs dry within {} nights", data.nights),
+        None => "No layer in this scenario has a finite stock".to_string(),
+    }
+}
+
+pub fn draw(data: &ChartData) -> Result<String> {
+    theme::svg(|root| {
+        let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(10)
+            .margin_right(theme::SIDE_LEGEND)
+            .x_label_area_size(60)
+            .y_label_area_size(100)
+            .build_cartesian_2d(theme::night_range(data.nights), 0.0..1.05)?;
+        theme::style_mesh(
+            &mut chart,
+            "Night",
+            "P(run dry by this night)",
+            &|v| format!("{:.0}%", 100.0 * v),
+            theme::night_labels(data.nights),
+        )?;
+        theme::shade_phases(&mut chart, &data.phases, 1.05)?;
+        let mut key = Vec::new();
+        for (index, layer) in data.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()) {
+            let colour = theme::layer_colour(index);
+            let points =
+                data.series(metric::EXHAUSTED, &layer.name).iter().enumerate().map(|(i, f)| ((i + 1) as f64, f.mean));
+            let p = layer.stock.as_ref().map_or(0.0, |s| s.p_exhausted);
+            let label = if p > 0.0 {
+                format!("{}: {:.0}% by night {}", layer.name, 100.0 * p, data.nights)
+            } else {
+                format!("{}: never dry", layer.name)
+            };
+            chart.draw_series(LineSeries::new(points, colour.stroke_width(4)))?;
+            key.push((label, theme::Mark::Line(colour)));
+        }
+        theme::side_key(&area, &key)?;
+        Ok(())
+    })
+}

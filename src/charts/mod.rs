@@ -1,0 +1,47 @@
+//! Briefing charts (DESIGN.md section 5): each as SVG for print and as a 1600×900 anti-aliased
+//! PNG for slides, drawn from a run's saved summary.json and nights.csv.
+
+mod data;
+mod dry;
+mod outcome;
+mod per_kill;
+mod raster;
+mod spend;
+mod stock;
+mod theme;
+
+use anyhow::Result;
+
+pub use data::{ChartData, Figure};
+pub use theme::{HEIGHT, WIDTH};
+
+/// One finished chart.
+pub struct Chart {
+    /// File stem: `<name>.svg` and `<name>.png`.
+    pub name: &'static str,
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Draws one chart as SVG.
+type Drawer = fn(&ChartData) -> Result<String>;
+
+/// Every chart, in briefing order.
+pub fn draw_all(data: &ChartData) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    let drawers: [(&'static str, Drawer); 5] = [
+        (stock::NAME, stock::draw),
+        (spend::NAME, spend::draw),
+        (per_kill::NAME, per_kill::draw),
+        (outcome::NAME, outcome::draw),
+        (dry::NAME, dry::draw),
+    ];
+    drawers
+        .into_iter()
+        .map(|(name, draw)| {
+            let svg = draw(data)?;
+            let png = raster::png(&svg)?;
+            Ok(Chart { name, svg, png })
+        })
+        .collect()
+}

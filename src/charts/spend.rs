@@ -1,0 +1,55 @@
+//! Chart 2: cumulative spend — defender against attacker by night, with p5–p95 bands, and the
+//! cost-exchange ratio in the title.
+
+use anyhow::Result;
+
+use plotters::prelude::*;
+
+use super::data::ChartData;
+use super::theme;
+use crate::engine::layout::metric;
+use crate::output::format::usd;
+
+pub const NAME: &str = "cumulative-spend";
+
+fn title(data: &ChartData) -> String {
+    let ratio = data.cost_exchange_ratio.map_or("n/a".to_string(), |r| format!("{:.1}", r.mean));
+    format!(
+        "Defence spends {} against the attacker's {}: {ratio} to 1",
+        usd(data.defender_spend_usd.mean),
+        usd(data.attacker_spend_usd.mean)
+    )
+}
+
+pub fn draw(data: &ChartData) -> Result<String> {
+    theme::svg(|root| {
+        let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
+        let defender = data.total(metric::DEFENDER_SPEND_CUM);
+        let attacker = data.total(metric::ATTACKER_SPEND_CUM);
+        let top = defender.iter().chain(attacker).map(|f| f.p95).fold(1.0, f64::max) * 1.08;
+        let mut chart = ChartBuilder::on(&area)
+            .margin(10)
+            .margin_right(theme::SIDE_LEGEND)
+            .x_label_area_size(60)
+            .y_label_area_size(120)
+            .build_cartesian_2d(theme::night_range(data.nights), 0.0..top)?;
+        theme::style_mesh(
+            &mut chart,
+            "Night",
+            "Cumulative spend (USD)",
+            &|v| crate::output::format::usd_tick(*v),
+            theme::night_labels(data.nights),
+        )?;
+        theme::shade_phases(&mut chart, &data.phases, top)?;
+        theme::band_and_line(&mut chart, defender, theme::DEFENDER)?;
+        theme::band_and_line(&mut chart, attacker, theme::ATTACKER)?;
+        let key = [
+            ("defender: rounds fired".to_string(), theme::Mark::Line(theme::DEFENDER)),
+            ("attacker: drones launched".to_string(), theme::Mark::Line(theme::ATTACKER)),
+            ("line: median".to_string(), theme::Mark::Line(theme::LIGHT)),
+            ("band: 5th–95th percentile".to_string(), theme::Mark::Block(theme::LIGHT)),
+        ];
+        theme::side_key(&area, &key)?;
+        Ok(())
+    })
+}

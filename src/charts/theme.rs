@@ -1,0 +1,162 @@
+//! One look for every chart: size, fonts, the Okabe–Ito colour-blind-safe palette, the title /
+//! subtitle / footer frame, axis styling and phase shading.
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Pixels; PNG is rendered at this size, SVG declares it.
+pub const WIDTH: u32 = 1600;
+pub const HEIGHT: u32 = 900;
+pub const FONT: &str = "sans-serif";
+
+/// Okabe & Ito (2008), the palette that stays distinct under the common colour-vision deficiencies.
+pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+pub const SKY_BLUE: RGBColor = RGBColor(86, 180, 233);
+pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+pub const YELLOW: RGBColor = RGBColor(240, 228, 66);
+pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+pub const GREY: RGBColor = RGBColor(153, 153, 153);
+/// Beyond Okabe–Ito's seven: a dark brown, told apart by lightness.
+pub const BROWN: RGBColor = RGBColor(140, 86, 75);
+pub const INK: RGBColor = RGBColor(40, 40, 40);
+pub const MUTED: RGBColor = RGBColor(100, 100, 100);
+pub const GRID: RGBColor = RGBColor(225, 225, 225);
+pub const LIGHT: RGBColor = RGBColor(190, 190, 190);
+
+pub const DEFENDER: RGBColor = BLUE;
+pub const ATTACKER: RGBColor = VERMILLION;
+
+/// Colour of the `i`-th layer, the same in every chart.
+pub fn layer_colour(i: usize) -> RGBColor {
+    const LAYERS: [RGBColor; 8] = [ORANGE, SKY_BLUE, GREEN, PURPLE, BLUE, INK, BROWN, YELLOW];
+    LAYERS[i % LAYERS.len()]
+}
+
+pub type Canvas<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub type Plane<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Draws a chart into an SVG string.
+pub fn svg(draw: impl FnOnce(&Canvas) -> Result<()>) -> Result<String> {
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    Ok(text)
+}
+
+pub fn font(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().color(&INK)
+}
+
+pub fn bold(size: u32) -> TextStyle<'static> {
+    (FONT, size).into_font().style(FontStyle::Bold).color(&INK)
+}
+
+/// Title (the finding), subtitle (scenario, trials, seed) and footer; returns the area between.
+pub fn frame<'a>(root: &Canvas<'a>, title: &str, subtitle: &str, footer: &str) -> Result<Canvas<'a>> {
+    root.draw(&Text::new(title.to_string(), (50, 28), bold(40)))?;
+    root.draw(&Text::new(subtitle.to_string(), (50, 82), (FONT, 24).into_font().color(&MUTED)))?;
+    root.draw(&Text::new(footer.to_string(), (50, HEIGHT as i32 - 34), (FONT, 17).into_font().color(&MUTED)))?;
+    Ok(root.margin(125, 55, 30, 50))
+}
+
+/// Grid, axis labels and descriptions in the house style.
+pub fn style_mesh<'a, 'b>(
+    chart: &mut Plane<'a, 'b>,
+    x_desc: &str,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+    x_labels: usize,
+) -> Result<()> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style(font(24))
+        .label_style(font(20))
+        .x_labels(x_labels)
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(y_format)
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(MUTED)
+        .draw()?;
+    Ok(())
+}
+
+/// Shades each phase's nights with its name along the top.
+pub fn shade_phases(chart: &mut Plane, phases: &[(String, u32, u32)], y_top: f64) -> Result<()> {
+    let x_end = chart.x_range().end;
+    for (name, first, last) in phases {
+        let (x0, x1) = (f64::from(*first) - 0.5, f64::from(*last) + 0.5);
+        chart.draw_series(std::iter::once(Rectangle::new([(x0, 0.0), (x1, y_top)], GREY.mix(0.15).filled())))?;
+        // Near the right edge the label hangs left from the phase's end, so it stays in the plot.
+        let (x, anchor) = if x0 > 0.8 * x_end { (x1 - 0.1, HPos::Right) } else { (x0 + 0.1, HPos::Left) };
+        let style = font(18).color(&MUTED).pos(Pos::new(anchor, VPos::Top));
+        chart.draw_series(std::iter::once(Text::new(name.clone(), (x, y_top * 0.985), style)))?;
+    }
+    Ok(())
+}
+
+/// Right-hand margin of charts whose legend sits outside the plot, in pixels.
+pub const SIDE_LEGEND: u32 = 360;
+
+/// How a key entry is marked.
+#[derive(Clone, Copy)]
+pub enum Mark {
+    Line(RGBColor),
+    Dashed(RGBColor),
+    Block(RGBColor),
+}
+
+/// A key drawn in the [`SIDE_LEGEND`] margin at the right of `area`, outside the plot, so it can
+/// never hide data.
+pub fn side_key(area: &Canvas, entries: &[(String, Mark)]) -> Result<()> {
+    let (width, _) = area.dim_in_pixel();
+    let x = width as i32 - SIDE_LEGEND as i32 + 24;
+    for (row, (label, mark)) in entries.iter().enumerate() {
+        let y = 30 + 34 * row as i32;
+        match *mark {
+            Mark::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)))?,
+            Mark::Dashed(c) => {
+                area.draw(&PathElement::new(vec![(x, y), (x + 12, y)], c.stroke_width(3)))?;
+                area.draw(&PathElement::new(vec![(x + 18, y), (x + 30, y)], c.stroke_width(3)))?;
+            }
+            Mark::Block(c) => area.draw(&Rectangle::new([(x + 4, y - 10), (x + 26, y + 10)], c.filled()))?,
+        }
+        area.draw(&Text::new(label.clone(), (x + 42, y - 11), font(20)))?;
+    }
+    Ok(())
+}
+
+/// The night axis: 0.5 .. nights + 0.5, so bars and points sit on whole nights.
+pub fn night_range(nights: u32) -> std::ops::Range<f64> {
+    0.5..f64::from(nights) + 0.5
+}
+
+/// Labels for the night axis: about one every five nights.
+pub fn night_labels(nights: u32) -> usize {
+    (nights as usize).clamp(2, 16)
+}
+
+/// A p5–p95 band and a median line of night-by-night figures.
+pub fn band_and_line(chart: &mut Plane, figures: &[super::data::Figure], colour: RGBColor) -> Result<()> {
+    let night = |i: usize| (i + 1) as f64;
+    let upper = figures.iter().enumerate().map(|(i, f)| (night(i), f.p95));
+    let lower = figures.iter().enumerate().rev().map(|(i, f)| (night(i), f.p5));
+    chart.draw_series(std::iter::once(Polygon::new(
+        upper.chain(lower).collect::<Vec<_>>(),
+        colour.mix(0.18).filled(),
+    )))?;
+    let line = figures.iter().enumerate().map(|(i, f)| (night(i), f.p50));
+    chart.draw_series(LineSeries::new(line, colour.stroke_width(4)))?;
+    Ok(())
+}
