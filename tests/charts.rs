@@ -1,0 +1,182 @@
+//! Briefing charts: every chart of every shipped scenario is drawn at the stated size and is not
+//! blank, every SVG is well-formed and carries its title, the data behind the charts matches
+//! summary.json and nights.csv, and `salvosim plot` reproduces a run's charts byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use resvg::{tiny_skia, usvg};
+use salvosim::charts::{ChartData, HEIGHT, WIDTH};
+use salvosim::output::format::usd;
+
+const CHARTS: [&str; 5] = ["stock-depletion", "cumulative-spend", "cost-per-kill", "nightly-outcome", "p-run-dry"];
+
+fn run(scenario: &Path, out: &Path, extra: &[&str]) {
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .arg("run")
+        .arg(scenario)
+        .args(["--quiet", "--trials", "400", "--out"])
+        .arg(out)
+        .args(extra)
+        .assert()
+        .success();
+}
+
+fn shipped() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    files
+}
+
+fn unescape(xml: &str) -> String {
+    xml.replace("&apos;", "'").replace("&quot;", "\"").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// The text of the first `<text>` element: the chart's title.
+fn svg_title(svg: &str) -> String {
+    let start = svg.find("<text").expect("a text element");
+    let body = &svg[start..];
+    let open_end = body.find('>').unwrap() + 1;
+    let close = body.find("</text>").unwrap();
+    unescape(body[open_end..close].trim())
+}
+
+/// Mean and variance of pixel luminance.
+fn luminance_spread(pixmap: &tiny_skia::Pixmap) -> (f64, f64) {
+    let lum: Vec<f64> = pixmap
+        .pixels()
+        .iter()
+        .map(|p| 0.2126 * f64::from(p.red()) + 0.7152 * f64::from(p.green()) + 0.0722 * f64::from(p.blue()))
+        .collect();
+    let mean = lum.iter().sum::<f64>() / lum.len() as f64;
+    (mean, lum.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / lum.len() as f64)
+}
+
+#[test]
+fn every_chart_of_every_shipped_scenario_renders() {
+    let tmp = tempfile::tempdir().unwrap();
+    for scenario in shipped() {
+        let out = tmp.path().join(scenario.file_stem().unwrap());
+        run(&scenario, &out, &[]);
+        for chart in CHARTS {
+            let what = format!("{}: {chart}", scenario.display());
+            let png = std::fs::read(out.join("charts").join(format!("{chart}.png"))).unwrap();
+            let pixmap = tiny_skia::Pixmap::decode_png(&png).unwrap();
+            assert_eq!((pixmap.width(), pixmap.height()), (WIDTH, HEIGHT), "{what}: PNG size");
+            let (mean, variance) = luminance_spread(&pixmap);
+            // A blank (single-colour) image has variance 0; a drawn chart on white is mostly white
+            // (mean near 255) with a few thousand dark and coloured pixels.
+            assert!(variance > 200.0 && mean < 253.0, "{what}: looks blank (mean {mean:.1}, variance {variance:.1})");
+            let svg = std::fs::read_to_string(out.join("charts").join(format!("{chart}.svg"))).unwrap();
+            usvg::Tree::from_str(&svg, &usvg::Options::default()).unwrap_or_else(|e| panic!("{what}: SVG: {e}"));
+            assert!(svg.contains(&format!("width=\"{WIDTH}\" height=\"{HEIGHT}\"")), "{what}: SVG size");
+            assert!(svg_title(&svg).len() > 20, "{what}: SVG title text");
+        }
+    }
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+#[test]
+fn the_data_behind_the_charts_matches_the_saved_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("intel-pause");
+    run(Path::new("scenarios/intel-pause.toml"), &out, &[]);
+    let data = ChartData::load(&out).unwrap();
+    let summary = read_json(&out.join("summary.json"));
+
+    // Every nights.csv row is what the charts draw.
+    let mut reader = csv::Reader::from_path(out.join("nights.csv")).unwrap();
+    for row in reader.records() {
+        let row = row.unwrap();
+        let night: usize = row[0].parse().unwrap();
+        let figure = data.series(&row[1], &row[2])[night - 1];
+        let numbers: Vec<f64> = (3..7).map(|i| row[i].parse().unwrap()).collect();
+        assert_eq!([figure.mean, figure.p5, figure.p50, figure.p95].as_slice(), numbers.as_slice(), "{row:?}");
+    }
+    // Stacked outcome bars: destroyed by each layer + EW + leaked = launched, every night.
+    for night in 0..data.nights as usize {
+        let kills: f64 = data.layers.iter().map(|l| data.series("kills", &l.name)[night].mean).sum();
+        let stacked = kills + data.total("ew_defeated")[night].mean + data.total("leakers")[night].mean;
+        let launched = data.total("launched")[night].mean;
+        assert!(
+            (stacked - launched).abs() <= 1e-9 * launched,
+            "night {}: bars {stacked} vs launched {launched}",
+            night + 1
+        );
+    }
+    // Layer and threat figures are summary.json's.
+    for layer in &data.layers {
+        let s = &summary["layers"][&layer.name];
+        assert_eq!(Some(layer.kills.mean), s["kills"]["mean"].as_f64(), "{}", layer.name);
+        assert_eq!(layer.cost_per_kill_usd.map(|c| c.p50), s["cost_per_kill_usd"]["p50"].as_f64(), "{}", layer.name);
+        assert_eq!(layer.stock.as_ref().map(|x| x.p_exhausted), s["p_exhausted"].as_f64(), "{}", layer.name);
+    }
+    assert_eq!(data.phases, [("intelligence pause".to_string(), 5, 11)]);
+
+    // Titles state figures of summary.json.
+    let chart = |name: &str| std::fs::read_to_string(out.join("charts").join(format!("{name}.svg"))).unwrap();
+    let number = |key: &str| summary[key]["mean"].as_f64().unwrap();
+    let spend_title = format!(
+        "Defence spends {} against the attacker's {}: {:.1} to 1",
+        usd(number("defender_spend_usd")),
+        usd(number("attacker_spend_usd")),
+        number("cost_exchange_ratio")
+    );
+    assert_eq!(svg_title(&chart("cumulative-spend")), spend_title);
+    let patriot = &summary["layers"]["patriot"];
+    let dry_title = format!(
+        "patriot: {:.0}% chance of running dry within 30 nights",
+        100.0 * patriot["p_exhausted"].as_f64().unwrap()
+    );
+    assert_eq!(svg_title(&chart("p-run-dry")), dry_title);
+    let stock_title = format!(
+        "patriot hits its reserve by night {:.0} (median); {:.0}% of campaigns run it dry",
+        patriot["exhaustion_night"]["p50"].as_f64().unwrap(),
+        100.0 * patriot["p_exhausted"].as_f64().unwrap()
+    );
+    assert_eq!(svg_title(&chart("stock-depletion")), stock_title);
+    let shahed_cost = summary["threats"]["shahed"]["unit_cost_usd"]["p50"].as_f64().unwrap();
+    let patriot_kill = patriot["cost_per_kill_usd"]["p50"].as_f64().unwrap();
+    let per_kill_title =
+        format!("A patriot kill costs {}: {:.0}× the shahed it stops", usd(patriot_kill), patriot_kill / shahed_cost);
+    assert_eq!(svg_title(&chart("cost-per-kill")), per_kill_title);
+}
+
+#[test]
+fn plot_reproduces_the_run_charts_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ran, plotted) = (tmp.path().join("ran"), tmp.path().join("plotted"));
+    run(Path::new("scenarios/ceasefire.toml"), &ran, &[]);
+    std::fs::create_dir(&plotted).unwrap();
+    for file in ["summary.json", "nights.csv"] {
+        std::fs::copy(ran.join(file), plotted.join(file)).unwrap();
+    }
+    Command::cargo_bin("salvosim").unwrap().arg("plot").arg(&plotted).assert().success();
+    for chart in CHARTS {
+        for extension in ["svg", "png"] {
+            let name = format!("{chart}.{extension}");
+            let a = std::fs::read(ran.join("charts").join(&name)).unwrap();
+            let b = std::fs::read(plotted.join("charts").join(&name)).unwrap();
+            assert!(a == b, "{name} differs between run and plot");
+        }
+    }
+}
+
+#[test]
+fn no_charts_skips_them_and_plot_refuses_a_folder_without_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    run(Path::new("scenarios/baseline.toml"), tmp.path(), &["--no-charts"]);
+    assert!(!tmp.path().join("charts").exists());
+    let empty = tempfile::tempdir().unwrap();
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .arg("plot")
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("not a salvosim results folder"));
+}
