@@ -15,7 +15,7 @@ use rayon::prelude::*;
 
 pub use aggregate::{Aggregate, LayerTallies, ThreatTallies};
 pub use layout::NightLayout;
-pub use trial::{LayerTotals, ThreatTotals, TrialRecord, Workspace, simulate};
+pub use trial::{Campaign, LayerTotals, ThreatTotals, TrialRecord, Workspace, simulate};
 
 use crate::scenario::Scenario;
 

@@ -83,94 +83,92 @@ impl TrialRecord {
 }
 
 /// One layer's parameters as drawn for this trial, plus its state during the campaign.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 struct LayerState {
-    doctrine: Doctrine,
-    pk: f64,
+    salvo: bool,
+    /// `kill_by[k]` = 1 − (1 − pk)^k: P(killed by one of k rounds), for k = 0..=max_shots.
+    kill_by: Vec<f64>,
     max_shots: u64,
     cost_per_shot_usd: f64,
     coverage: f64,
     warning_sensitivity: f64,
-    capacity: Option<u64>,
-    stock: Option<u64>,
+    /// Threats engaged per night at most; `u64::MAX` = unlimited.
+    capacity: u64,
+    /// Whether `stock` is finite.
+    finite: bool,
+    stock: u64,
     reserve: u64,
     resupply_per_night: u64,
-    max_stock: Option<u64>,
+    /// `u64::MAX` = no cap.
+    max_stock: u64,
     engage_identified_decoys: bool,
     /// Opportunity probability tonight: coverage × w^sensitivity.
     opportunity: f64,
-    /// Threats engaged tonight.
     engaged_tonight: u64,
+    rounds_tonight: u64,
+    kills_tonight: u64,
 }
 
 impl LayerState {
-    fn draw(layer: &Layer, rng: &mut TrialRng) -> LayerState {
+    /// Draws this trial's parameters, reusing the allocation of `kill_by`.
+    fn draw(&mut self, layer: &Layer, rng: &mut TrialRng) {
         let count = |p: &Param, rng: &mut TrialRng| p.sample_count(rng);
-        LayerState {
-            doctrine: layer.doctrine,
-            pk: layer.pk.sample(rng),
-            max_shots: count(&layer.max_shots, rng),
-            cost_per_shot_usd: layer.cost_per_shot_usd.sample(rng),
-            coverage: layer.coverage.sample(rng),
-            warning_sensitivity: layer.warning_sensitivity.sample(rng),
-            capacity: layer.capacity.as_ref().map(|p| count(p, rng)),
-            stock: layer.stock.as_ref().map(|p| count(p, rng)),
-            reserve: count(&layer.reserve, rng),
-            resupply_per_night: count(&layer.resupply_per_night, rng),
-            max_stock: layer.max_stock.as_ref().map(|p| count(p, rng)),
-            engage_identified_decoys: layer.engage_identified_decoys,
-            opportunity: 0.0,
-            engaged_tonight: 0,
+        self.salvo = layer.doctrine == Doctrine::Salvo;
+        let pk = layer.pk.sample(rng);
+        self.max_shots = count(&layer.max_shots, rng);
+        self.cost_per_shot_usd = layer.cost_per_shot_usd.sample(rng);
+        self.coverage = layer.coverage.sample(rng);
+        self.warning_sensitivity = layer.warning_sensitivity.sample(rng);
+        self.capacity = layer.capacity.as_ref().map_or(u64::MAX, |p| count(p, rng));
+        let stock = layer.stock.as_ref().map(|p| count(p, rng));
+        (self.finite, self.stock) = (stock.is_some(), stock.unwrap_or(u64::MAX));
+        self.reserve = count(&layer.reserve, rng);
+        self.resupply_per_night = count(&layer.resupply_per_night, rng);
+        self.max_stock = layer.max_stock.as_ref().map_or(u64::MAX, |p| count(p, rng));
+        self.engage_identified_decoys = layer.engage_identified_decoys;
+        self.kill_by.clear();
+        let mut survive = 1.0;
+        self.kill_by.push(0.0);
+        for _ in 0..self.max_shots {
+            survive *= 1.0 - pk;
+            self.kill_by.push(1.0 - survive);
         }
     }
 
-    /// Rounds the layer may still fire at one threat: `max_shots`, limited by stock above reserve.
+    /// Rounds the layer may fire at one threat now: `max_shots`, limited by stock above reserve.
     fn rounds_available(&self) -> u64 {
-        match self.stock {
-            Some(stock) => self.max_shots.min(stock.saturating_sub(self.reserve)),
-            None => self.max_shots,
-        }
+        if self.finite { self.max_shots.min(self.stock.saturating_sub(self.reserve)) } else { self.max_shots }
     }
 
-    fn has_capacity(&self) -> bool {
-        self.capacity.is_none_or(|c| self.engaged_tonight < c)
+    /// Rounds fired and whether the threat died, with `rounds` available and a uniform `u`.
+    /// Under shoot-look-shoot the j-th round kills when `kill_by[j-1] <= u < kill_by[j]`, which
+    /// has the probabilities of j independent rounds; a salvo of k kills when `u < kill_by[k]`.
+    fn engage(&self, rounds: u64, u: f64) -> (u64, bool) {
+        if self.salvo {
+            return (rounds, u < self.kill_by[rounds as usize]);
+        }
+        match self.kill_by[1..=rounds as usize].iter().position(|&p| u < p) {
+            Some(j) => (j as u64 + 1, true),
+            None => (rounds, false),
+        }
     }
 
     fn is_exhausted(&self) -> bool {
-        self.stock.is_some_and(|s| s <= self.reserve)
+        self.finite && self.stock <= self.reserve
     }
 
     /// Resupplies after a night; returns the rounds added.
     fn resupply(&mut self) -> u64 {
-        let Some(stock) = self.stock else { return 0 };
-        let room = self.max_stock.map_or(u64::MAX, |m| m.saturating_sub(stock));
-        let added = self.resupply_per_night.min(room);
-        self.stock = Some(stock + added);
+        if !self.finite {
+            return 0;
+        }
+        let added = self.resupply_per_night.min(self.max_stock.saturating_sub(self.stock));
+        self.stock += added;
         added
     }
 }
 
-/// Rounds fired and whether the threat died, for one engagement with `rounds` available.
-/// One uniform settles it: under shoot-look-shoot the j-th round kills when
-/// `1 - q^(j-1) <= u < 1 - q^j`, which has the probabilities of j independent shots.
-fn engage(doctrine: Doctrine, pk: f64, rounds: u64, u: f64) -> (u64, bool) {
-    let q = 1.0 - pk;
-    match doctrine {
-        Doctrine::Salvo => (rounds, u < 1.0 - q.powf(rounds as f64)),
-        Doctrine::ShootLookShoot => {
-            let mut survive = 1.0;
-            for fired in 1..=rounds {
-                survive *= q;
-                if u < 1.0 - survive {
-                    return (fired, true);
-                }
-            }
-            (rounds, false)
-        }
-    }
-}
-
-/// Per-thread scratch space reused across trials.
+/// Per-thread scratch space reused across trials: nothing is allocated per trial once warm.
 #[derive(Debug, Default)]
 pub struct Workspace {
     layers: Vec<LayerState>,
@@ -178,6 +176,173 @@ pub struct Workspace {
     early_warning: Vec<f64>,
     /// Cumulative normalised shares of each mix in the plan.
     share_cdf: Vec<Vec<f64>>,
+    /// Tonight's launches and leakers per threat type.
+    launched_tonight: Vec<u64>,
+    leaked_tonight: Vec<u64>,
+}
+
+/// One trial in progress. [`simulate`] runs it whole; benches drive it night by night or threat
+/// by threat.
+pub struct Campaign<'a> {
+    scenario: &'a Scenario,
+    layout: &'a NightLayout,
+    ws: &'a mut Workspace,
+    record: &'a mut TrialRecord,
+    rng: TrialRng,
+    ew_defeat: f64,
+    discrimination: f64,
+    /// Attacker inventory; `None` = unlimited.
+    inventory: Option<u64>,
+    production: u64,
+    ew_tonight: u64,
+}
+
+impl<'a> Campaign<'a> {
+    /// Starts trial `trial` under master seed `seed`: draws every epistemic parameter, in a fixed
+    /// order, and clears `record`.
+    pub fn start(
+        scenario: &'a Scenario,
+        layout: &'a NightLayout,
+        seed: u64,
+        trial: u64,
+        ws: &'a mut Workspace,
+        record: &'a mut TrialRecord,
+    ) -> Campaign<'a> {
+        let mut rng = trial_rng(seed, trial);
+        let threats = scenario.threats.len();
+        record.reset(threats, scenario.layers.len(), scenario.nights as usize * layout.width());
+        let ew_defeat = scenario.defence.ew_defeat.sample(&mut rng);
+        let discrimination = scenario.defence.decoy_discrimination.sample(&mut rng);
+        ws.unit_cost_usd.clear();
+        ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(&mut rng)));
+        ws.layers.resize_with(scenario.layers.len(), LayerState::default);
+        for (state, layer) in ws.layers.iter_mut().zip(&scenario.layers) {
+            state.draw(layer, &mut rng);
+        }
+        let inventory = scenario.raid.stock.as_ref().map(|p| p.sample_count(&mut rng));
+        let production = scenario.raid.production_per_night.sample_count(&mut rng);
+        ws.early_warning.clear();
+        ws.early_warning.extend(scenario.plan.early_warning.iter().map(|p| p.sample(&mut rng)));
+        ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
+        for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
+            fill_cdf(cdf, shares, &mut rng);
+        }
+        ws.launched_tonight.resize(threats, 0);
+        ws.leaked_tonight.resize(threats, 0);
+        for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
+            totals.initial_stock = state.finite.then_some(state.stock);
+            totals.cost_per_shot_usd = state.cost_per_shot_usd;
+            totals.reserve = state.reserve;
+        }
+        for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
+            totals.unit_cost_usd = cost;
+        }
+        Campaign { scenario, layout, ws, record, rng, ew_defeat, discrimination, inventory, production, ew_tonight: 0 }
+    }
+
+    /// Runs night `night` (0-based): the raid, then exhaustion, resupply and production.
+    pub fn night(&mut self, night: usize) {
+        let inputs = self.scenario.plan.nights[night];
+        let w = self.ws.early_warning[inputs.early_warning];
+        for layer in &mut self.ws.layers {
+            layer.opportunity = layer.coverage * w.powf(layer.warning_sensitivity);
+        }
+        let wanted = self.scenario.plan.raid_size[inputs.raid_size].sample_count(&mut self.rng);
+        let launched = match self.inventory.as_mut() {
+            Some(stock) => {
+                let n = wanted.min(*stock);
+                *stock -= n;
+                n
+            }
+            None => wanted,
+        };
+        for _ in 0..launched {
+            self.threat(inputs.shares);
+        }
+        self.end_of_night(night);
+    }
+
+    /// Launches one threat, its type drawn from mix `mix` of the plan, and sends it through EW and
+    /// the layers.
+    pub fn threat(&mut self, mix: usize) {
+        let cdf = &self.ws.share_cdf[mix];
+        // One uniform picks the type, then — rescaled within the type's interval, which leaves it
+        // uniform and independent of the type — decides EW, then decoy recognition.
+        let u: f64 = self.rng.random();
+        let kind = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
+        let below = if kind == 0 { 0.0 } else { cdf[kind - 1] };
+        let v = (u - below) / (cdf[kind] - below);
+        let totals = &mut self.record.threats[kind];
+        totals.launched += 1;
+        self.ws.launched_tonight[kind] += 1;
+        self.record.attacker_spend_usd += self.ws.unit_cost_usd[kind];
+        if v < self.ew_defeat {
+            totals.ew_defeated += 1;
+            self.ew_tonight += 1;
+            return;
+        }
+        let threat = &self.scenario.threats[kind];
+        let recognised = threat.decoy && (v - self.ew_defeat) / (1.0 - self.ew_defeat) < self.discrimination;
+        if through_layers(&mut self.ws.layers, recognised, &mut self.rng) {
+            totals.killed += 1;
+        } else {
+            totals.leaked += 1;
+            self.ws.leaked_tonight[kind] += 1;
+            if !threat.decoy {
+                self.record.damage_usd += threat.damage_on_leak_usd.sample(&mut self.rng);
+            }
+        }
+    }
+
+    /// Exhaustion, resupply, attacker production, and the night's row of the record.
+    fn end_of_night(&mut self, night: usize) {
+        let (layout, width) = (self.layout, self.layout.width());
+        let row = &mut self.record.nightly[night * width..(night + 1) * width];
+        let mut defender_cum_usd = 0.0;
+        for (i, (state, totals)) in self.ws.layers.iter_mut().zip(&mut self.record.layers).enumerate() {
+            if state.is_exhausted() && totals.exhaustion_night.is_none() {
+                totals.exhaustion_night = Some(night as u32 + 1);
+            }
+            totals.resupplied += state.resupply();
+            totals.rounds += state.rounds_tonight;
+            totals.kills += state.kills_tonight;
+            totals.engaged += state.engaged_tonight;
+            row[layout.rounds(i)] = state.rounds_tonight as f64;
+            row[layout.kills(i)] = state.kills_tonight as f64;
+            (state.rounds_tonight, state.kills_tonight, state.engaged_tonight) = (0, 0, 0);
+            defender_cum_usd += totals.rounds as f64 * state.cost_per_shot_usd;
+        }
+        for (k, &layer) in layout.stock_layers.iter().enumerate() {
+            row[layout.stock(k)] = self.ws.layers[layer].stock as f64;
+            row[layout.exhausted(k)] = if self.record.layers[layer].exhaustion_night.is_some() { 1.0 } else { 0.0 };
+        }
+        if let Some(stock) = self.inventory.as_mut() {
+            *stock = stock.saturating_add(self.production);
+        }
+        let threats = self.record.threats.len();
+        for t in 0..threats {
+            row[layout.launched(t)] = self.ws.launched_tonight[t] as f64;
+            row[layout.leakers(t)] = self.ws.leaked_tonight[t] as f64;
+        }
+        row[layout.launched(threats)] = self.ws.launched_tonight.iter().sum::<u64>() as f64;
+        row[layout.leakers(threats)] = self.ws.leaked_tonight.iter().sum::<u64>() as f64;
+        row[layout.ew_defeated()] = self.ew_tonight as f64;
+        self.ws.launched_tonight.fill(0);
+        self.ws.leaked_tonight.fill(0);
+        self.ew_tonight = 0;
+        row[layout.defender_spend_cum()] = defender_cum_usd;
+        row[layout.attacker_spend_cum()] = self.record.attacker_spend_usd;
+        row[layout.damage_cum()] = self.record.damage_usd;
+    }
+
+    /// Closes the campaign: final stocks and spend.
+    pub fn finish(self) {
+        for (totals, state) in self.record.layers.iter_mut().zip(&self.ws.layers) {
+            totals.final_stock = state.finite.then_some(state.stock);
+            totals.spend_usd = totals.rounds as f64 * state.cost_per_shot_usd;
+            self.record.defender_spend_usd += totals.spend_usd;
+        }
+    }
 }
 
 /// Runs trial `trial` of `scenario` under master seed `seed` into `record`.
@@ -189,85 +354,11 @@ pub fn simulate(
     ws: &mut Workspace,
     record: &mut TrialRecord,
 ) {
-    let mut rng = trial_rng(seed, trial);
-    let rng = &mut rng;
-    let width = layout.width();
-    record.reset(scenario.threats.len(), scenario.layers.len(), scenario.nights as usize * width);
-
-    // Epistemic draws, once per trial, in a fixed order.
-    let ew_defeat = scenario.defence.ew_defeat.sample(rng);
-    let discrimination = scenario.defence.decoy_discrimination.sample(rng);
-    ws.unit_cost_usd.clear();
-    ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(rng)));
-    ws.layers.clear();
-    ws.layers.extend(scenario.layers.iter().map(|l| LayerState::draw(l, rng)));
-    let mut inventory = scenario.raid.stock.as_ref().map(|p| p.sample_count(rng));
-    let production = scenario.raid.production_per_night.sample_count(rng);
-    ws.early_warning.clear();
-    ws.early_warning.extend(scenario.plan.early_warning.iter().map(|p| p.sample(rng)));
-    ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
-    for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
-        fill_cdf(cdf, shares, rng);
-    }
-    for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
-        totals.initial_stock = state.stock;
-        totals.cost_per_shot_usd = state.cost_per_shot_usd;
-        totals.reserve = state.reserve;
-    }
-    for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
-        totals.unit_cost_usd = cost;
-    }
-
-    let threat_count = scenario.threats.len();
+    let mut campaign = Campaign::start(scenario, layout, seed, trial, ws, record);
     for night in 0..scenario.nights as usize {
-        let inputs = scenario.plan.nights[night];
-        let w = ws.early_warning[inputs.early_warning];
-        for layer in &mut ws.layers {
-            layer.opportunity = layer.coverage * w.powf(layer.warning_sensitivity);
-            layer.engaged_tonight = 0;
-        }
-        let wanted = scenario.plan.raid_size[inputs.raid_size].sample_count(rng);
-        let launched = match inventory.as_mut() {
-            Some(stock) => {
-                let n = wanted.min(*stock);
-                *stock -= n;
-                n
-            }
-            None => wanted,
-        };
-        let row = &mut record.nightly[night * width..(night + 1) * width];
-        let cdf = &ws.share_cdf[inputs.shares];
-        for _ in 0..launched {
-            let u: f64 = rng.random();
-            let kind = cdf.iter().position(|&c| u < c).unwrap_or(threat_count - 1);
-            let threat = &scenario.threats[kind];
-            let totals = &mut record.threats[kind];
-            totals.launched += 1;
-            row[layout.launched(kind)] += 1.0;
-            record.attacker_spend_usd += ws.unit_cost_usd[kind];
-            if rng.random::<f64>() < ew_defeat {
-                totals.ew_defeated += 1;
-                row[layout.ew_defeated()] += 1.0;
-                continue;
-            }
-            let recognised = threat.decoy && rng.random::<f64>() < discrimination;
-            if through_layers(&mut ws.layers, &mut record.layers, row, layout, recognised, rng) {
-                totals.killed += 1;
-            } else {
-                totals.leaked += 1;
-                row[layout.leakers(kind)] += 1.0;
-                if !threat.decoy {
-                    record.damage_usd += threat.damage_on_leak_usd.sample(rng);
-                }
-            }
-        }
-        end_of_night(night, inventory.as_mut(), production, ws, record, layout, width);
+        campaign.night(night);
     }
-    for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
-        totals.final_stock = state.stock;
-        totals.spend_usd = totals.rounds as f64 * state.cost_per_shot_usd;
-        record.defender_spend_usd += totals.spend_usd;
-    }
+    campaign.finish();
 }
 
 /// Draws a mix's shares and stores their normalised running sums.
@@ -287,20 +378,16 @@ fn fill_cdf(cdf: &mut Vec<f64>, shares: &[Param], rng: &mut TrialRng) {
     }
 }
 
-/// Sends one threat through the layers in order; true if a layer killed it.
-fn through_layers<R: Rng + ?Sized>(
-    layers: &mut [LayerState],
-    totals: &mut [LayerTotals],
-    row: &mut [f64],
-    layout: &NightLayout,
-    recognised_decoy: bool,
-    rng: &mut R,
-) -> bool {
-    for (i, layer) in layers.iter_mut().enumerate() {
+/// Sends one threat through the layers in order; true if a layer killed it. One uniform per layer
+/// decides the opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
+/// engagement.
+fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: bool, rng: &mut R) -> bool {
+    for layer in layers {
         if recognised_decoy && !layer.engage_identified_decoys {
             continue;
         }
-        if rng.random::<f64>() >= layer.opportunity || !layer.has_capacity() {
+        let u: f64 = rng.random();
+        if u >= layer.opportunity || layer.engaged_tonight >= layer.capacity {
             continue;
         }
         let available = layer.rounds_available();
@@ -308,75 +395,47 @@ fn through_layers<R: Rng + ?Sized>(
             continue;
         }
         layer.engaged_tonight += 1;
-        let (fired, killed) = engage(layer.doctrine, layer.pk, available, rng.random());
-        if let Some(stock) = layer.stock.as_mut() {
-            *stock -= fired;
+        let (fired, killed) = layer.engage(available, u / layer.opportunity);
+        if layer.finite {
+            layer.stock -= fired;
         }
-        totals[i].rounds += fired;
-        totals[i].engaged += 1;
-        row[layout.rounds(i)] += fired as f64;
+        layer.rounds_tonight += fired;
         if killed {
-            totals[i].kills += 1;
-            row[layout.kills(i)] += 1.0;
+            layer.kills_tonight += 1;
             return true;
         }
     }
     false
 }
 
-/// Exhaustion, resupply, attacker production and the night's totals and cumulative figures.
-fn end_of_night(
-    night: usize,
-    inventory: Option<&mut u64>,
-    production: u64,
-    ws: &mut Workspace,
-    record: &mut TrialRecord,
-    layout: &NightLayout,
-    width: usize,
-) {
-    let row = &mut record.nightly[night * width..(night + 1) * width];
-    let mut defender_cum_usd = 0.0;
-    for (state, totals) in ws.layers.iter_mut().zip(&mut record.layers) {
-        if state.is_exhausted() && totals.exhaustion_night.is_none() {
-            totals.exhaustion_night = Some(night as u32 + 1);
-        }
-        totals.resupplied += state.resupply();
-        defender_cum_usd += totals.rounds as f64 * state.cost_per_shot_usd;
-    }
-    for (k, &layer) in layout.stock_layers.iter().enumerate() {
-        row[layout.stock(k)] = ws.layers[layer].stock.unwrap_or(0) as f64;
-        row[layout.exhausted(k)] = if record.layers[layer].exhaustion_night.is_some() { 1.0 } else { 0.0 };
-    }
-    if let Some(stock) = inventory {
-        *stock = stock.saturating_add(production);
-    }
-    let threats = record.threats.len();
-    row[layout.launched(threats)] = (0..threats).map(|t| row[layout.launched(t)]).sum();
-    row[layout.leakers(threats)] = (0..threats).map(|t| row[layout.leakers(t)]).sum();
-    row[layout.defender_spend_cum()] = defender_cum_usd;
-    row[layout.attacker_spend_cum()] = record.attacker_spend_usd;
-    row[layout.damage_cum()] = record.damage_usd;
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn layer(salvo: bool, pk: f64, max_shots: u64) -> LayerState {
+        let mut kill_by = vec![0.0];
+        (1..=max_shots).for_each(|k| kill_by.push(1.0 - (1.0 - pk).powi(k as i32)));
+        LayerState { salvo, kill_by, max_shots, ..LayerState::default() }
+    }
+
     #[test]
     fn one_uniform_settles_shoot_look_shoot() {
         // pk 0.5: kill on round 1 for u < 0.5, round 2 for u < 0.75, round 3 for u < 0.875.
-        let sls = |u| engage(Doctrine::ShootLookShoot, 0.5, 3, u);
-        assert_eq!(sls(0.1), (1, true));
-        assert_eq!(sls(0.6), (2, true));
-        assert_eq!(sls(0.8), (3, true));
-        assert_eq!(sls(0.9), (3, false));
-        assert_eq!(engage(Doctrine::ShootLookShoot, 0.0, 4, 0.0), (4, false));
-        assert_eq!(engage(Doctrine::ShootLookShoot, 1.0, 4, 0.999), (1, true));
+        let sls = layer(false, 0.5, 3);
+        assert_eq!(sls.engage(3, 0.1), (1, true));
+        assert_eq!(sls.engage(3, 0.6), (2, true));
+        assert_eq!(sls.engage(3, 0.8), (3, true));
+        assert_eq!(sls.engage(3, 0.9), (3, false));
+        assert_eq!(sls.engage(2, 0.8), (2, false), "stock allows only two rounds");
+        assert_eq!(layer(false, 0.0, 4).engage(4, 0.0), (4, false));
+        assert_eq!(layer(false, 1.0, 4).engage(4, 0.999), (1, true));
     }
 
     #[test]
     fn salvo_fires_everything_available() {
-        assert_eq!(engage(Doctrine::Salvo, 0.5, 2, 0.74), (2, true));
-        assert_eq!(engage(Doctrine::Salvo, 0.5, 2, 0.76), (2, false));
+        let salvo = layer(true, 0.5, 2);
+        assert_eq!(salvo.engage(2, 0.74), (2, true));
+        assert_eq!(salvo.engage(2, 0.76), (2, false));
+        assert_eq!(salvo.engage(1, 0.6), (1, false));
     }
 }
