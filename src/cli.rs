@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::charts::ChartData;
+use crate::charts::sweep::SweepData;
 use crate::engine::{self, Progress};
 use crate::output::{self, RunInfo};
 use crate::scenario::{self, InputError, Loaded, MAX_TRIALS, Origin, Override};
+use crate::sweep::{self, Axis};
 
 const DEFAULT_SCENARIO: &str = "scenarios/baseline.toml";
 
@@ -29,6 +31,8 @@ enum Command {
     Run(RunArgs),
     /// Check a scenario file (and any --set) without running it.
     Validate(ScenarioArgs),
+    /// Sweep one or two parameters: a curve or a grid of runs with common random numbers.
+    Sweep(SweepArgs),
     /// Redraw the charts of a saved run from its summary.json and nights.csv.
     Plot {
         /// A results folder written by `salvosim run`.
@@ -50,6 +54,25 @@ struct ScenarioArgs {
 struct RunArgs {
     #[command(flatten)]
     input: ScenarioArgs,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    #[command(flatten)]
+    input: ScenarioArgs,
+    /// A parameter to vary: PATH=START:END:STEPS (STEPS intervals) or PATH=a,b,c; once for a
+    /// curve, twice for a grid.
+    #[arg(long = "vary", value_name = "PATH=RANGE", required = true)]
+    vary: Vec<String>,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Args)]
+struct EngineArgs {
     /// Number of trials (campaigns); default: the scenario's.
     #[arg(long)]
     trials: Option<u64>,
@@ -59,7 +82,7 @@ struct RunArgs {
     /// Worker threads; default: all cores. Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Output folder; default: output/<scenario name>/.
+    /// Output folder; default: output/<scenario name>/ (output/<name>-sweep/ for sweeps).
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar and no summary on stdout.
@@ -92,6 +115,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run(args) => run(&args),
+        Command::Sweep(args) => sweep(&args),
         Command::Validate(args) => validate(&args),
         Command::Plot { dir } => plot(&dir),
     };
@@ -134,29 +158,52 @@ fn argument_error(argument: &str, value: impl ToString, problem: &str) -> InputE
     }
 }
 
+/// Trials, seed and a thread pool, checked.
+struct Engine {
+    trials: u64,
+    seed: u64,
+    pool: rayon::ThreadPool,
+}
+
+impl EngineArgs {
+    fn resolve(&self, scenario: &scenario::Scenario) -> Result<Engine, Failure> {
+        let trials = self.trials.unwrap_or(scenario.trials);
+        if trials == 0 || trials > MAX_TRIALS as u64 {
+            return Err(argument_error("--trials", trials, "must be a whole number in 1..=10^12").into());
+        }
+        let threads = self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        if threads == 0 || threads > 1024 {
+            return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?;
+        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool })
+    }
+}
+
+fn run_info(hash: &str, engine: &Engine) -> RunInfo {
+    RunInfo {
+        scenario_hash: hash.to_string(),
+        seed: engine.seed,
+        trials: engine.trials,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
 fn run(args: &RunArgs) -> Result<(), Failure> {
     let loaded = load(&args.input)?;
     let scenario = &loaded.scenario;
-    let trials = args.trials.unwrap_or(scenario.trials);
-    if trials == 0 || trials > MAX_TRIALS as u64 {
-        return Err(argument_error("--trials", trials, "must be a whole number in 1..=10^12").into());
-    }
-    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if threads == 0 || threads > 1024 {
-        return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
-    }
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let dir = args.out.clone().unwrap_or_else(|| output::default_dir(scenario));
+    let engine = args.engine.resolve(scenario)?;
+    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_dir(scenario));
 
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?;
-    let bar = progress_bar(trials, args.quiet);
-    let aggregate = pool.install(|| engine::run(scenario, trials, seed, &bar)).map_err(anyhow::Error::from)?;
+    let bar = progress_bar(engine.trials, args.engine.quiet);
+    let aggregate =
+        engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar)).map_err(anyhow::Error::from)?;
     bar.0.finish_and_clear();
 
-    let info = RunInfo { scenario_hash: loaded.hash.clone(), seed, trials, version: env!("CARGO_PKG_VERSION").into() };
+    let info = run_info(&loaded.hash, &engine);
     output::write_results(&dir, &info, scenario, &aggregate)?;
-    let charts = if args.no_charts { None } else { Some(output::write_charts(&dir, &ChartData::load(&dir)?)?) };
-    if !args.quiet {
+    let charts = if args.engine.no_charts { None } else { Some(output::write_charts(&dir, &ChartData::load(&dir)?)?) };
+    if !args.engine.quiet {
         print!("{}", output::console::summary(&info, scenario, &aggregate));
         println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
         if let Some(folder) = charts {
@@ -164,6 +211,75 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+fn sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let base = load(&args.input)?;
+    let axes = args.vary.iter().map(|v| Axis::parse(v)).collect::<Result<Vec<_>, _>>()?;
+    if axes.len() > 2 {
+        return Err(argument_error("--vary", axes.len(), "one --vary gives a curve, two a grid; at most two").into());
+    }
+    let sets = args.input.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let points = sweep::points(&args.input.scenario, &sets, &axes)?;
+    let engine = args.engine.resolve(&base.scenario)?;
+    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+
+    let bar = progress_bar(engine.trials * points.len() as u64, args.engine.quiet);
+    let aggregates =
+        engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar)).map_err(anyhow::Error::from)?;
+    bar.0.finish_and_clear();
+
+    let mut table = Vec::new();
+    output::clear_points(&dir).map_err(anyhow::Error::from)?;
+    for (index, (point, aggregate)) in points.iter().zip(&aggregates).enumerate() {
+        let point_info = run_info(&point.loaded.hash, &engine);
+        output::write_results(&output::point_dir(&dir, index), &point_info, &point.loaded.scenario, aggregate)?;
+        table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
+    }
+    let info = run_info(&base.hash, &engine);
+    let name = base.scenario.name.clone();
+    let chart_data = SweepData {
+        scenario: name.clone(),
+        trials: engine.trials,
+        seed: engine.seed,
+        version: info.version.clone(),
+        layers: base.scenario.layers.iter().map(|l| l.name.clone()).collect(),
+        axes: axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
+        points: table.clone(),
+    };
+    output::write_sweep(&dir, &info, &name, &axes, &table, (!args.engine.no_charts).then_some(&chart_data))?;
+    if !args.engine.quiet {
+        println!("{}", sweep_summary(&axes, &table));
+        println!(
+            "wrote {}/{{{}, {}}} and {}/NNN/",
+            dir.display(),
+            output::SWEEP_CSV,
+            output::SWEEP_JSON,
+            output::POINTS_DIR
+        );
+    }
+    Ok(())
+}
+
+/// One line per point: its values, cost-exchange ratio and leak rate.
+fn sweep_summary(axes: &[Axis], table: &[sweep::PointMetrics]) -> String {
+    let mut out = format!("{:>5}  ", "point");
+    for axis in axes {
+        out += &format!("{:>24}  ", axis.path);
+    }
+    out += &format!("{:>22}  {:>10}\n", "cost-exchange (95% CI)", "leak rate");
+    for (index, (values, metrics)) in table.iter().enumerate() {
+        let find = |name: &str| metrics.iter().find(|(n, _)| n == name).and_then(|(_, s)| *s);
+        out += &format!("{index:>5}  ");
+        for v in values {
+            out += &format!("{:>24}  ", sweep::spell(*v));
+        }
+        let ratio = find("cost_exchange_ratio")
+            .map_or("n/a".into(), |s| format!("{:.2} [{:.2}, {:.2}]", s.mean, s.ci95[0], s.ci95[1]));
+        let leak = find("leak_rate").map_or("n/a".into(), |s| format!("{:.1}%", 100.0 * s.mean));
+        out += &format!("{ratio:>22}  {leak:>10}\n");
+    }
+    out
 }
 
 fn plot(dir: &Path) -> Result<(), Failure> {

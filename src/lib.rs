@@ -11,3 +11,4 @@ pub mod engine;
 pub mod output;
 pub mod scenario;
 pub mod stats;
+pub mod sweep;

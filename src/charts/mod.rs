@@ -8,6 +8,7 @@ mod per_kill;
 mod raster;
 mod spend;
 mod stock;
+pub mod sweep;
 mod theme;
 
 use anyhow::Result;
@@ -26,6 +27,18 @@ pub struct Chart {
 /// Draws one chart as SVG.
 type Drawer = fn(&ChartData) -> Result<String>;
 
+/// Renders an SVG chart as PNG (with the bundled fonts registered for layout).
+pub fn finish(name: &'static str, svg: String) -> Result<Chart> {
+    let png = raster::png(&svg)?;
+    Ok(Chart { name, svg, png })
+}
+
+/// Every sweep chart.
+pub fn draw_sweep(data: &sweep::SweepData) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    sweep::draw_all(data)?.into_iter().map(|(name, svg)| finish(name, svg)).collect()
+}
+
 /// Every chart, in briefing order.
 pub fn draw_all(data: &ChartData) -> Result<Vec<Chart>> {
     raster::register_fonts();
@@ -36,12 +49,5 @@ pub fn draw_all(data: &ChartData) -> Result<Vec<Chart>> {
         (outcome::NAME, outcome::draw),
         (dry::NAME, dry::draw),
     ];
-    drawers
-        .into_iter()
-        .map(|(name, draw)| {
-            let svg = draw(data)?;
-            let png = raster::png(&svg)?;
-            Ok(Chart { name, svg, png })
-        })
-        .collect()
+    drawers.into_iter().map(|(name, draw)| finish(name, draw(data)?)).collect()
 }

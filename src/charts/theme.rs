@@ -62,7 +62,10 @@ pub fn bold(size: u32) -> TextStyle<'static> {
 
 /// Title (the finding), subtitle (scenario, trials, seed) and footer; returns the area between.
 pub fn frame<'a>(root: &Canvas<'a>, title: &str, subtitle: &str, footer: &str) -> Result<Canvas<'a>> {
-    root.draw(&Text::new(title.to_string(), (50, 28), bold(40)))?;
+    // Long titles shrink until they fit the width.
+    let fits = |size: u32| root.estimate_text_size(title, &bold(size)).is_ok_and(|(w, _)| w + 100 <= WIDTH);
+    let size = (24..=40).rev().find(|&size| fits(size)).unwrap_or(24);
+    root.draw(&Text::new(title.to_string(), (50, 28), bold(size)))?;
     root.draw(&Text::new(subtitle.to_string(), (50, 82), (FONT, 24).into_font().color(&MUTED)))?;
     root.draw(&Text::new(footer.to_string(), (50, HEIGHT as i32 - 34), (FONT, 17).into_font().color(&MUTED)))?;
     Ok(root.margin(125, 55, 30, 50))

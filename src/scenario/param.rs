@@ -41,7 +41,7 @@ pub enum Kind {
     Count,
     /// Rounds per engagement: a whole number in 1..=10,000.
     Shots,
-    /// A positive weight (threat shares).
+    /// A weight >= 0 (threat shares; each mix needs one that can be > 0).
     Share,
     /// An exponent >= 0 (`warning_sensitivity`).
     NonNegative,
@@ -68,7 +68,7 @@ impl Kind {
             Kind::Money => "a cost in USD >= 0",
             Kind::Count => "a whole number in 0..=10^12",
             Kind::Shots => "a whole number in 1..=10000",
-            Kind::Share => "a share > 0",
+            Kind::Share => "a share >= 0",
             Kind::NonNegative => "a number >= 0",
         }
     }
@@ -105,7 +105,6 @@ impl Param {
         let dist = match *spec {
             ParamSpec::Fixed(x) => {
                 need(inside(x), &range_msg)?;
-                need(kind != Kind::Share || x > 0.0, &range_msg)?;
                 Dist::Fixed(x)
             }
             ParamSpec::Uniform { lo: a, hi: b } => {
@@ -322,7 +321,7 @@ mod tests {
         assert!(Param::new(&ParamSpec::Fixed(1.5), Kind::Probability).is_err());
         assert!(Param::new(&ParamSpec::Fixed(-1.0), Kind::Money).is_err());
         assert!(Param::new(&ParamSpec::Fixed(0.0), Kind::Shots).is_err());
-        assert!(Param::new(&ParamSpec::Fixed(0.0), Kind::Share).is_err());
+        assert!(Param::new(&ParamSpec::Fixed(-0.1), Kind::Share).is_err());
         assert!(Param::new(&ParamSpec::Fixed(f64::NAN), Kind::Money).is_err());
         assert!(Param::new(&ParamSpec::Poisson { lambda: 3.0 }, Kind::Money).is_err());
         assert!(Param::new(&ParamSpec::Pert { lo: 0.5, mode: 0.2, hi: 0.9 }, Kind::Probability).is_err());

@@ -196,6 +196,8 @@ fn layer(l: &RawLayer, path: FieldPath) -> Result<Layer> {
 }
 
 fn night_plan(raw: &RawScenario, nights: u32, threats: &[(Threat, Param)]) -> Result<NightPlan> {
+    let base_mix: Vec<Param> = threats.iter().map(|(_, share)| share.clone()).collect();
+    check_mix(&base_mix, root("threat"))?;
     let mut plan = NightPlan {
         early_warning: vec![param_or(
             raw.defence.early_warning.as_ref(),
@@ -264,7 +266,7 @@ fn phase_shares(
             format!("no threat is named `{unknown}`{}; threats: {}", did_you_mean(unknown, &known), known.join(", ")),
         ));
     }
-    threats
+    let mix = threats
         .iter()
         .map(|(t, _)| {
             let spec = shares.get(&t.name).ok_or_else(|| {
@@ -272,5 +274,15 @@ fn phase_shares(
             })?;
             param(spec, Kind::Share, path.key(&t.name))
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    check_mix(&mix, path)?;
+    Ok(mix)
+}
+
+/// Shares are weights, normalised per trial: a mix of nothing but zeros says nothing.
+fn check_mix(shares: &[Param], path: FieldPath) -> Result<()> {
+    if shares.iter().all(|s| s.as_constant() == Some(0.0)) {
+        return Err(FieldError::new(path, None, "every share is 0: at least one threat needs a share > 0"));
+    }
+    Ok(())
 }

@@ -93,6 +93,29 @@ impl Tally {
     }
 }
 
+impl Stats {
+    /// The stats a [`Tally`] would report for `k` ones and `n - k` zeros (a share of trials).
+    pub fn of_share(k: u64, n: u64) -> Option<Stats> {
+        if n == 0 {
+            return None;
+        }
+        let mean = k as f64 / n as f64;
+        let variance = if n > 1 { (k as f64) * ((n - k) as f64) / (n as f64 * (n - 1) as f64) } else { 0.0 };
+        let se = (variance / n as f64).sqrt();
+        // Nearest rank over n - k zeros followed by k ones.
+        let quantile = |p: f64| if ((p * n as f64).ceil() as u64).clamp(1, n) > n - k { 1.0 } else { 0.0 };
+        Some(Stats {
+            n,
+            mean,
+            se,
+            ci95: [mean - Z95 * se, mean + Z95 * se],
+            p5: quantile(0.05),
+            p50: quantile(0.5),
+            p95: quantile(0.95),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +149,17 @@ mod tests {
         assert!((merged.mean - whole.mean).abs() / whole.mean < 1e-12);
         assert!((merged.se - whole.se).abs() / whole.se < 1e-9);
         assert_eq!((merged.p5, merged.p50, merged.p95), (whole.p5, whole.p50, whole.p95));
+    }
+
+    #[test]
+    fn a_share_has_the_stats_of_its_indicator_tally() {
+        for (k, n) in [(0, 10), (3, 10), (10, 10), (1, 1), (37, 1000)] {
+            let values: Vec<f64> = (0..n).map(|i| if i < k { 1.0 } else { 0.0 }).collect();
+            let tally = tally_of(&values).stats().unwrap();
+            let share = Stats::of_share(k, n).unwrap();
+            assert!((tally.mean - share.mean).abs() < 1e-12 && (tally.se - share.se).abs() < 1e-12, "{k}/{n}");
+            assert_eq!((tally.p5, tally.p50, tally.p95), (share.p5, share.p50, share.p95), "{k}/{n}");
+        }
     }
 
     #[test]

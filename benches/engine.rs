@@ -1,0 +1,104 @@
+//! Criterion benches of the simulation core, throughput counted in threats. Fixed seeds.
+//! `cargo bench` runs them all; README "Performance" has the figures and the method.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use salvosim::engine::{self, Campaign, NightLayout, Silent, TrialRecord, Workspace, simulate};
+use salvosim::scenario::{self, Override, Scenario};
+
+const SEED: u64 = 20250305;
+
+fn baseline(sets: &[&str]) -> Scenario {
+    let sets: Vec<Override> = sets.iter().map(|s| Override::parse(s).unwrap()).collect();
+    scenario::load(Path::new("scenarios/baseline.toml"), &sets).unwrap().scenario
+}
+
+/// Threats launched in trial 0, for throughput.
+fn threats_in_trial(s: &Scenario) -> u64 {
+    let layout = NightLayout::new(s);
+    let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+    simulate(s, &layout, SEED, 0, &mut ws, &mut record);
+    record.threats.iter().map(|t| t.launched).sum()
+}
+
+/// One threat through EW and the six baseline layers, stocks and capacities unlimited so that
+/// every iteration meets the same defence.
+fn one_threat(c: &mut Criterion) {
+    let unlimited: Vec<String> =
+        ["mobile-fire-group", "gepard", "interceptor-drones", "shorad-missile", "nasams", "patriot"]
+            .iter()
+            .flat_map(|l| [format!("layer.{l}.capacity=1000000000000"), format!("layer.{l}.stock=1000000000000")])
+            .collect();
+    let s = baseline(&unlimited.iter().map(String::as_str).collect::<Vec<_>>());
+    let layout = NightLayout::new(&s);
+    let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+    let mut campaign = Campaign::start(&s, &layout, SEED, 0, &mut ws, &mut record);
+    let mut group = c.benchmark_group("threat");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("through six layers", |b| b.iter(|| campaign.threat(black_box(0))));
+    group.finish();
+}
+
+/// One night (and the trial set-up before it) at fixed raid sizes.
+fn one_night(c: &mut Criterion) {
+    let mut group = c.benchmark_group("night");
+    for size in [50u64, 100, 400, 800] {
+        let s = baseline(&["scenario.nights=1", &format!("raid.size={size}")]);
+        let layout = NightLayout::new(&s);
+        let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+        group.throughput(Throughput::Elements(size));
+        let mut trial = 0;
+        group.bench_with_input(BenchmarkId::new("raid size", size), &size, |b, _| {
+            b.iter(|| {
+                trial += 1;
+                simulate(&s, &layout, SEED, black_box(trial), &mut ws, &mut record);
+            })
+        });
+    }
+    group.finish();
+}
+
+/// One 60-night trial of the baseline.
+fn one_trial(c: &mut Criterion) {
+    let s = baseline(&["scenario.nights=60"]);
+    let layout = NightLayout::new(&s);
+    let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+    let mut group = c.benchmark_group("trial");
+    group.throughput(Throughput::Elements(threats_in_trial(&s)));
+    let mut trial = 0;
+    group.bench_function("baseline, 60 nights", |b| {
+        b.iter(|| {
+            trial += 1;
+            simulate(&s, &layout, SEED, black_box(trial), &mut ws, &mut record);
+        })
+    });
+    group.finish();
+}
+
+/// 10,000 trials of the baseline (30 nights) on all cores, aggregation included.
+fn full_run(c: &mut Criterion) {
+    let s = baseline(&[]);
+    let trials = 10_000;
+    let mut group = c.benchmark_group("run");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(threats_in_trial(&s) * trials));
+    group.bench_function("baseline, 10,000 trials, all cores", |b| {
+        b.iter(|| engine::run(&s, black_box(trials), SEED, &Silent).unwrap())
+    });
+    group.finish();
+}
+
+/// The cost of one uniform draw from the trial generator: the unit of the draw-count bound.
+fn one_draw(c: &mut Criterion) {
+    use rand::RngExt;
+    let mut rng = salvosim::engine::rng::trial_rng(SEED, 0);
+    let mut group = c.benchmark_group("rng");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("uniform f64", |b| b.iter(|| black_box(rng.random::<f64>())));
+    group.finish();
+}
+
+criterion_group!(benches, one_draw, one_threat, one_night, one_trial, full_run);
+criterion_main!(benches);

@@ -1,0 +1,139 @@
+//! Sweeps: a grid point is exactly the matching `run`; common random numbers make neighbouring
+//! points far less noisy than independent runs; a field that changes nothing gives flat curves;
+//! bad sweep specifications exit with code 2.
+
+mod common;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use salvosim::scenario::{self, Override};
+
+fn salvosim() -> Command {
+    Command::cargo_bin("salvosim").unwrap()
+}
+
+#[test]
+fn a_grid_point_is_byte_identical_to_the_matching_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (swept, ran) = (tmp.path().join("sweep"), tmp.path().join("run"));
+    salvosim()
+        .args(["sweep", "scenarios/baseline.toml", "--vary", "layer.patriot.stock=40,60,80", "--trials", "300"])
+        .args(["--seed", "5", "--quiet", "--no-charts", "--out"])
+        .arg(&swept)
+        .assert()
+        .success();
+    salvosim()
+        .args(["run", "scenarios/baseline.toml", "--set", "layer.patriot.stock=60", "--trials", "300", "--seed", "5"])
+        .args(["--quiet", "--no-charts", "--out"])
+        .arg(&ran)
+        .assert()
+        .success();
+    for file in ["summary.json", "nights.csv"] {
+        let a = std::fs::read(swept.join("points/001").join(file)).unwrap();
+        let b = std::fs::read(ran.join(file)).unwrap();
+        assert!(a == b, "{file} of point 1 differs from the run with --set layer.patriot.stock=60");
+    }
+    let table = std::fs::read_to_string(swept.join("sweep.csv")).unwrap();
+    assert!(table.starts_with("point,layer.patriot.stock,metric,mean,ci95_lo,ci95_hi,p5,p50,p95\n"));
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(ran.join("summary.json")).unwrap()).unwrap();
+    let mean = summary["cost_exchange_ratio"]["mean"].as_f64().unwrap();
+    assert!(table.contains(&format!("1,60,cost_exchange_ratio,{mean},")), "sweep.csv carries the run's figure");
+}
+
+/// Per-trial cost-exchange ratio at two neighbouring values of NASAMS coverage.
+fn ratio_per_trial(coverage: &str, seed: u64, trials: u64) -> Vec<f64> {
+    let sets = [Override::parse(&format!("layer.nasams.coverage={coverage}")).unwrap()];
+    let s = scenario::load(Path::new("scenarios/baseline.toml"), &sets).unwrap().scenario;
+    common::per_trial(&s, seed, trials, |r| r.defender_spend_usd / r.attacker_spend_usd)
+}
+
+/// Common random numbers: the difference between neighbouring points is the parameter's effect.
+/// Its variance with the same seed must be at least 10 times smaller than with independent seeds
+/// (measured: about 17 times).
+#[test]
+fn common_random_numbers_cut_the_variance_of_differences() {
+    let trials = 2000;
+    for seed in [1, 2, 3] {
+        let low = ratio_per_trial("0.25", seed, trials);
+        let crn: Vec<f64> = ratio_per_trial("0.3", seed, trials).iter().zip(&low).map(|(a, b)| a - b).collect();
+        let ind: Vec<f64> = ratio_per_trial("0.3", seed + 1000, trials).iter().zip(&low).map(|(a, b)| a - b).collect();
+        let (_, var_crn) = common::mean_and_variance(&crn);
+        let (_, var_ind) = common::mean_and_variance(&ind);
+        eprintln!("seed {seed}: var(diff) CRN {var_crn:.5}, independent {var_ind:.5}, factor {:.1}", var_ind / var_crn);
+        assert!(var_crn * 10.0 < var_ind, "seed {seed}: CRN variance {var_crn} vs independent {var_ind}");
+    }
+}
+
+#[test]
+fn a_field_that_changes_nothing_gives_flat_curves() {
+    // Without an attacker inventory, production is never used.
+    let tmp = tempfile::tempdir().unwrap();
+    salvosim()
+        .args(["sweep", "scenarios/baseline.toml", "--vary", "raid.production_per_night=0:100:4", "--trials", "200"])
+        .args(["--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let table = std::fs::read_to_string(tmp.path().join("sweep.csv")).unwrap();
+    let mut by_metric: std::collections::HashMap<String, Vec<String>> = Default::default();
+    for line in table.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        by_metric.entry(fields[2].to_string()).or_default().push(fields[3..].join(","));
+    }
+    assert!(by_metric.len() >= 6);
+    for (metric, rows) in by_metric {
+        assert_eq!(rows.len(), 5);
+        assert!(rows.iter().all(|r| *r == rows[0]), "{metric} is not flat: {rows:?}");
+    }
+    for chart in ["cost-exchange-curve", "leak-rate-curve", "exhaustion-night-curve"] {
+        assert!(tmp.path().join("charts").join(format!("{chart}.png")).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn a_two_parameter_sweep_draws_heatmaps() {
+    let tmp = tempfile::tempdir().unwrap();
+    salvosim()
+        .args([
+            "sweep",
+            "scenarios/baseline.toml",
+            "--vary",
+            "raid.size=50:400:3",
+            "--vary",
+            "layer.patriot.stock=50,90",
+        ])
+        .args(["--trials", "200", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
+    assert_eq!(json["points"].as_array().unwrap().len(), 8);
+    assert_eq!(json["vary"][1]["values"], serde_json::json!([50.0, 90.0]));
+    for chart in ["cost-exchange-heatmap", "exhaustion-night-heatmap"] {
+        assert!(tmp.path().join("charts").join(format!("{chart}.svg")).exists(), "{chart}");
+    }
+}
+
+#[test]
+fn bad_sweep_specifications_exit_2() {
+    for (vary, message) in [
+        (vec!["layer.nasams.stok=1:2:2"], "unknown field `stok` (did you mean `stock`?)"),
+        (vec!["layer.nasams.stock=1:2:0"], "zero steps"),
+        (vec!["layer.nasams.stock=a:2:3"], "`a` is not a finite number"),
+        (vec!["raid.size=0:100:29", "layer.nasams.stock=0:100:29"], "at most 400"),
+        (vec!["defence.ew_defeat=0:2:4"], "must be a probability in 0..1"),
+        (vec!["layer.hawk.stock=1,2"], "no layer named `hawk`"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut cmd = salvosim();
+        cmd.args(["sweep", "scenarios/baseline.toml", "--out"]).arg(tmp.path().join("out"));
+        for v in &vary {
+            cmd.args(["--vary", v]);
+        }
+        cmd.assert().code(2).stderr(predicate::str::contains(message));
+        assert!(!tmp.path().join("out").exists(), "{vary:?}: nothing written");
+    }
+}
