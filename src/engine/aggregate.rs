@@ -98,6 +98,18 @@ impl Aggregate {
         }
     }
 
+    /// The headline tallies with their summary.json names, in output order.
+    pub fn headline(&self) -> [(&'static str, &Tally); 6] {
+        [
+            ("defender_spend_usd", &self.defender_spend_usd),
+            ("attacker_spend_usd", &self.attacker_spend_usd),
+            ("damage_usd", &self.damage_usd),
+            ("cost_exchange_ratio", &self.cost_exchange_ratio),
+            ("cost_exchange_ratio_with_damage", &self.cost_exchange_ratio_with_damage),
+            ("leak_rate", &self.leak_rate),
+        ]
+    }
+
     /// Tallies one trial.
     pub fn add(&mut self, scenario: &Scenario, record: &TrialRecord) {
         self.trials += 1;

@@ -25,15 +25,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
     let phases: Vec<Value> =
         scenario.plan.phases.iter().map(|p| json!({ "name": p.name, "nights": [p.first, p.last] })).collect();
     root.insert("phases".into(), Value::Array(phases));
-    let headline = [
-        ("defender_spend_usd", &aggregate.defender_spend_usd),
-        ("attacker_spend_usd", &aggregate.attacker_spend_usd),
-        ("damage_usd", &aggregate.damage_usd),
-        ("cost_exchange_ratio", &aggregate.cost_exchange_ratio),
-        ("cost_exchange_ratio_with_damage", &aggregate.cost_exchange_ratio_with_damage),
-        ("leak_rate", &aggregate.leak_rate),
-    ];
-    for (name, tally) in headline {
+    for (name, tally) in aggregate.headline() {
         root.insert(name.into(), stats(tally));
     }
     let threats: Map<String, Value> = scenario

@@ -130,17 +130,8 @@ pub fn run(points: &[Point], trials: u64, seed: u64, progress: &dyn Progress) ->
 /// Per-point metrics of sweep.csv, in output order: the headline figures, then each finite-stock
 /// layer's probability of running dry and exhaustion night.
 pub fn metrics(scenario: &scenario::Scenario, aggregate: &Aggregate) -> Metrics {
-    let mut rows: Metrics = [
-        ("cost_exchange_ratio", &aggregate.cost_exchange_ratio),
-        ("cost_exchange_ratio_with_damage", &aggregate.cost_exchange_ratio_with_damage),
-        ("leak_rate", &aggregate.leak_rate),
-        ("defender_spend_usd", &aggregate.defender_spend_usd),
-        ("attacker_spend_usd", &aggregate.attacker_spend_usd),
-        ("damage_usd", &aggregate.damage_usd),
-    ]
-    .into_iter()
-    .map(|(name, tally)| (name.to_string(), tally.stats()))
-    .collect();
+    let mut rows: Metrics =
+        aggregate.headline().into_iter().map(|(name, tally)| (name.to_string(), tally.stats())).collect();
     for (layer, tallies) in scenario.layers.iter().zip(&aggregate.layers).filter(|(l, _)| l.stock.is_some()) {
         let dry = Stats::of_share(tallies.exhausted_trials, aggregate.trials);
         rows.push((format!("layers.{}.p_exhausted", layer.name), dry));
