@@ -5,6 +5,7 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -95,9 +96,39 @@ struct EngineArgs {
 
 /// A failure and the exit code it maps to.
 enum Failure {
+    /// Bad input or usage: exit 2.
     Input(InputError),
+    /// A failure while running: exit 1.
     Run(anyhow::Error),
+    /// Ctrl-C: exit 130.
+    Interrupted(engine::Cancelled),
 }
+
+impl From<engine::Cancelled> for Failure {
+    fn from(e: engine::Cancelled) -> Self {
+        Failure::Interrupted(e)
+    }
+}
+
+impl From<output::UnusableFolder> for Failure {
+    fn from(e: output::UnusableFolder) -> Self {
+        Failure::Input(InputError {
+            origin: Origin::Argument(e.path.display().to_string()),
+            path: String::new(),
+            value: None,
+            problem: e.problem,
+        })
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Run(e.into())
+    }
+}
+
+/// Set by Ctrl-C; the engine checks it between blocks of trials.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 impl From<InputError> for Failure {
     fn from(e: InputError) -> Self {
@@ -113,6 +144,7 @@ impl From<anyhow::Error> for Failure {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep(&args),
@@ -128,6 +160,10 @@ pub fn main() -> ExitCode {
         Err(Failure::Run(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(e)) => {
+            eprintln!("interrupted: {e}; nothing was written");
+            ExitCode::from(130)
         }
     }
 }
@@ -151,9 +187,9 @@ fn validate(args: &ScenarioArgs) -> Result<(), Failure> {
 
 fn argument_error(argument: &str, value: impl ToString, problem: &str) -> InputError {
     InputError {
-        origin: Origin::Argument(argument.into()),
+        origin: Origin::Argument(format!("{argument} {}", value.to_string())),
         path: String::new(),
-        value: Some(value.to_string()),
+        value: None,
         problem: problem.into(),
     }
 }
@@ -194,20 +230,24 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = &loaded.scenario;
     let engine = args.engine.resolve(scenario)?;
     let dir = args.engine.out.clone().unwrap_or_else(|| output::default_dir(scenario));
+    let staging = output::Staging::begin(&dir)?;
 
     let bar = progress_bar(engine.trials, args.engine.quiet);
-    let aggregate =
-        engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar)).map_err(anyhow::Error::from)?;
+    let aggregate = engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
+    let aggregate = aggregate?;
 
     let info = run_info(&loaded.hash, &engine);
-    output::write_results(&dir, &info, scenario, &aggregate)?;
-    let charts = if args.engine.no_charts { None } else { Some(output::write_charts(&dir, &ChartData::load(&dir)?)?) };
+    output::write_results(staging.path(), &info, scenario, &aggregate)?;
+    if !args.engine.no_charts {
+        output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
+    }
+    staging.commit()?;
     if !args.engine.quiet {
         print!("{}", output::console::summary(&info, scenario, &aggregate));
         println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
-        if let Some(folder) = charts {
-            println!("charts in {}/", folder.display());
+        if !args.engine.no_charts {
+            println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
         }
     }
     Ok(())
@@ -223,17 +263,18 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let points = sweep::points(&args.input.scenario, &sets, &axes)?;
     let engine = args.engine.resolve(&base.scenario)?;
     let dir = args.engine.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let staging = output::Staging::begin(&dir)?;
 
     let bar = progress_bar(engine.trials * points.len() as u64, args.engine.quiet);
-    let aggregates =
-        engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar)).map_err(anyhow::Error::from)?;
+    let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
+    let aggregates = aggregates?;
 
     let mut table = Vec::new();
-    output::clear_points(&dir).map_err(anyhow::Error::from)?;
     for (index, (point, aggregate)) in points.iter().zip(&aggregates).enumerate() {
         let point_info = run_info(&point.loaded.hash, &engine);
-        output::write_results(&output::point_dir(&dir, index), &point_info, &point.loaded.scenario, aggregate)?;
+        let point_dir = output::point_dir(staging.path(), index);
+        output::write_results(&point_dir, &point_info, &point.loaded.scenario, aggregate)?;
         table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
     }
     let info = run_info(&base.hash, &engine);
@@ -247,7 +288,8 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
         axes: axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
         points: table.clone(),
     };
-    output::write_sweep(&dir, &info, &name, &axes, &table, (!args.engine.no_charts).then_some(&chart_data))?;
+    output::write_sweep(staging.path(), &info, &name, &axes, &table, (!args.engine.no_charts).then_some(&chart_data))?;
+    staging.commit()?;
     if !args.engine.quiet {
         println!("{}", sweep_summary(&axes, &table));
         println!(
@@ -289,8 +331,11 @@ fn plot(dir: &Path) -> Result<(), Failure> {
         value: None,
         problem: format!("not a salvosim results folder: {e:#}"),
     })?;
-    let folder = output::write_charts(dir, &data)?;
-    println!("charts in {}/", folder.display());
+    let staging = output::Staging::begin(dir)?;
+    output::copy_results(dir, staging.path())?;
+    output::write_charts(staging.path(), &data)?;
+    staging.commit()?;
+    println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
     Ok(())
 }
 
@@ -300,6 +345,10 @@ struct Bar(ProgressBar);
 impl Progress for Bar {
     fn advance(&self, trials: u64) {
         self.0.inc(trials);
+    }
+
+    fn cancelled(&self) -> bool {
+        INTERRUPTED.load(Ordering::SeqCst)
     }
 }
 

@@ -61,27 +61,18 @@ impl SweepData {
     }
 }
 
-/// Every file stem a sweep chart may have.
-pub const CHART_NAMES: [&str; 5] = [
-    "cost-exchange-curve",
-    "leak-rate-curve",
-    "exhaustion-night-curve",
-    "cost-exchange-heatmap",
-    "exhaustion-night-heatmap",
-];
-
 /// Every sweep chart: (file stem, SVG).
 pub fn draw_all(data: &SweepData) -> Result<Vec<(&'static str, String)>> {
     if data.axes.len() == 1 {
         Ok(vec![
-            (CHART_NAMES[0], cost_exchange_curve(data)?),
-            (CHART_NAMES[1], leak_rate_curve(data)?),
-            (CHART_NAMES[2], exhaustion_curve(data)?),
+            ("cost-exchange-curve", cost_exchange_curve(data)?),
+            ("leak-rate-curve", leak_rate_curve(data)?),
+            ("exhaustion-night-curve", exhaustion_curve(data)?),
         ])
     } else {
-        let mut charts = vec![(CHART_NAMES[3], heatmap(data, HeatMetric::CostExchange)?)];
+        let mut charts = vec![("cost-exchange-heatmap", heatmap(data, HeatMetric::CostExchange)?)];
         if let Some(layer) = data.driest_layer() {
-            charts.push((CHART_NAMES[4], heatmap(data, HeatMetric::ExhaustionNight(layer))?));
+            charts.push(("exhaustion-night-heatmap", heatmap(data, HeatMetric::ExhaustionNight(layer))?));
         }
         Ok(charts)
     }

@@ -1,6 +1,8 @@
 //! Where a run's files go and how they are written. Exporters only serialise; this module alone
-//! decides paths, and writes each file under a temporary name before renaming it into place, so a
-//! reader never sees a half-written file.
+//! decides paths. A results folder is written whole into a hidden staging folder beside it and then
+//! swapped into place in one step ([`Staging`]), so a run killed at any moment leaves either the
+//! previous complete set of files or the new one — never a truncated file, a mix of two runs, or
+//! stale files of an earlier run beside new ones.
 
 pub mod console;
 pub mod format;
@@ -9,7 +11,7 @@ pub mod summary_json;
 pub mod sweep;
 
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::charts::{self, ChartData};
@@ -49,39 +51,6 @@ pub fn point_dir(dir: &Path, index: usize) -> PathBuf {
     dir.join(POINTS_DIR).join(format!("{index:03}"))
 }
 
-/// Writes bytes to each `dir/name`, atomically, creating `dir`.
-fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        write_atomic(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// Removes the chart files an earlier sweep into `dir` may have left (a curve's after a grid's,
-/// say), so that the folder holds only this sweep's results.
-fn remove_stale_sweep_charts(dir: &Path) -> io::Result<()> {
-    for name in charts::sweep::CHART_NAMES {
-        for extension in ["svg", "png"] {
-            match fs::remove_file(dir.join(CHARTS_DIR).join(format!("{name}.{extension}"))) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Removes the grid points an earlier sweep into `dir` left.
-pub fn clear_points(dir: &Path) -> io::Result<()> {
-    match fs::remove_dir_all(dir.join(POINTS_DIR)) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    }
-}
-
 /// Writes sweep.csv, sweep.json and the sweep charts into `dir`.
 pub fn write_sweep(
     dir: &Path,
@@ -93,7 +62,6 @@ pub fn write_sweep(
 ) -> anyhow::Result<()> {
     let mut table = Vec::new();
     sweep::csv(&mut table, axes, points)?;
-    remove_stale_sweep_charts(dir)?;
     let mut json = serde_json::to_vec_pretty(&sweep::json(info, scenario, axes, points))?;
     json.push(b'\n');
     write_files(dir, &[(SWEEP_CSV, &table), (SWEEP_JSON, &json)])?;
@@ -103,20 +71,133 @@ pub fn write_sweep(
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = fs::File::create(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
+/// Entries salvosim writes into a results folder; a folder holding anything else is not replaced.
+const OWN_ENTRIES: [&str; 6] = [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR];
+
+/// A results folder being written: files go into a hidden staging folder beside the target, and
+/// [`Staging::commit`] swaps it into place atomically. Dropped uncommitted, it removes itself.
+pub struct Staging {
+    target: PathBuf,
+    staging: PathBuf,
+    committed: bool,
+}
+
+/// Why a folder cannot take results: bad input (exit 2), found before anything runs.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {problem}", path.display())]
+pub struct UnusableFolder {
+    pub path: PathBuf,
+    pub problem: String,
+}
+
+impl Staging {
+    /// Checks that `target` is new, empty or an earlier salvosim result, and opens a staging folder.
+    pub fn begin(target: &Path) -> Result<Staging, UnusableFolder> {
+        let unusable = |problem: String| UnusableFolder { path: target.to_path_buf(), problem };
+        if target.exists() {
+            let entries = fs::read_dir(target).map_err(|e| unusable(format!("cannot be read as a folder: {e}")))?;
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().to_string();
+                if !OWN_ENTRIES.contains(&name.as_str()) {
+                    return Err(unusable(format!(
+                        "holds `{name}`, which salvosim did not write; results replace the whole folder, so choose a new or empty one"
+                    )));
+                }
+            }
+        }
+        let name =
+            target.file_name().ok_or_else(|| unusable("is not a folder name".into()))?.to_string_lossy().to_string();
+        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(parent).map_err(|e| unusable(format!("cannot create its parent folder: {e}")))?;
+        remove_leftovers(parent, &name);
+        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&staging);
+        fs::create_dir(&staging).map_err(|e| unusable(format!("cannot create a staging folder beside it: {e}")))?;
+        Ok(Staging { target: target.to_path_buf(), staging, committed: false })
     }
-    result
+
+    /// Where to write the files.
+    pub fn path(&self) -> &Path {
+        &self.staging
+    }
+
+    /// Swaps the staging folder into place, exchanging it with an earlier result that is then
+    /// removed.
+    pub fn commit(mut self) -> io::Result<()> {
+        if self.target.exists() {
+            exchange(&self.staging, &self.target)?;
+            fs::remove_dir_all(&self.staging)?;
+        } else {
+            fs::rename(&self.staging, &self.target)?;
+        }
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
+}
+
+/// Removes staging folders left beside `parent/name` by runs that were killed before finishing.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.staging-");
+    let Ok(entries) = fs::read_dir(parent) else { return };
+    for entry in entries.flatten() {
+        let entry_name = entry.file_name().to_string_lossy().to_string();
+        let pid = entry_name.strip_prefix(&prefix).and_then(|p| p.parse::<i32>().ok());
+        // SAFETY: kill with signal 0 only asks whether the process exists.
+        if pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Atomically exchanges two folders (Linux `renameat2` with `RENAME_EXCHANGE`).
+#[cfg(target_os = "linux")]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    use std::ffi::CString;
+    use std::os::unix::ffi::OsStrExt;
+    let c =
+        |p: &Path| CString::new(p.as_os_str().as_bytes()).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e));
+    let (a, b) = (c(a)?, c(b)?);
+    // SAFETY: both pointers are valid NUL-terminated strings for the duration of the call.
+    let rc = unsafe { libc::renameat2(libc::AT_FDCWD, a.as_ptr(), libc::AT_FDCWD, b.as_ptr(), libc::RENAME_EXCHANGE) };
+    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Elsewhere: the old folder moves aside, the new one in (a short window with no folder there).
+#[cfg(not(target_os = "linux"))]
+fn exchange(a: &Path, b: &Path) -> io::Result<()> {
+    let aside = a.with_extension("old");
+    fs::rename(b, &aside)?;
+    fs::rename(a, b)?;
+    fs::rename(&aside, a)
+}
+
+/// Writes bytes to each `dir/name`, creating `dir`.
+fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Copies a saved run's summary.json and nights.csv into `dir` (for redrawing its charts).
+pub fn copy_results(from: &Path, dir: &Path) -> anyhow::Result<()> {
+    use anyhow::Context;
+    for name in [SUMMARY_JSON, NIGHTS_CSV] {
+        fs::copy(from.join(name), dir.join(name))
+            .with_context(|| format!("cannot copy {}", from.join(name).display()))?;
+    }
+    Ok(())
 }
 
 /// Writes summary.json and nights.csv into `dir`, creating it if needed.

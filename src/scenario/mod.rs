@@ -42,9 +42,14 @@ pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
         value: None,
         problem,
     };
-    let bytes = std::fs::read(file).map_err(|e| whole_file(format!("cannot read the scenario file: {e}")))?;
+    let cannot_read = |e: std::io::Error| whole_file(format!("cannot read the scenario file: {e}"));
+    // Read at most one byte past the limit, so a huge file (or /dev/zero) costs no time or memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES as u64 + 1), &mut bytes))
+        .map_err(cannot_read)?;
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(whole_file(format!("is {} bytes; scenario files are at most {MAX_FILE_BYTES} bytes", bytes.len())));
+        return Err(whole_file(format!("is larger than {MAX_FILE_BYTES} bytes, the most a scenario file may be")));
     }
     let source = std::str::from_utf8(&bytes)
         .map_err(|e| whole_file(format!("is not UTF-8 text (bad byte at offset {})", e.valid_up_to())))?;

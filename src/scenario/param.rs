@@ -15,6 +15,10 @@ const Z90: f64 = 1.281_551_565_544_600_4;
 /// f64 and u64 arithmetic.
 pub const MAX_COUNT: f64 = 1e12;
 
+/// The largest raid of one night: far above any raid seen (810 in 2025), and small enough that a
+/// night always finishes in well under a second.
+pub const MAX_RAID: f64 = 1e6;
+
 /// The largest `max_shots`.
 pub const MAX_SHOTS: f64 = 10_000.0;
 
@@ -39,6 +43,8 @@ pub enum Kind {
     Money,
     /// A whole number >= 0 (rounded after the draw).
     Count,
+    /// Drones launched in one night: a whole number in 0..=1,000,000.
+    Raid,
     /// Rounds per engagement: a whole number in 1..=10,000.
     Shots,
     /// A weight >= 0 (threat shares; each mix needs one that can be > 0).
@@ -53,12 +59,13 @@ impl Kind {
             Kind::Probability => (0.0, 1.0),
             Kind::Money | Kind::NonNegative | Kind::Share => (0.0, f64::MAX),
             Kind::Count => (0.0, MAX_COUNT),
+            Kind::Raid => (0.0, MAX_RAID),
             Kind::Shots => (1.0, MAX_SHOTS),
         }
     }
 
     fn is_integer(self) -> bool {
-        matches!(self, Kind::Count | Kind::Shots)
+        matches!(self, Kind::Count | Kind::Raid | Kind::Shots)
     }
 
     /// What the field allows, for error messages.
@@ -67,6 +74,7 @@ impl Kind {
             Kind::Probability => "a probability in 0..1",
             Kind::Money => "a cost in USD >= 0",
             Kind::Count => "a whole number in 0..=10^12",
+            Kind::Raid => "a whole number of drones in 0..=1000000 a night",
             Kind::Shots => "a whole number in 1..=10000",
             Kind::Share => "a share >= 0",
             Kind::NonNegative => "a number >= 0",
@@ -137,8 +145,11 @@ impl Param {
                 Dist::Normal(Normal::new(mean, sd).map_err(|e| e.to_string())?)
             }
             ParamSpec::Poisson { lambda } => {
-                need(kind == Kind::Count, "poisson is only for whole-number counts")?;
-                need(lambda.is_finite() && lambda > 0.0 && lambda <= MAX_COUNT, "poisson needs 0 < λ <= 10^12")?;
+                need(matches!(kind, Kind::Count | Kind::Raid), "poisson is only for whole-number counts")?;
+                need(
+                    lambda.is_finite() && lambda > 0.0 && lambda <= hi,
+                    &format!("poisson needs 0 < λ and λ {range_msg}"),
+                )?;
                 Dist::Poisson(Poisson::new(lambda).map_err(|e| e.to_string())?)
             }
         };

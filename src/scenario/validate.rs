@@ -33,16 +33,25 @@ fn optional(spec: Option<&ParamSpec>, kind: Kind, path: FieldPath) -> Result<Opt
     spec.map(|s| param(s, kind, path)).transpose()
 }
 
+/// A number as a user would type it: `1e300`, not 301 digits.
+fn show(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-6..1e15).contains(&x.abs()) { format!("{x:e}") } else { format!("{x}") }
+}
+
 /// The value as a user would have typed it.
 fn show_spec(spec: &ParamSpec) -> String {
-    match spec {
-        ParamSpec::Fixed(x) => format!("{x}"),
-        ParamSpec::Uniform { lo, hi } => format!("{{ uniform = [{lo}, {hi}] }}"),
-        ParamSpec::Triangular { lo, mode, hi } => format!("{{ triangular = [{lo}, {mode}, {hi}] }}"),
-        ParamSpec::Pert { lo, mode, hi } => format!("{{ pert = [{lo}, {mode}, {hi}] }}"),
-        ParamSpec::LogNormal { median, p90 } => format!("{{ lognormal = {{ median = {median}, p90 = {p90} }} }}"),
-        ParamSpec::Normal { mean, sd } => format!("{{ normal = {{ mean = {mean}, sd = {sd} }} }}"),
-        ParamSpec::Poisson { lambda } => format!("{{ poisson = {lambda} }}"),
+    match *spec {
+        ParamSpec::Fixed(x) => show(x),
+        ParamSpec::Uniform { lo, hi } => format!("{{ uniform = [{}, {}] }}", show(lo), show(hi)),
+        ParamSpec::Triangular { lo, mode, hi } => {
+            format!("{{ triangular = [{}, {}, {}] }}", show(lo), show(mode), show(hi))
+        }
+        ParamSpec::Pert { lo, mode, hi } => format!("{{ pert = [{}, {}, {}] }}", show(lo), show(mode), show(hi)),
+        ParamSpec::LogNormal { median, p90 } => {
+            format!("{{ lognormal = {{ median = {}, p90 = {} }} }}", show(median), show(p90))
+        }
+        ParamSpec::Normal { mean, sd } => format!("{{ normal = {{ mean = {}, sd = {} }} }}", show(mean), show(sd)),
+        ParamSpec::Poisson { lambda } => format!("{{ poisson = {} }}", show(lambda)),
     }
 }
 
@@ -205,7 +214,7 @@ fn night_plan(raw: &RawScenario, nights: u32, threats: &[(Threat, Param)]) -> Re
             Kind::Probability,
             root("defence").key("early_warning"),
         )?],
-        raid_size: vec![param(&raw.raid.size, Kind::Count, root("raid").key("size"))?],
+        raid_size: vec![param(&raw.raid.size, Kind::Raid, root("raid").key("size"))?],
         shares: vec![threats.iter().map(|(_, share)| share.clone()).collect()],
         nights: vec![NightInputs::default(); nights as usize],
         phases: Vec::new(),
@@ -239,7 +248,7 @@ fn add_phase(
         plan.nights[range.clone()].iter_mut().for_each(|n| n.early_warning = index);
     }
     if let Some(spec) = &phase.raid_size {
-        plan.raid_size.push(param(spec, Kind::Count, path.key("raid_size"))?);
+        plan.raid_size.push(param(spec, Kind::Raid, path.key("raid_size"))?);
         let index = plan.raid_size.len() - 1;
         plan.nights[range.clone()].iter_mut().for_each(|n| n.raid_size = index);
     }

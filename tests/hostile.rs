@@ -1,0 +1,145 @@
+//! Hostile and absurd input: every case gets one clear message and exit code 2 within 5 seconds,
+//! with no panic and no output written.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+
+const BASE: &str = r#"[scenario]
+name = "hostile"
+nights = 10
+[raid]
+size = 100
+[[threat]]
+name = "shahed"
+share = 1
+unit_cost = 30000
+[[layer]]
+name = "guns"
+doctrine = "shoot-look-shoot"
+pk = 0.3
+max_shots = 2
+cost_per_shot = 500
+"#;
+
+/// Runs `salvosim run FILE ARGS` on `text` and checks exit 2, the message, time and no output.
+fn refused(text: &[u8], args: &[&str], message: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("hostile.toml");
+    std::fs::write(&file, text).unwrap();
+    let out = tmp.path().join("out");
+    let start = Instant::now();
+    let assert = Command::cargo_bin("salvosim")
+        .unwrap()
+        .arg("run")
+        .arg(&file)
+        .args(args)
+        .arg("--out")
+        .arg(&out)
+        .timeout(Duration::from_secs(5))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(start.elapsed() < Duration::from_secs(5), "{message}: took {:?}", start.elapsed());
+    assert!(stderr.contains(message), "expected {message:?} in {stderr:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "{message}: output written");
+}
+
+fn with(from: &str, to: &str) -> Vec<u8> {
+    assert!(BASE.contains(from));
+    BASE.replacen(from, to, 1).into_bytes()
+}
+
+#[test]
+fn absurd_sizes_are_refused() {
+    refused(
+        &with("size = 100", "size = 1000000000000"),
+        &[],
+        "raid.size = 1000000000000: must be a whole number of drones in 0..=1000000 a night",
+    );
+    refused(
+        &with("size = 100", "size = { poisson = 1e12 }"),
+        &[],
+        "raid.size = { poisson = 1000000000000 }: poisson needs",
+    );
+    refused(
+        BASE.as_bytes(),
+        &["--trials", "1000000000000000"],
+        "--trials 1000000000000000: must be a whole number in 1..=10^12",
+    );
+    refused(
+        &with("nights = 10", "nights = 1000000000"),
+        &[],
+        "scenario.nights = 1000000000: must be a whole number in 1..=100000",
+    );
+    refused(
+        &with("max_shots = 2", "max_shots = 2\nstock = 9223372036854775807"),
+        &[],
+        "must be a whole number in 0..=10^12",
+    );
+    refused(&with("max_shots = 2", "max_shots = 2\nstock = 18446744073709551615"), &[], "invalid TOML");
+    refused(
+        &with("max_shots = 2", "max_shots = 1e300"),
+        &[],
+        "layer.guns.max_shots = 1e300: must be a whole number in 1..=10000",
+    );
+}
+
+#[test]
+fn nan_and_infinities_are_refused() {
+    refused(&with("pk = 0.3", "pk = nan"), &[], "layer.guns.pk = NaN: must be a probability in 0..1");
+    refused(
+        &with("cost_per_shot = 500", "cost_per_shot = inf"),
+        &[],
+        "layer.guns.cost_per_shot = inf: must be a cost in USD >= 0",
+    );
+    refused(&with("cost_per_shot = 500", "cost_per_shot = -inf"), &[], "must be a cost in USD >= 0");
+    refused(&with("size = 100", "size = { normal = { mean = 100, sd = inf } }"), &[], "mean and sd must be finite");
+    refused(&with("nights = 10", "nights = inf"), &[], "scenario.nights");
+    refused(BASE.as_bytes(), &["--set", "raid.size=1e400"], "--set raid.size=1e400");
+}
+
+#[test]
+fn negative_zero_is_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("zero.toml");
+    std::fs::write(&file, with("pk = 0.3", "pk = -0.0\nreserve = -0.0")).unwrap();
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(["run", "--quiet", "--no-charts", "--trials", "50", "--out"])
+        .arg(tmp.path().join("out"))
+        .arg(&file)
+        .timeout(Duration::from_secs(5))
+        .assert()
+        .success();
+}
+
+#[test]
+fn hostile_files_are_refused() {
+    refused(&vec![b'#'; 10 * 1024 * 1024], &[], "is larger than 1048576 bytes");
+    let deep = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+    refused(deep.as_bytes(), &[], "max recursion depth");
+    let nested = format!("a = {}1{}\n", "{ b = ".repeat(50_000), " }".repeat(50_000));
+    refused(nested.as_bytes(), &[], "invalid TOML");
+    refused(b"[scenario]\nname = \"\xff\xfe\"\n", &[], "is not UTF-8 text");
+    refused(b"\0\0\0\0", &[], "invalid TOML");
+    refused(b"", &[], "missing field `scenario`");
+}
+
+#[test]
+fn a_folder_of_other_files_is_not_replaced() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("thesis.docx"), b"precious").unwrap();
+    let assert = Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(["run", "scenarios/baseline.toml", "--trials", "10", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("holds `thesis.docx`, which salvosim did not write"), "{stderr}");
+    assert_eq!(std::fs::read(tmp.path().join("thesis.docx")).unwrap(), b"precious");
+    assert!(!Path::new(&tmp.path().join("summary.json")).exists());
+}
