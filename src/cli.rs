@@ -15,6 +15,7 @@ use crate::charts::sweep::SweepData;
 use crate::engine::{self, Progress};
 use crate::output::{self, RunInfo};
 use crate::scenario::{self, InputError, Loaded, MAX_TRIALS, Origin, Override};
+use crate::shard::{self, ShardFile, ShardSpec};
 use crate::sweep::{self, Axis};
 
 const DEFAULT_SCENARIO: &str = "scenarios/baseline.toml";
@@ -34,6 +35,8 @@ enum Command {
     Validate(ScenarioArgs),
     /// Sweep one or two parameters: a curve or a grid of runs with common random numbers.
     Sweep(SweepArgs),
+    /// Merge the shard files of a `run --shard` into the results of the whole run.
+    Merge(MergeArgs),
     /// Redraw the charts of a saved run from its summary.json and nights.csv.
     Plot {
         /// A results folder written by `salvosim run`.
@@ -57,6 +60,26 @@ struct RunArgs {
     input: ScenarioArgs,
     #[command(flatten)]
     engine: EngineArgs,
+    /// Run only shard K of N (K from 0, as SLURM_ARRAY_TASK_ID) and write a shard file for
+    /// `salvosim merge` into --out (default output/<name>-shards/).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+#[derive(Args)]
+struct MergeArgs {
+    /// Shard files written by `salvosim run --shard K/N`.
+    #[arg(required = true)]
+    shards: Vec<PathBuf>,
+    /// Output folder; default: output/<scenario name>/.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// No summary on stdout.
+    #[arg(long)]
+    quiet: bool,
+    /// Skip the charts.
+    #[arg(long)]
+    no_charts: bool,
 }
 
 #[derive(Args)]
@@ -148,6 +171,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(&args),
         Command::Sweep(args) => sweep(&args),
+        Command::Merge(args) => merge(&args),
         Command::Validate(args) => validate(&args),
         Command::Plot { dir } => plot(&dir),
     };
@@ -229,6 +253,9 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let loaded = load(&args.input)?;
     let scenario = &loaded.scenario;
     let engine = args.engine.resolve(scenario)?;
+    if let Some(spec) = &args.shard {
+        return run_shard(args, &loaded, &engine, ShardSpec::parse(spec)?);
+    }
     let dir = args.engine.out.clone().unwrap_or_else(|| output::default_dir(scenario));
     let staging = output::Staging::begin(&dir)?;
 
@@ -238,19 +265,67 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let aggregate = aggregate?;
 
     let info = run_info(&loaded.hash, &engine);
-    output::write_results(staging.path(), &info, scenario, &aggregate)?;
-    if !args.engine.no_charts {
+    publish(staging, &dir, &info, scenario, &aggregate, args.engine.no_charts, args.engine.quiet)
+}
+
+/// Writes a run's results and charts into `staging`, swaps them into `dir`, and reports.
+fn publish(
+    staging: output::Staging,
+    dir: &Path,
+    info: &RunInfo,
+    scenario: &scenario::Scenario,
+    aggregate: &engine::Aggregate,
+    no_charts: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    output::write_results(staging.path(), info, scenario, aggregate)?;
+    if !no_charts {
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
     staging.commit()?;
-    if !args.engine.quiet {
-        print!("{}", output::console::summary(&info, scenario, &aggregate));
+    if !quiet {
+        print!("{}", output::console::summary(info, scenario, aggregate));
         println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
-        if !args.engine.no_charts {
+        if !no_charts {
             println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
         }
     }
     Ok(())
+}
+
+fn run_shard(args: &RunArgs, loaded: &Loaded, engine: &Engine, spec: ShardSpec) -> Result<(), Failure> {
+    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
+    let bar = progress_bar(spec.trials(engine.trials), args.engine.quiet);
+    let chunks = engine
+        .pool
+        .install(|| engine::run_chunks(&loaded.scenario, engine.trials, engine.seed, spec.chunks(engine.trials), &bar));
+    bar.0.finish_and_clear();
+    let shard = ShardFile::new(loaded, engine.seed, engine.trials, spec, chunks?);
+    let path = output::write_shard(&dir, &spec.file_name(), &shard)?;
+    if !args.engine.quiet {
+        println!(
+            "wrote shard {} of {} ({} trials) to {}",
+            spec.index,
+            spec.count,
+            spec.trials(engine.trials),
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let merged = shard::merge(&args.shards)?;
+    let scenario = &merged.loaded.scenario;
+    let dir = args.out.clone().unwrap_or_else(|| output::default_dir(scenario));
+    let staging = output::Staging::begin(&dir)?;
+    let info = RunInfo {
+        scenario_hash: merged.loaded.hash.clone(),
+        seed: merged.seed,
+        trials: merged.trials,
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    publish(staging, &dir, &info, scenario, &merged.aggregate, args.no_charts, args.quiet)
 }
 
 fn sweep(args: &SweepArgs) -> Result<(), Failure> {

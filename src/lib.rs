@@ -10,5 +10,6 @@ pub mod cli;
 pub mod engine;
 pub mod output;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 pub mod sweep;

@@ -6,7 +6,7 @@ use crate::scenario::Scenario;
 use crate::stats::Tally;
 
 /// Tallies of one threat type.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ThreatTallies {
     /// USD, as drawn per trial.
     pub unit_cost_usd: Tally,
@@ -17,7 +17,7 @@ pub struct ThreatTallies {
 }
 
 /// Tallies of one layer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LayerTallies {
     pub rounds: Tally,
     pub kills: Tally,
@@ -62,7 +62,7 @@ impl Default for LayerTallies {
 }
 
 /// The aggregate of a run (or of a block of its trials).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Aggregate {
     pub trials: u64,
     pub defender_spend_usd: Tally,

@@ -190,6 +190,26 @@ fn write_files(dir: &Path, files: &[(&str, &[u8])]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The default folder of a run's shard files: `output/<name>-shards/`.
+pub fn default_shard_dir(scenario: &Scenario) -> PathBuf {
+    Path::new("output").join(format!("{}-shards", scenario.name))
+}
+
+/// Writes one shard file into `dir` under a temporary name, then renames it into place: shards of
+/// one run share the folder, each written by its own job.
+pub fn write_shard(dir: &Path, name: &str, shard: &crate::shard::ShardFile) -> anyhow::Result<PathBuf> {
+    use anyhow::Context;
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let path = dir.join(name);
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let bytes = serde_json::to_vec(shard)?;
+    fs::write(&temporary, bytes).and_then(|_| fs::rename(&temporary, &path)).with_context(|| {
+        let _ = fs::remove_file(&temporary);
+        format!("cannot write {}", path.display())
+    })?;
+    Ok(path)
+}
+
 /// Copies a saved run's summary.json and nights.csv into `dir` (for redrawing its charts).
 pub fn copy_results(from: &Path, dir: &Path) -> anyhow::Result<()> {
     use anyhow::Context;

@@ -32,6 +32,9 @@ pub struct Loaded {
     /// SHA-256 of the file's bytes followed by every `--set`, in hex.
     pub hash: String,
     pub file: PathBuf,
+    /// The scenario text and `--set`s it was built from.
+    pub source: String,
+    pub sets: Vec<String>,
 }
 
 /// Reads, overrides and validates the scenario at `file`.
@@ -74,7 +77,13 @@ pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, Inp
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(toml::Value::Table(document.clone())).map_err(|e| place(serde_error(e)))?;
     let scenario = validate::validate(&raw).map_err(place)?;
-    Ok(Loaded { scenario, hash: scenario_hash(source, sets), file: file.to_path_buf() })
+    Ok(Loaded {
+        scenario,
+        hash: scenario_hash(source, sets),
+        file: file.to_path_buf(),
+        source: source.to_string(),
+        sets: sets.iter().map(|s| s.text.clone()).collect(),
+    })
 }
 
 fn scenario_hash(source: &str, sets: &[Override]) -> String {

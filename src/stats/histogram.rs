@@ -15,7 +15,7 @@ const SHIFT: u32 = 52 - MANTISSA_BITS;
 const LINEAR_LIMIT: f64 = 1024.0;
 
 /// How a histogram buckets its values.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scale {
     /// Amounts (money, ratios): 2^-9 relative resolution at every magnitude; 0 counted apart.
     #[default]
@@ -25,7 +25,7 @@ pub enum Scale {
 }
 
 /// Counts of non-negative finite values, in a dense run of buckets.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Histogram {
     scale: Scale,
     /// Values equal to 0 (`Relative` scale only: zero has no exponent to bucket by).

@@ -12,7 +12,7 @@ pub use histogram::{Histogram, Scale};
 const Z95: f64 = 1.959_963_984_540_054;
 
 /// Running count, mean and spread (Welford / Chan) plus a quantile histogram of one metric.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Tally {
     n: u64,
     mean: f64,

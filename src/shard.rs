@@ -1,0 +1,227 @@
+//! Shards: one run split into pieces for a cluster (a Slurm job array runs one shard per task),
+//! and merged back into exactly — byte for byte — the result one machine would have produced.
+//!
+//! A shard runs whole chunks of trials (see [`engine::CHUNK_BLOCKS`]) and saves their aggregates
+//! unmerged, with everything needed to check that shards belong together and to rebuild the
+//! scenario: its source text and `--set`s, hash, seed, trials, shard count and index, version.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{self, Aggregate};
+use crate::scenario::{self, InputError, Loaded, Origin, Override};
+
+/// Identifies the shard file format.
+pub const FORMAT: &str = "salvosim-shard-1";
+
+/// Most shards one run may be split into.
+pub const MAX_SHARDS: u64 = 100_000;
+
+/// Shard `index` of `count` (0-based, as Slurm's `SLURM_ARRAY_TASK_ID`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShardSpec {
+    pub index: u64,
+    pub count: u64,
+}
+
+impl ShardSpec {
+    /// Parses `K/N` with 0 <= K < N.
+    pub fn parse(text: &str) -> Result<ShardSpec, InputError> {
+        let err = || InputError {
+            origin: Origin::Argument(format!("--shard {text}")),
+            path: String::new(),
+            value: None,
+            problem: format!(
+                "expected K/N with 0 <= K < N <= {MAX_SHARDS}, e.g. 0/4 (K counts from 0, like SLURM_ARRAY_TASK_ID)"
+            ),
+        };
+        let (k, n) = text.split_once('/').ok_or_else(err)?;
+        let (index, count) = (k.trim().parse::<u64>().map_err(|_| err())?, n.trim().parse::<u64>().map_err(|_| err())?);
+        if count == 0 || count > MAX_SHARDS || index >= count {
+            return Err(err());
+        }
+        Ok(ShardSpec { index, count })
+    }
+
+    /// The chunks this shard runs; shards split the run's chunks as evenly as they can.
+    pub fn chunks(&self, trials: u64) -> std::ops::Range<u64> {
+        let total = engine::chunk_count(trials);
+        total * self.index / self.count..total * (self.index + 1) / self.count
+    }
+
+    /// Trials in this shard.
+    pub fn trials(&self, trials: u64) -> u64 {
+        let blocks = |chunk: u64| (chunk * engine::CHUNK_BLOCKS * engine::BLOCK_TRIALS).min(trials);
+        let chunks = self.chunks(trials);
+        blocks(chunks.end) - blocks(chunks.start)
+    }
+
+    pub fn file_name(&self) -> String {
+        format!("shard-{:05}-of-{:05}.json", self.index, self.count)
+    }
+}
+
+/// What a shard file holds.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ShardFile {
+    pub format: String,
+    pub version: String,
+    pub scenario_name: String,
+    pub scenario_hash: String,
+    /// The scenario's path as given, for messages.
+    pub scenario_file: String,
+    pub scenario_source: String,
+    pub sets: Vec<String>,
+    pub seed: u64,
+    pub trials: u64,
+    pub shards: u64,
+    pub shard: u64,
+    /// Aggregates of this shard's chunks, in order.
+    pub chunks: Vec<Aggregate>,
+}
+
+impl ShardFile {
+    pub fn new(loaded: &Loaded, seed: u64, trials: u64, spec: ShardSpec, chunks: Vec<Aggregate>) -> Self {
+        ShardFile {
+            format: FORMAT.into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            scenario_name: loaded.scenario.name.clone(),
+            scenario_hash: loaded.hash.clone(),
+            scenario_file: loaded.file.display().to_string(),
+            scenario_source: loaded.source.clone(),
+            sets: loaded.sets.clone(),
+            seed,
+            trials,
+            shards: spec.count,
+            shard: spec.index,
+            chunks,
+        }
+    }
+}
+
+/// A merged run: its scenario and aggregate, and the seed and trials it was run with.
+pub struct Merged {
+    pub loaded: Loaded,
+    pub seed: u64,
+    pub trials: u64,
+    pub aggregate: Aggregate,
+}
+
+fn refuse(file: &Path, problem: String) -> InputError {
+    InputError {
+        origin: Origin::File { file: file.to_path_buf(), line_col: None },
+        path: String::new(),
+        value: None,
+        problem,
+    }
+}
+
+fn read(file: &Path) -> Result<ShardFile, InputError> {
+    let bytes = std::fs::read(file).map_err(|e| refuse(file, format!("cannot read the shard file: {e}")))?;
+    let shard: ShardFile =
+        serde_json::from_slice(&bytes).map_err(|e| refuse(file, format!("is not a salvosim shard file: {e}")))?;
+    if shard.format != FORMAT {
+        return Err(refuse(file, format!("has format `{}`; this salvosim reads `{FORMAT}`", shard.format)));
+    }
+    Ok(shard)
+}
+
+/// Reads shard files, checks that they are all the shards of one run, and merges them.
+pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
+    let shards = files.iter().map(|f| read(f).map(|s| (f.clone(), s))).collect::<Result<Vec<_>, _>>()?;
+    let Some((first_file, first)) = shards.first() else {
+        return Err(InputError {
+            origin: Origin::Argument("merge".into()),
+            path: String::new(),
+            value: None,
+            problem: "no shard files given".into(),
+        });
+    };
+    for (file, shard) in &shards {
+        let differs = [
+            (
+                "salvosim version",
+                shard.version != env!("CARGO_PKG_VERSION"),
+                shard.version.clone(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
+            (
+                "scenario",
+                shard.scenario_hash != first.scenario_hash,
+                shard.scenario_hash[..12].to_string(),
+                first.scenario_hash[..12].to_string(),
+            ),
+            ("seed", shard.seed != first.seed, shard.seed.to_string(), first.seed.to_string()),
+            ("trials", shard.trials != first.trials, shard.trials.to_string(), first.trials.to_string()),
+            ("shard count", shard.shards != first.shards, shard.shards.to_string(), first.shards.to_string()),
+        ];
+        if let Some((what, _, theirs, ours)) = differs.into_iter().find(|d| d.1) {
+            let reference =
+                if what == "salvosim version" { "this salvosim".to_string() } else { first_file.display().to_string() };
+            return Err(refuse(
+                file,
+                format!("does not belong with the others: {what} {theirs}, but {ours} in {reference}"),
+            ));
+        }
+    }
+    let mut by_index: Vec<Option<&(PathBuf, ShardFile)>> = vec![None; first.shards as usize];
+    for entry in &shards {
+        let slot = &mut by_index[entry.1.shard as usize];
+        if let Some((other, _)) = slot {
+            return Err(refuse(&entry.0, format!("is shard {} again (also {})", entry.1.shard, other.display())));
+        }
+        *slot = Some(entry);
+    }
+    let missing: Vec<String> =
+        by_index.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i.to_string()).collect();
+    if !missing.is_empty() {
+        return Err(InputError {
+            origin: Origin::Argument("merge".into()),
+            path: String::new(),
+            value: None,
+            problem: format!("missing shard(s) {} of {}", missing.join(", "), first.shards),
+        });
+    }
+    let sets = first.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    let loaded = scenario::parse(&first.scenario_source, Path::new(&first.scenario_file), &sets)?;
+    if loaded.hash != first.scenario_hash {
+        return Err(refuse(first_file, "its scenario text does not match its scenario hash".into()));
+    }
+    let chunks: Vec<Aggregate> = by_index.into_iter().flatten().flat_map(|(_, s)| s.chunks.iter().cloned()).collect();
+    if chunks.len() as u64 != engine::chunk_count(first.trials) {
+        return Err(refuse(first_file, "the shards do not hold every chunk of the run".into()));
+    }
+    let aggregate = engine::merge_chunks(&loaded.scenario, &chunks);
+    Ok(Merged { loaded, seed: first.seed, trials: first.trials, aggregate })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_split_the_chunks_without_gaps() {
+        for trials in [1, 999, 64_000, 64_001, 1_000_000] {
+            for count in [1, 2, 3, 7, 40] {
+                let specs: Vec<ShardSpec> = (0..count).map(|index| ShardSpec { index, count }).collect();
+                let mut next = 0;
+                for spec in &specs {
+                    let chunks = spec.chunks(trials);
+                    assert_eq!(chunks.start, next);
+                    next = chunks.end;
+                }
+                assert_eq!(next, engine::chunk_count(trials));
+                assert_eq!(specs.iter().map(|s| s.trials(trials)).sum::<u64>(), trials);
+            }
+        }
+    }
+
+    #[test]
+    fn shard_specs_are_checked() {
+        assert_eq!(ShardSpec::parse("2/4").unwrap(), ShardSpec { index: 2, count: 4 });
+        for bad in ["4/4", "1/0", "x/2", "3", "-1/2"] {
+            assert!(ShardSpec::parse(bad).unwrap_err().to_string().contains("expected K/N"), "{bad}");
+        }
+    }
+}

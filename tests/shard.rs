@@ -1,0 +1,120 @@
+//! Shards and merge: for N in 1, 2, 3 and 7, merging the N shards of a run gives files
+//! byte-identical to the unsharded run; shards that do not belong together are refused (exit 2).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// A cheap baseline (2 nights of 20 drones) so that a run spans 7 chunks of 64,000 trials quickly.
+const CHEAP: [&str; 4] = ["--set", "scenario.nights=2", "--set", "raid.size=20"];
+const TRIALS: &str = "448000";
+
+fn salvosim() -> Command {
+    Command::cargo_bin("salvosim").unwrap()
+}
+
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            for (p, b) in files(&path) {
+                out.insert(Path::new(path.file_name().unwrap()).join(p), b);
+            }
+        } else {
+            out.insert(PathBuf::from(path.file_name().unwrap()), std::fs::read(&path).unwrap());
+        }
+    }
+    out
+}
+
+fn shard(k: u64, n: u64, out: &Path, extra: &[&str]) {
+    let seed = if extra.contains(&"--seed") { vec![] } else { vec!["--seed", "11"] };
+    salvosim()
+        .args(["run", "scenarios/baseline.toml", "--quiet", "--trials", TRIALS, "--shard", &format!("{k}/{n}")])
+        .args(seed)
+        .args(CHEAP)
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn merged_shards_equal_the_unsharded_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    salvosim()
+        .args(["run", "scenarios/baseline.toml", "--quiet", "--trials", TRIALS, "--seed", "11"])
+        .args(CHEAP)
+        .arg("--out")
+        .arg(&whole)
+        .assert()
+        .success();
+    let expected = files(&whole);
+    assert!(expected.len() >= 12, "summary, nights and charts");
+    for n in [1u64, 2, 3, 7] {
+        let shards = tmp.path().join(format!("shards-{n}"));
+        (0..n).for_each(|k| shard(k, n, &shards, &[]));
+        let merged = tmp.path().join(format!("merged-{n}"));
+        let mut inputs: Vec<PathBuf> = std::fs::read_dir(&shards).unwrap().map(|e| e.unwrap().path()).collect();
+        inputs.reverse(); // order on the command line does not matter
+        salvosim().arg("merge").args(&inputs).args(["--quiet", "--out"]).arg(&merged).assert().success();
+        assert!(files(&merged) == expected, "{n} shards: merged files differ from the unsharded run");
+    }
+}
+
+#[test]
+fn shards_that_do_not_belong_together_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = |name: &str| tmp.path().join(name);
+    shard(0, 2, &dir("a"), &[]);
+    shard(1, 2, &dir("a"), &[]);
+    shard(1, 2, &dir("seed"), &["--seed", "12"]);
+    shard(1, 2, &dir("scenario"), &["--set", "layer.patriot.stock=70"]);
+    shard(1, 3, &dir("count"), &[]);
+    let a0 = dir("a").join("shard-00000-of-00002.json");
+    let a1 = dir("a").join("shard-00001-of-00002.json");
+    let text = std::fs::read_to_string(&a1).unwrap();
+    let other_version = dir("a").join("other-version.json");
+    std::fs::write(
+        &other_version,
+        text.replacen(&format!("\"version\":\"{}\"", env!("CARGO_PKG_VERSION")), "\"version\":\"0.0.1\"", 1),
+    )
+    .unwrap();
+    let garbage = dir("a").join("garbage.json");
+    std::fs::write(&garbage, "{ not json").unwrap();
+    let cases: [(Vec<PathBuf>, &str); 7] = [
+        (vec![a0.clone()], "missing shard(s) 1 of 2"),
+        (vec![a0.clone(), a0.clone(), a1.clone()], "is shard 0 again"),
+        (
+            vec![a0.clone(), dir("seed").join("shard-00001-of-00002.json")],
+            "does not belong with the others: seed 12, but 11",
+        ),
+        (
+            vec![a0.clone(), dir("scenario").join("shard-00001-of-00002.json")],
+            "does not belong with the others: scenario",
+        ),
+        (
+            vec![a0.clone(), dir("count").join("shard-00001-of-00003.json")],
+            "does not belong with the others: shard count 3, but 2",
+        ),
+        (vec![a0.clone(), other_version], "salvosim version 0.0.1"),
+        (vec![a0.clone(), garbage], "is not a salvosim shard file"),
+    ];
+    for (inputs, message) in cases {
+        let out = tmp.path().join("never");
+        salvosim()
+            .arg("merge")
+            .args(&inputs)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(message));
+        assert!(!out.exists(), "{message}: nothing written");
+    }
+}
