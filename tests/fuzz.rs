@@ -122,10 +122,23 @@ fn mutate(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
     data
 }
 
-/// The message with digits removed: its kind, for spotting new behaviour.
+/// The kind of a message, for spotting new behaviour: its last clause (what is wrong), with
+/// quoted names and digits blanked, so that the same rule met with other names counts once.
 fn kind(message: &str) -> String {
-    let after_location = message.split_once(": ").map_or(message, |(_, rest)| rest);
-    after_location.chars().filter(|c| !c.is_ascii_digit()).take(80).collect()
+    let problem = message.rsplit(": ").next().unwrap_or(message);
+    let mut out = String::new();
+    let mut quoted = false;
+    for c in problem.chars() {
+        match c {
+            '`' | '"' => {
+                quoted = !quoted;
+                out.push('_');
+            }
+            _ if quoted || c.is_ascii_digit() => {}
+            _ => out.push(c),
+        }
+    }
+    out.chars().take(60).collect()
 }
 
 /// Parses (and, if valid, briefly simulates) one input; returns the kind of outcome.

@@ -1,0 +1,75 @@
+//! The cluster path end to end on a real single-node Slurm on localhost: scripts/slurm/submit.sh
+//! submits a 4-shard job array and a dependent merge job; the merged results must equal the
+//! unsharded run byte for byte. scripts/slurm/local-cluster.sh installs (Debian's slurmctld,
+//! slurmd, slurm-client, munge) and starts Slurm; where the machine cannot have it (not root, no
+//! apt) the test says why and skips.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_salvosim");
+const RUN: [&str; 8] = ["--trials", "200000", "--seed", "3", "--set", "scenario.nights=2", "--set", "raid.size=20"];
+
+fn skip(reason: &str) {
+    println!("SKIPPED tests/slurm.rs: {reason}");
+    eprintln!("SKIPPED tests/slurm.rs: {reason}");
+}
+
+#[test]
+fn a_job_array_and_merge_on_local_slurm_reproduce_the_unsharded_run() {
+    if std::env::var_os("SALVOSIM_SKIP_SLURM").is_some() {
+        return skip("SALVOSIM_SKIP_SLURM is set");
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return skip("not root, so Slurm cannot be installed and started here");
+    }
+    let cluster = Command::new("bash").arg("scripts/slurm/local-cluster.sh").output().unwrap();
+    match cluster.status.code() {
+        Some(0) => {}
+        Some(3) => return skip(String::from_utf8_lossy(&cluster.stderr).trim()),
+        _ => panic!("local Slurm did not start: {}", String::from_utf8_lossy(&cluster.stderr)),
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let (whole, merged) = (tmp.path().join("whole"), tmp.path().join("merged"));
+    let status = Command::new(BIN)
+        .args(["run", "scenarios/baseline.toml", "--quiet"])
+        .args(RUN)
+        .arg("--out")
+        .arg(&whole)
+        .status()
+        .unwrap();
+    assert!(status.success());
+
+    let submitted = Command::new("bash")
+        .arg(root.join("scripts/slurm/submit.sh"))
+        .args(["-n", "4", "-b", BIN, "-o"])
+        .arg(&merged)
+        .arg(root.join("scenarios/baseline.toml"))
+        .args(RUN)
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(submitted.status.success(), "submit.sh: {}", String::from_utf8_lossy(&submitted.stderr));
+    let ids = String::from_utf8(submitted.stdout).unwrap();
+    let jobs = ids.split_whitespace().collect::<Vec<_>>().join(",");
+
+    let start = Instant::now();
+    loop {
+        let queue = Command::new("squeue").args(["-h", "-j", &jobs]).output().unwrap();
+        if String::from_utf8_lossy(&queue.stdout).trim().is_empty() {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(180), "jobs {jobs} still queued after 3 minutes");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    println!("Slurm jobs {jobs} finished in {:.1?}", start.elapsed());
+    for file in ["summary.json", "nights.csv", "charts/cumulative-spend.png", "charts/stock-depletion.svg"] {
+        let (a, b) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(merged.join(file)));
+        let b = b.unwrap_or_else(|e| panic!("merged {file}: {e}; job logs in {}", tmp.path().display()));
+        assert!(a == b, "{file}: the Slurm-merged result differs from the unsharded run");
+    }
+}
