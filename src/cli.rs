@@ -92,6 +92,10 @@ struct SweepArgs {
     vary: Vec<String>,
     #[command(flatten)]
     engine: EngineArgs,
+    /// Run only shard K of N of the sweep's work (grid points × chunks of trials) and write a
+    /// shard file for `salvosim merge` into --out (default output/<name>-shards/).
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
 }
 
 /// Options shared by `run` and `sweep`.
@@ -254,7 +258,11 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenario = &loaded.scenario;
     let engine = args.engine.resolve(scenario)?;
     if let Some(spec) = &args.shard {
-        return run_shard(args, &loaded, &engine, ShardSpec::parse(spec)?);
+        let chunks = engine::chunk_count(engine.trials);
+        return run_shard(&args.engine, &loaded, &[], &engine, ShardSpec::parse(spec)?, chunks, |units, bar| {
+            let chunks = engine::run_chunks(scenario, engine.trials, engine.seed, units.clone(), bar)?;
+            Ok(units.map(|chunk| sweep::Unit { point: 0, chunk }).zip(chunks).collect())
+        });
     }
     let dir = args.engine.out.clone().unwrap_or_else(|| output::default_dir(scenario));
     let staging = output::Staging::begin(&dir)?;
@@ -293,21 +301,32 @@ fn publish(
     Ok(())
 }
 
-fn run_shard(args: &RunArgs, loaded: &Loaded, engine: &Engine, spec: ShardSpec) -> Result<(), Failure> {
-    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
-    let bar = progress_bar(spec.trials(engine.trials), args.engine.quiet);
-    let chunks = engine
-        .pool
-        .install(|| engine::run_chunks(&loaded.scenario, engine.trials, engine.seed, spec.chunks(engine.trials), &bar));
+/// Runs `spec`'s share of `total` units (`run` turns a unit index into work) and writes its shard
+/// file.
+fn run_shard(
+    engine_args: &EngineArgs,
+    loaded: &Loaded,
+    vary: &[String],
+    engine: &Engine,
+    spec: ShardSpec,
+    total: u64,
+    run: impl Fn(std::ops::Range<u64>, &Bar) -> Result<Vec<(sweep::Unit, engine::Aggregate)>, engine::Cancelled> + Sync,
+) -> Result<(), Failure> {
+    let dir = engine_args.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
+    let units = spec.units(total);
+    let trials: u64 =
+        units.clone().map(|i| engine::chunk_trials(engine.trials, sweep::unit(i, engine.trials).chunk)).sum();
+    let bar = progress_bar(trials, engine_args.quiet);
+    let done = engine.pool.install(|| run(units.clone(), &bar));
     bar.0.finish_and_clear();
-    let shard = ShardFile::new(loaded, engine.seed, engine.trials, spec, chunks?);
+    let shard = ShardFile::new(loaded, vary, engine.seed, engine.trials, spec, done?);
     let path = output::write_shard(&dir, &spec.file_name(), &shard)?;
-    if !args.engine.quiet {
+    if !engine_args.quiet {
         println!(
-            "wrote shard {} of {} ({} trials) to {}",
+            "wrote shard {} of {} ({} units, {trials} trials) to {}",
             spec.index,
             spec.count,
-            spec.trials(engine.trials),
+            units.end - units.start,
             path.display()
         );
     }
@@ -316,16 +335,22 @@ fn run_shard(args: &RunArgs, loaded: &Loaded, engine: &Engine, spec: ShardSpec) 
 
 fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let merged = shard::merge(&args.shards)?;
-    let scenario = &merged.loaded.scenario;
-    let dir = args.out.clone().unwrap_or_else(|| output::default_dir(scenario));
-    let staging = output::Staging::begin(&dir)?;
+    let base = &merged.loaded;
     let info = RunInfo {
-        scenario_hash: merged.loaded.hash.clone(),
+        scenario_hash: base.hash.clone(),
         seed: merged.seed,
         trials: merged.trials,
         version: env!("CARGO_PKG_VERSION").into(),
     };
-    publish(staging, &dir, &info, scenario, &merged.aggregate, args.no_charts, args.quiet)
+    if merged.axes.is_empty() {
+        let dir = args.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
+        let staging = output::Staging::begin(&dir)?;
+        return publish(staging, &dir, &info, &base.scenario, &merged.aggregates[0], args.no_charts, args.quiet);
+    }
+    let dir = args.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let staging = output::Staging::begin(&dir)?;
+    let sweep = SweepResult { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
+    publish_sweep(staging, &dir, &sweep, args.no_charts, args.quiet)
 }
 
 fn sweep(args: &SweepArgs) -> Result<(), Failure> {
@@ -334,9 +359,14 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     if axes.len() > 2 {
         return Err(argument_error("--vary", axes.len(), "one --vary gives a curve, two a grid; at most two").into());
     }
-    let sets = args.input.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let points = sweep::points(&args.input.scenario, &sets, &axes)?;
+    let points = sweep::points(&base, &axes)?;
     let engine = args.engine.resolve(&base.scenario)?;
+    if let Some(spec) = &args.shard {
+        let total = points.len() as u64 * engine::chunk_count(engine.trials);
+        return run_shard(&args.engine, &base, &args.vary, &engine, ShardSpec::parse(spec)?, total, |units, bar| {
+            sweep::run_units(&points, engine.trials, engine.seed, units, bar)
+        });
+    }
     let dir = args.engine.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
     let staging = output::Staging::begin(&dir)?;
 
@@ -344,29 +374,56 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
     let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
     let aggregates = aggregates?;
+    let info = run_info(&base.hash, &engine);
+    let sweep = SweepResult { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
+    publish_sweep(staging, &dir, &sweep, args.engine.no_charts, args.engine.quiet)
+}
 
+/// A finished sweep, run here or merged from shards.
+struct SweepResult<'a> {
+    base: &'a Loaded,
+    axes: &'a [Axis],
+    points: &'a [sweep::Point],
+    aggregates: &'a [engine::Aggregate],
+    info: RunInfo,
+}
+
+/// Writes a sweep's points, tables and charts into `staging`, swaps them into `dir`, and reports.
+fn publish_sweep(
+    staging: output::Staging,
+    dir: &Path,
+    sweep: &SweepResult,
+    no_charts: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
     let mut table = Vec::new();
-    for (index, (point, aggregate)) in points.iter().zip(&aggregates).enumerate() {
-        let point_info = run_info(&point.loaded.hash, &engine);
+    for (index, (point, aggregate)) in sweep.points.iter().zip(sweep.aggregates).enumerate() {
+        let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..sweep.info.clone() };
         let point_dir = output::point_dir(staging.path(), index);
         output::write_results(&point_dir, &point_info, &point.loaded.scenario, aggregate)?;
         table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
     }
-    let info = run_info(&base.hash, &engine);
-    let name = base.scenario.name.clone();
+    let base = &sweep.base.scenario;
     let chart_data = SweepData {
-        scenario: name.clone(),
-        trials: engine.trials,
-        seed: engine.seed,
-        version: info.version.clone(),
-        layers: base.scenario.layers.iter().map(|l| l.name.clone()).collect(),
-        axes: axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
+        scenario: base.name.clone(),
+        trials: sweep.info.trials,
+        seed: sweep.info.seed,
+        version: sweep.info.version.clone(),
+        layers: base.layers.iter().map(|l| l.name.clone()).collect(),
+        axes: sweep.axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
         points: table.clone(),
     };
-    output::write_sweep(staging.path(), &info, &name, &axes, &table, (!args.engine.no_charts).then_some(&chart_data))?;
+    output::write_sweep(
+        staging.path(),
+        &sweep.info,
+        &base.name,
+        sweep.axes,
+        &table,
+        (!no_charts).then_some(&chart_data),
+    )?;
     staging.commit()?;
-    if !args.engine.quiet {
-        println!("{}", sweep_summary(&axes, &table));
+    if !quiet {
+        println!("{}", sweep_summary(sweep.axes, &table));
         println!(
             "wrote {}/{{{}, {}}} and {}/NNN/",
             dir.display(),

@@ -1,9 +1,10 @@
 //! Shards: one run split into pieces for a cluster (a Slurm job array runs one shard per task),
 //! and merged back into exactly — byte for byte — the result one machine would have produced.
 //!
-//! A shard runs whole chunks of trials (see [`engine::CHUNK_BLOCKS`]) and saves their aggregates
-//! unmerged, with everything needed to check that shards belong together and to rebuild the
-//! scenario: its source text and `--set`s, hash, seed, trials, shard count and index, version.
+//! A shard runs whole units of work — chunks of trials (see [`engine::CHUNK_BLOCKS`]), of the run
+//! or of each sweep point — and saves their aggregates unmerged, with everything needed to check
+//! that shards belong together and to rebuild the scenario: its source text, `--set`s and
+//! `--vary`s, hash, seed, trials, shard count and index, version.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, Aggregate};
 use crate::scenario::{self, InputError, Loaded, Origin, Override};
+use crate::sweep::{self, Axis, Point};
 
 /// Identifies the shard file format.
 pub const FORMAT: &str = "salvosim-shard-1";
@@ -44,17 +46,9 @@ impl ShardSpec {
         Ok(ShardSpec { index, count })
     }
 
-    /// The chunks this shard runs; shards split the run's chunks as evenly as they can.
-    pub fn chunks(&self, trials: u64) -> std::ops::Range<u64> {
-        let total = engine::chunk_count(trials);
+    /// The units this shard runs of `total`; shards split them as evenly as they can.
+    pub fn units(&self, total: u64) -> std::ops::Range<u64> {
         total * self.index / self.count..total * (self.index + 1) / self.count
-    }
-
-    /// Trials in this shard.
-    pub fn trials(&self, trials: u64) -> u64 {
-        let blocks = |chunk: u64| (chunk * engine::CHUNK_BLOCKS * engine::BLOCK_TRIALS).min(trials);
-        let chunks = self.chunks(trials);
-        blocks(chunks.end) - blocks(chunks.start)
     }
 
     pub fn file_name(&self) -> String {
@@ -77,12 +71,21 @@ pub struct ShardFile {
     pub trials: u64,
     pub shards: u64,
     pub shard: u64,
-    /// Aggregates of this shard's chunks, in order.
-    pub chunks: Vec<Aggregate>,
+    /// The sweep's `--vary` arguments; empty for a run.
+    pub vary: Vec<String>,
+    /// This shard's units, in order: (grid point, chunk, aggregate); point 0 for a run.
+    pub units: Vec<(u64, u64, Aggregate)>,
 }
 
 impl ShardFile {
-    pub fn new(loaded: &Loaded, seed: u64, trials: u64, spec: ShardSpec, chunks: Vec<Aggregate>) -> Self {
+    pub fn new(
+        loaded: &Loaded,
+        vary: &[String],
+        seed: u64,
+        trials: u64,
+        spec: ShardSpec,
+        units: Vec<(sweep::Unit, Aggregate)>,
+    ) -> Self {
         ShardFile {
             format: FORMAT.into(),
             version: env!("CARGO_PKG_VERSION").into(),
@@ -95,17 +98,21 @@ impl ShardFile {
             trials,
             shards: spec.count,
             shard: spec.index,
-            chunks,
+            vary: vary.to_vec(),
+            units: units.into_iter().map(|(u, a)| (u.point, u.chunk, a)).collect(),
         }
     }
 }
 
-/// A merged run: its scenario and aggregate, and the seed and trials it was run with.
+/// A merged run or sweep: its base scenario, the sweep's axes and points (none for a run), one
+/// aggregate per point (one for a run), and the seed and trials it was run with.
 pub struct Merged {
     pub loaded: Loaded,
+    pub axes: Vec<Axis>,
+    pub points: Vec<Point>,
+    pub aggregates: Vec<Aggregate>,
     pub seed: u64,
     pub trials: u64,
-    pub aggregate: Aggregate,
 }
 
 fn refuse(file: &Path, problem: String) -> InputError {
@@ -155,6 +162,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
             ("seed", shard.seed != first.seed, shard.seed.to_string(), first.seed.to_string()),
             ("trials", shard.trials != first.trials, shard.trials.to_string(), first.trials.to_string()),
             ("shard count", shard.shards != first.shards, shard.shards.to_string(), first.shards.to_string()),
+            ("sweep", shard.vary != first.vary, format!("{:?}", shard.vary), format!("{:?}", first.vary)),
         ];
         if let Some((what, _, theirs, ours)) = differs.into_iter().find(|d| d.1) {
             let reference =
@@ -188,12 +196,25 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
     if loaded.hash != first.scenario_hash {
         return Err(refuse(first_file, "its scenario text does not match its scenario hash".into()));
     }
-    let chunks: Vec<Aggregate> = by_index.into_iter().flatten().flat_map(|(_, s)| s.chunks.iter().cloned()).collect();
-    if chunks.len() as u64 != engine::chunk_count(first.trials) {
-        return Err(refuse(first_file, "the shards do not hold every chunk of the run".into()));
+    let axes = first.vary.iter().map(|v| Axis::parse(v)).collect::<Result<Vec<_>, _>>()?;
+    let points = if axes.is_empty() { Vec::new() } else { sweep::points(&loaded, &axes)? };
+    let chunks = engine::chunk_count(first.trials);
+    let units: Vec<&(u64, u64, Aggregate)> = by_index.into_iter().flatten().flat_map(|(_, s)| s.units.iter()).collect();
+    // Shards hold consecutive units: every chunk of every point, point by point, once.
+    let expected = (0..points.len().max(1) as u64).flat_map(|p| (0..chunks).map(move |c| (p, c)));
+    if !units.iter().map(|(p, c, _)| (*p, *c)).eq(expected) {
+        return Err(refuse(first_file, "the shards do not hold every chunk of the run exactly once".into()));
     }
-    let aggregate = engine::merge_chunks(&loaded.scenario, &chunks);
-    Ok(Merged { loaded, seed: first.seed, trials: first.trials, aggregate })
+    let aggregates = units
+        .chunks(chunks as usize)
+        .enumerate()
+        .map(|(point, units)| {
+            let scenario = points.get(point).map_or(&loaded.scenario, |p| &p.loaded.scenario);
+            let aggregates: Vec<Aggregate> = units.iter().map(|(_, _, a)| a.clone()).collect();
+            engine::merge_chunks(scenario, &aggregates)
+        })
+        .collect();
+    Ok(Merged { loaded, axes, points, aggregates, seed: first.seed, trials: first.trials })
 }
 
 #[cfg(test)]
@@ -205,14 +226,14 @@ mod tests {
         for trials in [1, 999, 64_000, 64_001, 1_000_000] {
             for count in [1, 2, 3, 7, 40] {
                 let specs: Vec<ShardSpec> = (0..count).map(|index| ShardSpec { index, count }).collect();
+                let total = engine::chunk_count(trials) * 3;
                 let mut next = 0;
                 for spec in &specs {
-                    let chunks = spec.chunks(trials);
-                    assert_eq!(chunks.start, next);
-                    next = chunks.end;
+                    let units = spec.units(total);
+                    assert_eq!(units.start, next);
+                    next = units.end;
                 }
-                assert_eq!(next, engine::chunk_count(trials));
-                assert_eq!(specs.iter().map(|s| s.trials(trials)).sum::<u64>(), trials);
+                assert_eq!(next, total);
             }
         }
     }

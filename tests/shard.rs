@@ -118,3 +118,31 @@ fn shards_that_do_not_belong_together_are_refused() {
         assert!(!out.exists(), "{message}: nothing written");
     }
 }
+
+#[test]
+fn merged_sweep_shards_equal_the_unsharded_sweep() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sweep = |extra: &[&str], out: &Path| {
+        salvosim()
+            .args(["sweep", "scenarios/baseline.toml", "--quiet", "--trials", "130000", "--seed", "4"])
+            .args(CHEAP)
+            .args(["--vary", "layer.patriot.stock=50,80"])
+            .args(extra)
+            .arg("--out")
+            .arg(out)
+            .assert()
+            .success();
+    };
+    let whole = tmp.path().join("whole");
+    sweep(&[], &whole);
+    let shards = tmp.path().join("shards");
+    for k in 0..4 {
+        sweep(&["--shard", &format!("{k}/4")], &shards);
+    }
+    let merged = tmp.path().join("merged");
+    let inputs: Vec<PathBuf> = std::fs::read_dir(&shards).unwrap().map(|e| e.unwrap().path()).collect();
+    salvosim().arg("merge").args(&inputs).args(["--quiet", "--out"]).arg(&merged).assert().success();
+    let expected = files(&whole);
+    assert!(expected.keys().any(|k| k.starts_with("points")), "per-point results");
+    assert!(files(&merged) == expected, "merged sweep differs from the unsharded sweep");
+}

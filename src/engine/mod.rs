@@ -59,6 +59,12 @@ pub fn chunk_count(trials: u64) -> u64 {
     trials.div_ceil(BLOCK_TRIALS).div_ceil(CHUNK_BLOCKS)
 }
 
+/// Trials in chunk `chunk` of a `trials`-trial run.
+pub fn chunk_trials(trials: u64, chunk: u64) -> u64 {
+    let start = |c: u64| (c * CHUNK_BLOCKS * BLOCK_TRIALS).min(trials);
+    start(chunk + 1) - start(chunk)
+}
+
 /// Runs `trials` trials of `scenario` under master seed `seed` on the current rayon pool.
 pub fn run(scenario: &Scenario, trials: u64, seed: u64, progress: &dyn Progress) -> Result<Aggregate, Cancelled> {
     let layout = NightLayout::new(scenario);

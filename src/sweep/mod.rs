@@ -2,8 +2,6 @@
 //! same master seed — common random numbers — so that differences between points are the
 //! parameter's effect, not noise.
 
-use std::path::Path;
-
 use crate::engine::{self, Aggregate, Cancelled, Progress};
 use crate::scenario::{self, InputError, Loaded, Origin, Override};
 use crate::stats::Stats;
@@ -99,8 +97,8 @@ pub struct Point {
     pub loaded: Loaded,
 }
 
-/// Loads and validates every grid point before anything runs.
-pub fn points(file: &Path, sets: &[Override], axes: &[Axis]) -> Result<Vec<Point>, InputError> {
+/// Builds and validates every grid point from the base scenario before anything runs.
+pub fn points(base: &Loaded, axes: &[Axis]) -> Result<Vec<Point>, InputError> {
     let total: usize = axes.iter().map(|a| a.values.len()).product();
     if total > MAX_POINTS {
         return Err(InputError {
@@ -110,14 +108,46 @@ pub fn points(file: &Path, sets: &[Override], axes: &[Axis]) -> Result<Vec<Point
             problem: format!("the grid has {total} points; a sweep may have at most {MAX_POINTS}"),
         });
     }
+    let sets = base.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
     grid(axes)
         .into_iter()
         .map(|values| {
-            let mut all = sets.to_vec();
+            let mut all = sets.clone();
             for (axis, value) in axes.iter().zip(&values) {
                 all.push(Override::parse(&format!("{}={}", axis.path, spell(*value)))?);
             }
-            Ok(Point { loaded: scenario::load(file, &all)?, values })
+            Ok(Point { loaded: scenario::parse(&base.source, &base.file, &all)?, values })
+        })
+        .collect()
+}
+
+/// One piece of a sharded sweep: chunk `chunk` of grid point `point`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unit {
+    pub point: u64,
+    pub chunk: u64,
+}
+
+/// The units of a sweep, point by point: `index` → (point, chunk).
+pub fn unit(index: u64, trials: u64) -> Unit {
+    let chunks = engine::chunk_count(trials);
+    Unit { point: index / chunks, chunk: index % chunks }
+}
+
+/// Runs units `units` of the sweep (one shard's work), in order.
+pub fn run_units(
+    points: &[Point],
+    trials: u64,
+    seed: u64,
+    units: std::ops::Range<u64>,
+    progress: &dyn Progress,
+) -> Result<Vec<(Unit, Aggregate)>, Cancelled> {
+    units
+        .map(|index| {
+            let u = unit(index, trials);
+            let scenario = &points[u.point as usize].loaded.scenario;
+            let mut aggregate = engine::run_chunks(scenario, trials, seed, u.chunk..u.chunk + 1, progress)?;
+            Ok((u, aggregate.remove(0)))
         })
         .collect()
 }
