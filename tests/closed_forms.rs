@@ -155,6 +155,11 @@ fn exhaustion_night_of_one_finite_layer() {
         let exhaustion = per_trial(&s, seed, TRIALS, |r| r.layers[0].exhaustion_night.map_or(f64::INFINITY, f64::from));
         for night in 3..=12u64 {
             let p: f64 = binomial_pmf(night * n, a)[usable as usize..].iter().sum();
+            // Where P is within 10^-3 of 0 or 1 the normal tolerance is meaningless (one trial in
+            // 4,000 is 2.5e-4): the nights between carry the test.
+            if !(1e-3..=1.0 - 1e-3).contains(&p) {
+                continue;
+            }
             let observed = exhaustion.iter().filter(|&&e| e <= night as f64).count() as f64 / TRIALS as f64;
             let se = (p * (1.0 - p) / TRIALS as f64).sqrt();
             assert!(

@@ -8,6 +8,7 @@
 //! The core never prints: it reports progress to a [`Progress`] sink.
 
 mod aggregate;
+mod counted;
 pub mod layout;
 pub mod rng;
 mod trial;
@@ -16,7 +17,7 @@ use rayon::prelude::*;
 
 pub use aggregate::{Aggregate, LayerTallies, ThreatTallies};
 pub use layout::NightLayout;
-pub use trial::{Campaign, LayerTotals, ThreatTotals, TrialRecord, Workspace, simulate};
+pub use trial::{Campaign, LayerTotals, Method, ThreatTotals, TrialRecord, Workspace, simulate, simulate_with};
 
 use crate::scenario::Scenario;
 

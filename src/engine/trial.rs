@@ -84,29 +84,29 @@ impl TrialRecord {
 
 /// One layer's parameters as drawn for this trial, plus its state during the campaign.
 #[derive(Clone, Debug, Default)]
-struct LayerState {
-    salvo: bool,
+pub(super) struct LayerState {
+    pub(super) salvo: bool,
     /// `kill_by[k]` = 1 − (1 − pk)^k: P(killed by one of k rounds), for k = 0..=max_shots.
-    kill_by: Vec<f64>,
-    max_shots: u64,
-    cost_per_shot_usd: f64,
-    coverage: f64,
-    warning_sensitivity: f64,
+    pub(super) kill_by: Vec<f64>,
+    pub(super) max_shots: u64,
+    pub(super) cost_per_shot_usd: f64,
+    pub(super) coverage: f64,
+    pub(super) warning_sensitivity: f64,
     /// Threats engaged per night at most; `u64::MAX` = unlimited.
-    capacity: u64,
+    pub(super) capacity: u64,
     /// Whether `stock` is finite.
-    finite: bool,
-    stock: u64,
-    reserve: u64,
-    resupply_per_night: u64,
+    pub(super) finite: bool,
+    pub(super) stock: u64,
+    pub(super) reserve: u64,
+    pub(super) resupply_per_night: u64,
     /// `u64::MAX` = no cap.
-    max_stock: u64,
-    engage_identified_decoys: bool,
+    pub(super) max_stock: u64,
+    pub(super) engage_identified_decoys: bool,
     /// Opportunity probability tonight: coverage × w^sensitivity.
-    opportunity: f64,
-    engaged_tonight: u64,
-    rounds_tonight: u64,
-    kills_tonight: u64,
+    pub(super) opportunity: f64,
+    pub(super) engaged_tonight: u64,
+    pub(super) rounds_tonight: u64,
+    pub(super) kills_tonight: u64,
 }
 
 impl LayerState {
@@ -136,14 +136,14 @@ impl LayerState {
     }
 
     /// Rounds the layer may fire at one threat now: `max_shots`, limited by stock above reserve.
-    fn rounds_available(&self) -> u64 {
+    pub(super) fn rounds_available(&self) -> u64 {
         if self.finite { self.max_shots.min(self.stock.saturating_sub(self.reserve)) } else { self.max_shots }
     }
 
     /// Rounds fired and whether the threat died, with `rounds` available and a uniform `u`.
     /// Under shoot-look-shoot the j-th round kills when `kill_by[j-1] <= u < kill_by[j]`, which
     /// has the probabilities of j independent rounds; a salvo of k kills when `u < kill_by[k]`.
-    fn engage(&self, rounds: u64, u: f64) -> (u64, bool) {
+    pub(super) fn engage(&self, rounds: u64, u: f64) -> (u64, bool) {
         if self.salvo {
             return (rounds, u < self.kill_by[rounds as usize]);
         }
@@ -153,7 +153,7 @@ impl LayerState {
         }
     }
 
-    fn is_exhausted(&self) -> bool {
+    pub(super) fn is_exhausted(&self) -> bool {
         self.finite && self.stock <= self.reserve
     }
 
@@ -171,30 +171,59 @@ impl LayerState {
 /// Per-thread scratch space reused across trials: nothing is allocated per trial once warm.
 #[derive(Debug, Default)]
 pub struct Workspace {
-    layers: Vec<LayerState>,
-    unit_cost_usd: Vec<f64>,
-    early_warning: Vec<f64>,
+    pub(super) layers: Vec<LayerState>,
+    pub(super) unit_cost_usd: Vec<f64>,
+    pub(super) early_warning: Vec<f64>,
     /// Cumulative normalised shares of each mix in the plan.
-    share_cdf: Vec<Vec<f64>>,
+    pub(super) share_cdf: Vec<Vec<f64>>,
     /// Tonight's launches and leakers per threat type.
-    launched_tonight: Vec<u64>,
-    leaked_tonight: Vec<u64>,
+    pub(super) launched_tonight: Vec<u64>,
+    /// Scratch of the counting method.
+    pub(super) counts: super::counted::Counts,
+    pub(super) leaked_tonight: Vec<u64>,
+}
+
+/// How a night's raid is simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Method {
+    /// Every threat drawn one by one: the reference, valid for every scenario.
+    PerThreat,
+    /// Counts drawn per night (binomial, multinomial and hypergeometric splits): exact, and used
+    /// whenever the scenario allows it (see [`Method::counting_is_exact`]).
+    Counting,
+}
+
+impl Method {
+    /// The fastest exact method for `scenario`.
+    pub fn for_scenario(scenario: &Scenario) -> Method {
+        if Method::counting_is_exact(scenario) { Method::Counting } else { Method::PerThreat }
+    }
+
+    /// Counting is exact when the layers that engage recognised decoys come first. Then at every
+    /// layer the threats that may be engaged have been treated alike by every layer before it, so
+    /// their order of arrival is exchangeable: which of them a capacity limit lets through is a
+    /// uniformly random subset (a hypergeometric draw), exactly as in the per-threat model.
+    pub fn counting_is_exact(scenario: &Scenario) -> bool {
+        let first_holding_fire = scenario.layers.iter().position(|l| !l.engage_identified_decoys);
+        first_holding_fire.is_none_or(|i| scenario.layers[i..].iter().all(|l| !l.engage_identified_decoys))
+    }
 }
 
 /// One trial in progress. [`simulate`] runs it whole; benches drive it night by night or threat
 /// by threat.
 pub struct Campaign<'a> {
-    scenario: &'a Scenario,
-    layout: &'a NightLayout,
-    ws: &'a mut Workspace,
-    record: &'a mut TrialRecord,
-    rng: TrialRng,
-    ew_defeat: f64,
-    discrimination: f64,
+    pub(super) scenario: &'a Scenario,
+    pub(super) layout: &'a NightLayout,
+    pub(super) ws: &'a mut Workspace,
+    pub(super) record: &'a mut TrialRecord,
+    pub(super) rng: TrialRng,
+    pub(super) ew_defeat: f64,
+    pub(super) discrimination: f64,
     /// Attacker inventory; `None` = unlimited.
-    inventory: Option<u64>,
-    production: u64,
-    ew_tonight: u64,
+    pub(super) inventory: Option<u64>,
+    pub(super) production: u64,
+    pub(super) ew_tonight: u64,
+    method: Method,
 }
 
 impl<'a> Campaign<'a> {
@@ -237,7 +266,26 @@ impl<'a> Campaign<'a> {
         for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
             totals.unit_cost_usd = cost;
         }
-        Campaign { scenario, layout, ws, record, rng, ew_defeat, discrimination, inventory, production, ew_tonight: 0 }
+        let method = Method::for_scenario(scenario);
+        Campaign {
+            scenario,
+            layout,
+            ws,
+            record,
+            rng,
+            ew_defeat,
+            discrimination,
+            inventory,
+            production,
+            ew_tonight: 0,
+            method,
+        }
+    }
+
+    /// Simulates with `method` instead of the fastest exact one (for tests comparing the two).
+    pub fn with_method(mut self, method: Method) -> Self {
+        self.method = method;
+        self
     }
 
     /// Runs night `night` (0-based): the raid, then exhaustion, resupply and production.
@@ -256,8 +304,9 @@ impl<'a> Campaign<'a> {
             }
             None => wanted,
         };
-        for _ in 0..launched {
-            self.threat(inputs.shares);
+        match self.method {
+            Method::PerThreat => (0..launched).for_each(|_| self.threat(inputs.shares)),
+            Method::Counting => self.raid_counted(launched, inputs.shares),
         }
         self.end_of_night(night);
     }
@@ -345,7 +394,8 @@ impl<'a> Campaign<'a> {
     }
 }
 
-/// Runs trial `trial` of `scenario` under master seed `seed` into `record`.
+/// Runs trial `trial` of `scenario` under master seed `seed` into `record`, with the fastest exact
+/// method.
 pub fn simulate(
     scenario: &Scenario,
     layout: &NightLayout,
@@ -354,7 +404,20 @@ pub fn simulate(
     ws: &mut Workspace,
     record: &mut TrialRecord,
 ) {
-    let mut campaign = Campaign::start(scenario, layout, seed, trial, ws, record);
+    simulate_with(Method::for_scenario(scenario), scenario, layout, seed, trial, ws, record);
+}
+
+/// [`simulate`] with a chosen method.
+pub fn simulate_with(
+    method: Method,
+    scenario: &Scenario,
+    layout: &NightLayout,
+    seed: u64,
+    trial: u64,
+    ws: &mut Workspace,
+    record: &mut TrialRecord,
+) {
+    let mut campaign = Campaign::start(scenario, layout, seed, trial, ws, record).with_method(method);
     for night in 0..scenario.nights as usize {
         campaign.night(night);
     }
