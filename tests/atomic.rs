@@ -83,3 +83,27 @@ fn sigkill_at_any_moment_leaves_one_complete_set() {
         .collect();
     assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
 }
+
+#[test]
+fn ctrl_c_stops_promptly_says_so_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("interrupted");
+    let child = Command::new(BIN)
+        .args(["run", "scenarios/baseline.toml", "--trials", "100000000", "--out"])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let sent = std::time::Instant::now();
+    // SAFETY: sending SIGINT to our own child process.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().unwrap();
+    let stopped_in = sent.elapsed();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted") && stderr.contains("nothing was written"), "{stderr}");
+    assert!(stopped_in < Duration::from_secs(2), "took {stopped_in:?} to stop");
+    assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "no output and no staging folder left");
+}
