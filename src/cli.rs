@@ -71,15 +71,8 @@ struct MergeArgs {
     /// Shard files written by `salvosim run --shard K/N`.
     #[arg(required = true)]
     shards: Vec<PathBuf>,
-    /// Output folder; default: output/<scenario name>/.
-    #[arg(long)]
-    out: Option<PathBuf>,
-    /// No summary on stdout.
-    #[arg(long)]
-    quiet: bool,
-    /// Skip the charts.
-    #[arg(long)]
-    no_charts: bool,
+    #[command(flatten)]
+    output: OutputArgs,
 }
 
 #[derive(Args)]
@@ -110,7 +103,15 @@ struct EngineArgs {
     /// Worker threads; default: all cores. Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
-    /// Output folder; default: output/<scenario name>/ (output/<name>-sweep/ for sweeps).
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// Where results go and what is shown: shared by `run`, `sweep` and `merge`.
+#[derive(Args)]
+struct OutputArgs {
+    /// Output folder; default: output/<scenario name>/ (output/<name>-sweep/ for sweeps,
+    /// output/<name>-shards/ for shard files).
     #[arg(long)]
     out: Option<PathBuf>,
     /// No progress bar and no summary on stdout.
@@ -264,16 +265,16 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             Ok(units.map(|chunk| sweep::Unit { point: 0, chunk }).zip(chunks).collect())
         });
     }
-    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_dir(scenario));
+    let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_dir(scenario));
     let staging = output::Staging::begin(&dir)?;
 
-    let bar = progress_bar(engine.trials, args.engine.quiet);
+    let bar = progress_bar(engine.trials, args.engine.output.quiet);
     let aggregate = engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
     let aggregate = aggregate?;
 
     let info = run_info(&loaded.hash, &engine);
-    publish(staging, &dir, &info, scenario, &aggregate, args.engine.no_charts, args.engine.quiet)
+    publish(staging, &dir, &info, scenario, &aggregate, args.engine.output.no_charts, args.engine.output.quiet)
 }
 
 /// Writes a run's results and charts into `staging`, swaps them into `dir`, and reports.
@@ -312,16 +313,16 @@ fn run_shard(
     total: u64,
     run: impl Fn(std::ops::Range<u64>, &Bar) -> Result<Vec<(sweep::Unit, engine::Aggregate)>, engine::Cancelled> + Sync,
 ) -> Result<(), Failure> {
-    let dir = engine_args.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
+    let dir = engine_args.output.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
     let units = spec.units(total);
     let trials: u64 =
         units.clone().map(|i| engine::chunk_trials(engine.trials, sweep::unit(i, engine.trials).chunk)).sum();
-    let bar = progress_bar(trials, engine_args.quiet);
+    let bar = progress_bar(trials, engine_args.output.quiet);
     let done = engine.pool.install(|| run(units.clone(), &bar));
     bar.0.finish_and_clear();
     let shard = ShardFile::new(loaded, vary, engine.seed, engine.trials, spec, done?);
     let path = output::write_shard(&dir, &spec.file_name(), &shard)?;
-    if !engine_args.quiet {
+    if !engine_args.output.quiet {
         println!(
             "wrote shard {} of {} ({} units, {trials} trials) to {}",
             spec.index,
@@ -343,14 +344,22 @@ fn merge(args: &MergeArgs) -> Result<(), Failure> {
         version: env!("CARGO_PKG_VERSION").into(),
     };
     if merged.axes.is_empty() {
-        let dir = args.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
+        let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
         let staging = output::Staging::begin(&dir)?;
-        return publish(staging, &dir, &info, &base.scenario, &merged.aggregates[0], args.no_charts, args.quiet);
+        return publish(
+            staging,
+            &dir,
+            &info,
+            &base.scenario,
+            &merged.aggregates[0],
+            args.output.no_charts,
+            args.output.quiet,
+        );
     }
-    let dir = args.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let dir = args.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
     let staging = output::Staging::begin(&dir)?;
     let sweep = SweepResult { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
-    publish_sweep(staging, &dir, &sweep, args.no_charts, args.quiet)
+    publish_sweep(staging, &dir, &sweep, args.output.no_charts, args.output.quiet)
 }
 
 fn sweep(args: &SweepArgs) -> Result<(), Failure> {
@@ -367,16 +376,16 @@ fn sweep(args: &SweepArgs) -> Result<(), Failure> {
             sweep::run_units(&points, engine.trials, engine.seed, units, bar)
         });
     }
-    let dir = args.engine.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
     let staging = output::Staging::begin(&dir)?;
 
-    let bar = progress_bar(engine.trials * points.len() as u64, args.engine.quiet);
+    let bar = progress_bar(engine.trials * points.len() as u64, args.engine.output.quiet);
     let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
     let aggregates = aggregates?;
     let info = run_info(&base.hash, &engine);
     let sweep = SweepResult { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
-    publish_sweep(staging, &dir, &sweep, args.engine.no_charts, args.engine.quiet)
+    publish_sweep(staging, &dir, &sweep, args.engine.output.no_charts, args.engine.output.quiet)
 }
 
 /// A finished sweep, run here or merged from shards.
