@@ -109,9 +109,4 @@ impl NightLayout {
     pub fn is_count(&self, column: usize) -> bool {
         column < self.defender_spend_cum()
     }
-
-    /// Column of (metric, series), if the run has it.
-    pub fn column(&self, metric: &str, series: &str) -> Option<usize> {
-        self.columns.iter().position(|(m, s)| *m == metric && s == series)
-    }
 }

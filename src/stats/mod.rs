@@ -69,10 +69,6 @@ impl Tally {
         self.histogram.merge(&other.histogram);
     }
 
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
     /// Mean, standard error, interval and quantiles; `None` when no trial contributed.
     pub fn stats(&self) -> Option<Stats> {
         if self.n == 0 {
@@ -167,6 +163,6 @@ mod tests {
         assert_eq!(Tally::default().stats(), None);
         let mut t = Tally::default();
         t.merge(&Tally::default());
-        assert_eq!(t.count(), 0);
+        assert_eq!(t.stats(), None);
     }
 }
