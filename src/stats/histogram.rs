@@ -2,14 +2,15 @@
 //!
 //! Storing every trial's value would make memory grow with the number of trials, so each tally keeps
 //! counts in buckets. Amounts are keyed by the top bits of the value's IEEE-754 representation (its
-//! exponent and the first [`MANTISSA_BITS`] bits of its mantissa): a relative resolution of 2^-9
-//! (about 0.2 %) at every magnitude. Counts get one bucket per whole number below 1024, so their
+//! exponent and the first [`MANTISSA_BITS`] bits of its mantissa): buckets 2^-8 wide relative to
+//! their value, reported at their midpoint, so within 2^-9 (about 0.2 %) at every magnitude. Counts
+//! get one bucket per whole number below 1024, so their
 //! quantiles (rounds, kills, leakers, stock) are exact. A histogram stores only the run of buckets
 //! between its smallest and largest value, so memory follows the spread of the values, not the
 //! number of trials. Bucket counts are integers, so merging is exact and order-independent.
 
 /// Mantissa bits kept in the bucket key.
-const MANTISSA_BITS: u32 = 9;
+const MANTISSA_BITS: u32 = 8;
 const SHIFT: u32 = 52 - MANTISSA_BITS;
 /// Counts below this are kept in unit-wide buckets.
 const LINEAR_LIMIT: f64 = 1024.0;
@@ -17,10 +18,10 @@ const LINEAR_LIMIT: f64 = 1024.0;
 /// How a histogram buckets its values.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scale {
-    /// Amounts (money, ratios): 2^-9 relative resolution at every magnitude; 0 counted apart.
+    /// Amounts (money, ratios): within 2^-9 relative at every magnitude; 0 counted apart.
     #[default]
     Relative,
-    /// Whole-number counts: one bucket per integer below 1024, then 2^-9 relative resolution.
+    /// Whole-number counts: one bucket per integer below 1024, then within 2^-9 relative.
     Count,
 }
 
@@ -56,8 +57,8 @@ impl Scale {
         }
     }
 
-    /// The value a bucket reports: its lower edge when it is at most one unit wide (so whole
-    /// numbers come back exactly), otherwise its midpoint.
+    /// The value a bucket reports: the whole number itself for counts below 1024, otherwise the
+    /// bucket's midpoint.
     fn representative(self, key: u32) -> f64 {
         let log_key = match self {
             Scale::Count if key < LINEAR_LIMIT as u32 => return f64::from(key),
@@ -65,7 +66,7 @@ impl Scale {
             Scale::Relative => key,
         };
         let (lo, hi) = (log_lower_edge(log_key), log_lower_edge(log_key + 1));
-        if hi - lo <= 1.0 { lo } else { lo + (hi - lo) / 2.0 }
+        lo + (hi - lo) / 2.0
     }
 }
 
@@ -143,13 +144,11 @@ mod tests {
     const SCALES: [Scale; 2] = [Scale::Relative, Scale::Count];
 
     #[test]
-    fn whole_numbers_below_1024_are_exact() {
-        for scale in SCALES {
-            for n in 0..1024u32 {
-                let mut h = Histogram::new(scale);
-                h.add(f64::from(n));
-                assert_eq!(h.quantile(0.5), Some(f64::from(n)), "{scale:?}");
-            }
+    fn counts_below_1024_are_exact() {
+        for n in 0..1024u32 {
+            let mut h = Histogram::new(Scale::Count);
+            h.add(f64::from(n));
+            assert_eq!(h.quantile(0.5), Some(f64::from(n)));
         }
     }
 
@@ -161,7 +160,7 @@ mod tests {
                 let mut h = Histogram::new(scale);
                 h.add(x);
                 let q = h.quantile(0.5).unwrap();
-                assert!((q - x).abs() / x < 0.0025, "{scale:?}: {x} -> {q}");
+                assert!((q - x).abs() / x <= 1.0 / 512.0, "{scale:?}: {x} -> {q}");
                 x *= 1.37;
             }
         }
@@ -169,7 +168,7 @@ mod tests {
 
     #[test]
     fn nearest_rank_quantiles() {
-        for scale in SCALES {
+        for scale in [Scale::Count] {
             let mut h = Histogram::new(scale);
             for v in 0..100 {
                 h.add(f64::from(v));
@@ -205,7 +204,8 @@ mod tests {
         h.add(0.0);
         h.add(1e9);
         h.add(1.1e9);
-        assert!(h.counts.len() < 100, "{} buckets", h.counts.len());
+        assert!(h.counts.len() < 50, "{} buckets", h.counts.len());
+        assert_eq!(h.quantile(0.0), Some(0.0), "zero is kept apart, exactly");
         let mut c = Histogram::new(Scale::Count);
         (0..200).for_each(|v| c.add(f64::from(v)));
         assert_eq!(c.counts.len(), 200);

@@ -117,7 +117,7 @@ mod tests {
     use super::*;
 
     fn tally_of(values: &[f64]) -> Tally {
-        let mut t = Tally::default();
+        let mut t = Tally::counts();
         values.iter().for_each(|&v| t.add(v));
         t
     }
