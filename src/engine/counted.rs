@@ -19,9 +19,23 @@ use rand_distr::{Binomial, Distribution, Hypergeometric};
 use super::rng::TrialRng;
 use super::trial::{Campaign, LayerState};
 
-/// Binomial(n, p). Small means (n·min(p, 1−p) < 10, nearly every call here) use inversion from 0
-/// (Kachitvichyanukul & Schmeiser's BINV, as rand_distr does) without its set-up cost; larger ones
-/// go to rand_distr's BTPE.
+/// Means up to this use inversion; larger ones rand_distr's BTPE.
+const INVERSION_MEAN: f64 = 30.0;
+
+/// 1/x for x < 128: the inversion loop multiplies instead of dividing.
+const RECIPROCALS: [f64; 128] = {
+    let mut table = [0.0; 128];
+    let mut x = 1;
+    while x < 128 {
+        table[x] = 1.0 / x as f64;
+        x += 1;
+    }
+    table
+};
+
+/// Binomial(n, p). Means n·min(p, 1−p) below [`INVERSION_MEAN`] (most calls here) use inversion
+/// from 0 (Kachitvichyanukul & Schmeiser's BINV, as rand_distr does) without its set-up cost;
+/// larger ones go to rand_distr's BTPE.
 fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     if n == 0 || p <= 0.0 {
         return 0;
@@ -31,7 +45,7 @@ fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     }
     let flipped = p > 0.5;
     let small_p = if flipped { 1.0 - p } else { p };
-    if n as f64 * small_p >= 10.0 || n > i32::MAX as u64 {
+    if n as f64 * small_p >= INVERSION_MEAN || n > i32::MAX as u64 {
         return Binomial::new(n, p).expect("0 < p < 1").sample(rng);
     }
     let q = 1.0 - small_p;
@@ -44,7 +58,8 @@ fn binomial(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
     while u > r && x < n {
         u -= r;
         x += 1;
-        r *= a / x as f64 - s;
+        let reciprocal = RECIPROCALS.get(x as usize).copied().unwrap_or_else(|| 1.0 / x as f64);
+        r *= a * reciprocal - s;
     }
     if flipped { n - x } else { x }
 }

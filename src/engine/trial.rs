@@ -173,7 +173,9 @@ impl LayerState {
 pub struct Workspace {
     pub(super) layers: Vec<LayerState>,
     pub(super) unit_cost_usd: Vec<f64>,
-    pub(super) early_warning: Vec<f64>,
+    /// Opportunity of each layer at each early-warning level of the plan, level-major:
+    /// coverage × w^warning_sensitivity, worked out once per trial.
+    pub(super) opportunity: Vec<f64>,
     /// Cumulative normalised shares of each mix in the plan.
     pub(super) share_cdf: Vec<Vec<f64>>,
     /// Tonight's launches and leakers per threat type.
@@ -250,8 +252,11 @@ impl<'a> Campaign<'a> {
         }
         let inventory = scenario.raid.stock.as_ref().map(|p| p.sample_count(&mut rng));
         let production = scenario.raid.production_per_night.sample_count(&mut rng);
-        ws.early_warning.clear();
-        ws.early_warning.extend(scenario.plan.early_warning.iter().map(|p| p.sample(&mut rng)));
+        ws.opportunity.clear();
+        for level in &scenario.plan.early_warning {
+            let w = level.sample(&mut rng);
+            ws.opportunity.extend(ws.layers.iter().map(|l| l.coverage * w.powf(l.warning_sensitivity)));
+        }
         ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
         for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
             fill_cdf(cdf, shares, &mut rng);
@@ -291,9 +296,10 @@ impl<'a> Campaign<'a> {
     /// Runs night `night` (0-based): the raid, then exhaustion, resupply and production.
     pub fn night(&mut self, night: usize) {
         let inputs = self.scenario.plan.nights[night];
-        let w = self.ws.early_warning[inputs.early_warning];
-        for layer in &mut self.ws.layers {
-            layer.opportunity = layer.coverage * w.powf(layer.warning_sensitivity);
+        let layers = self.ws.layers.len();
+        let tonight = &self.ws.opportunity[inputs.early_warning * layers..][..layers];
+        for (layer, &opportunity) in self.ws.layers.iter_mut().zip(tonight) {
+            layer.opportunity = opportunity;
         }
         let wanted = self.scenario.plan.raid_size[inputs.raid_size].sample_count(&mut self.rng);
         let launched = match self.inventory.as_mut() {
