@@ -155,7 +155,7 @@ impl ChartData {
 
     pub fn footer(&self) -> String {
         format!(
-            "salvosim {} · bands: 5th–95th percentile over trials · calibration data: P. Ivaniuk, Massive Missile Attacks on Ukraine (ODC-BY 1.0)",
+            "salvosim {} · bands, where drawn: 5th–95th percentile over trials · calibration data: P. Ivaniuk, Massive Missile Attacks on Ukraine (ODC-BY 1.0)",
             self.version
         )
     }

@@ -28,20 +28,8 @@ fn title(data: &ChartData) -> String {
 pub fn draw(data: &ChartData) -> Result<String> {
     theme::svg(|root| {
         let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
-            .build_cartesian_2d(theme::night_range(data.nights), 0.0..1.05)?;
-        theme::style_mesh(
-            &mut chart,
-            "Night",
-            "P(run dry by this night)",
-            &|v| format!("{:.0}%", 100.0 * v),
-            theme::night_labels(data.nights),
-        )?;
-        theme::shade_phases(&mut chart, &data.phases, 1.05)?;
+        let mut chart =
+            theme::night_plane(&area, data, 1.05, "P(run dry by this night)", &|v| format!("{:.0}%", 100.0 * v))?;
         let mut key = Vec::new();
         for (index, layer) in data.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()) {
             let colour = theme::layer_colour(index);

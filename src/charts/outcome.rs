@@ -47,20 +47,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
         stacks.push(("leaked".into(), theme::VERMILLION, data.total(metric::LEAKERS)));
         let launched = data.total(metric::LAUNCHED);
         let top = launched.iter().map(|f| f.mean).fold(1.0, f64::max) * 1.12;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(100)
-            .build_cartesian_2d(theme::night_range(data.nights), 0.0..top)?;
-        theme::style_mesh(
-            &mut chart,
-            "Night",
-            "Drones (mean per night)",
-            &|v| count(*v),
-            theme::night_labels(data.nights),
-        )?;
-        theme::shade_phases(&mut chart, &data.phases, top)?;
+        let mut chart = theme::night_plane(&area, data, top, "Drones (mean per night)", &|v| count(*v))?;
         let mut base = vec![0.0; data.nights as usize];
         let half = 0.38;
         let mut key = Vec::new();

@@ -3,8 +3,6 @@
 
 use anyhow::Result;
 
-use plotters::prelude::*;
-
 use super::data::ChartData;
 use super::theme;
 use crate::engine::layout::metric;
@@ -27,20 +25,8 @@ pub fn draw(data: &ChartData) -> Result<String> {
         let defender = data.total(metric::DEFENDER_SPEND_CUM);
         let attacker = data.total(metric::ATTACKER_SPEND_CUM);
         let top = defender.iter().chain(attacker).map(|f| f.p95).fold(1.0, f64::max) * 1.08;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(120)
-            .build_cartesian_2d(theme::night_range(data.nights), 0.0..top)?;
-        theme::style_mesh(
-            &mut chart,
-            "Night",
-            "Cumulative spend (USD)",
-            &|v| crate::output::format::usd_tick(*v),
-            theme::night_labels(data.nights),
-        )?;
-        theme::shade_phases(&mut chart, &data.phases, top)?;
+        let mut chart =
+            theme::night_plane(&area, data, top, "Cumulative spend (USD)", &|v| crate::output::format::usd_tick(*v))?;
         theme::band_and_line(&mut chart, defender, theme::DEFENDER)?;
         theme::band_and_line(&mut chart, attacker, theme::ATTACKER)?;
         let key = [

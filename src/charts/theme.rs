@@ -95,6 +95,26 @@ pub fn style_mesh<'a, 'b>(
     Ok(())
 }
 
+/// The plot every by-night chart uses: nights across (whole nights on the ticks), 0..`top` up,
+/// the house mesh, phases shaded, and room on the right for the key.
+pub fn night_plane<'a, 'b>(
+    area: &'a Canvas<'b>,
+    data: &super::data::ChartData,
+    top: f64,
+    y_desc: &str,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<Plane<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(SIDE_LEGEND)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(night_range(data.nights), 0.0..top)?;
+    style_mesh(&mut chart, "Night", y_desc, y_format, night_labels(data.nights))?;
+    shade_phases(&mut chart, &data.phases, top)?;
+    Ok(chart)
+}
+
 /// Shades each phase's nights with its name along the top.
 pub fn shade_phases(chart: &mut Plane, phases: &[(String, u32, u32)], y_top: f64) -> Result<()> {
     let x_end = chart.x_range().end;

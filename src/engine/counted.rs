@@ -112,6 +112,8 @@ pub(super) struct Counts {
     unrecognised: Vec<u64>,
     /// Recognised decoys.
     recognised: Vec<u64>,
+    /// Both of the above, per type (scratch, so nothing is allocated per night).
+    both: Vec<u64>,
     leaked: Vec<u64>,
 }
 
@@ -127,20 +129,21 @@ impl Campaign<'_> {
         for layer in 0..prefix {
             alike -= self.layer_counted(layer, alike);
         }
-        // Then recognised decoys split off and pass the rest untouched.
-        let recognised_total: u64 = counts.recognised.iter().sum();
-        let recognised_left = hypergeometric(&mut self.rng, all, recognised_total, alike);
-        let mut unrecognised_left = alike - recognised_left;
-        for layer in prefix..self.ws.layers.len() {
-            unrecognised_left -= self.layer_counted(layer, unrecognised_left);
-        }
         counts.leaked.clear();
         counts.leaked.resize(counts.recognised.len(), 0);
         if prefix == self.ws.layers.len() {
             // No layer held fire: the leakers are a random subset of all threats.
-            let groups: Vec<u64> = counts.unrecognised.iter().zip(&counts.recognised).map(|(u, r)| u + r).collect();
-            split(&mut self.rng, &groups, unrecognised_left + recognised_left, &mut counts.leaked);
+            counts.both.clear();
+            counts.both.extend(counts.unrecognised.iter().zip(&counts.recognised).map(|(u, r)| u + r));
+            split(&mut self.rng, &counts.both, alike, &mut counts.leaked);
         } else {
+            // Recognised decoys split off and pass the remaining layers untouched.
+            let recognised_total: u64 = counts.recognised.iter().sum();
+            let recognised_left = hypergeometric(&mut self.rng, all, recognised_total, alike);
+            let mut unrecognised_left = alike - recognised_left;
+            for layer in prefix..self.ws.layers.len() {
+                unrecognised_left -= self.layer_counted(layer, unrecognised_left);
+            }
             split(&mut self.rng, &counts.unrecognised, unrecognised_left, &mut counts.leaked);
             split(&mut self.rng, &counts.recognised, recognised_left, &mut counts.leaked);
         }

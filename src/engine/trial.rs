@@ -390,6 +390,14 @@ impl<'a> Campaign<'a> {
         row[layout.damage_cum()] = self.record.damage_usd;
     }
 
+    /// Runs every night, then closes the campaign.
+    pub fn run(mut self) {
+        for night in 0..self.scenario.nights as usize {
+            self.night(night);
+        }
+        self.finish();
+    }
+
     /// Closes the campaign: final stocks and spend.
     pub fn finish(self) {
         for (totals, state) in self.record.layers.iter_mut().zip(&self.ws.layers) {
@@ -410,7 +418,7 @@ pub fn simulate(
     ws: &mut Workspace,
     record: &mut TrialRecord,
 ) {
-    simulate_with(Method::for_scenario(scenario), scenario, layout, seed, trial, ws, record);
+    Campaign::start(scenario, layout, seed, trial, ws, record).run();
 }
 
 /// [`simulate`] with a chosen method.
@@ -423,11 +431,7 @@ pub fn simulate_with(
     ws: &mut Workspace,
     record: &mut TrialRecord,
 ) {
-    let mut campaign = Campaign::start(scenario, layout, seed, trial, ws, record).with_method(method);
-    for night in 0..scenario.nights as usize {
-        campaign.night(night);
-    }
-    campaign.finish();
+    Campaign::start(scenario, layout, seed, trial, ws, record).with_method(method).run();
 }
 
 /// Draws a mix's shares and stores their normalised running sums.
