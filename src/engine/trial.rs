@@ -6,6 +6,7 @@
 
 use rand::{Rng, RngExt};
 
+use super::draw::Chance;
 use super::layout::NightLayout;
 use super::rng::{TrialRng, trial_rng};
 use crate::scenario::{Doctrine, Layer, Param, Scenario};
@@ -88,6 +89,11 @@ pub(super) struct LayerState {
     pub(super) salvo: bool,
     /// `kill_by[k]` = 1 − (1 − pk)^k: P(killed by one of k rounds), for k = 0..=max_shots.
     pub(super) kill_by: Vec<f64>,
+    /// `kill_by[max_shots]`: P(killed by a full engagement).
+    pub(super) kill_within_max: Chance,
+    /// `kill_round[j]`: P(the kill came at round j + 1 | killed within `max_shots`, not by rounds
+    /// 1..=j), for j = 0..max_shots − 1 (the last is 1).
+    pub(super) kill_round: Vec<Chance>,
     pub(super) max_shots: u64,
     pub(super) cost_per_shot_usd: f64,
     pub(super) coverage: f64,
@@ -103,14 +109,14 @@ pub(super) struct LayerState {
     pub(super) max_stock: u64,
     pub(super) engage_identified_decoys: bool,
     /// Opportunity probability tonight: coverage × w^sensitivity.
-    pub(super) opportunity: f64,
+    pub(super) opportunity: Chance,
     pub(super) engaged_tonight: u64,
     pub(super) rounds_tonight: u64,
     pub(super) kills_tonight: u64,
 }
 
 impl LayerState {
-    /// Draws this trial's parameters, reusing the allocation of `kill_by`.
+    /// Draws this trial's parameters, reusing the allocations of `kill_by` and `kill_round`.
     fn draw(&mut self, layer: &Layer, rng: &mut TrialRng) {
         let count = |p: &Param, rng: &mut TrialRng| p.sample_count(rng);
         self.salvo = layer.doctrine == Doctrine::Salvo;
@@ -132,6 +138,15 @@ impl LayerState {
         for _ in 0..self.max_shots {
             survive *= 1.0 - pk;
             self.kill_by.push(1.0 - survive);
+        }
+        let all = self.kill_by[self.max_shots as usize];
+        self.kill_within_max = Chance::new(all);
+        self.kill_round.clear();
+        let mut mass = all;
+        for j in 1..=self.max_shots as usize {
+            let p = self.kill_by[j] - self.kill_by[j - 1];
+            self.kill_round.push(Chance::new(if mass > 0.0 { p / mass } else { 0.0 }));
+            mass -= p;
         }
     }
 
@@ -175,9 +190,11 @@ pub struct Workspace {
     pub(super) unit_cost_usd: Vec<f64>,
     /// Opportunity of each layer at each early-warning level of the plan, level-major:
     /// coverage × w^warning_sensitivity, worked out once per trial.
-    pub(super) opportunity: Vec<f64>,
+    pub(super) opportunity: Vec<Chance>,
     /// Cumulative normalised shares of each mix in the plan.
     pub(super) share_cdf: Vec<Vec<f64>>,
+    /// Per mix, per threat type but the last: P(type k | not types 0..k), for the counting method.
+    pub(super) type_split: Vec<Vec<Chance>>,
     /// Tonight's launches and leakers per threat type.
     pub(super) launched_tonight: Vec<u64>,
     /// Scratch of the counting method.
@@ -219,8 +236,8 @@ pub struct Campaign<'a> {
     pub(super) ws: &'a mut Workspace,
     pub(super) record: &'a mut TrialRecord,
     pub(super) rng: TrialRng,
-    pub(super) ew_defeat: f64,
-    pub(super) discrimination: f64,
+    pub(super) ew_defeat: Chance,
+    pub(super) discrimination: Chance,
     /// Attacker inventory; `None` = unlimited.
     pub(super) inventory: Option<u64>,
     pub(super) production: u64,
@@ -242,8 +259,8 @@ impl<'a> Campaign<'a> {
         let mut rng = trial_rng(seed, trial);
         let threats = scenario.threats.len();
         record.reset(threats, scenario.layers.len(), scenario.nights as usize * layout.width());
-        let ew_defeat = scenario.defence.ew_defeat.sample(&mut rng);
-        let discrimination = scenario.defence.decoy_discrimination.sample(&mut rng);
+        let ew_defeat = Chance::new(scenario.defence.ew_defeat.sample(&mut rng));
+        let discrimination = Chance::new(scenario.defence.decoy_discrimination.sample(&mut rng));
         ws.unit_cost_usd.clear();
         ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(&mut rng)));
         ws.layers.resize_with(scenario.layers.len(), LayerState::default);
@@ -255,11 +272,15 @@ impl<'a> Campaign<'a> {
         ws.opportunity.clear();
         for level in &scenario.plan.early_warning {
             let w = level.sample(&mut rng);
-            ws.opportunity.extend(ws.layers.iter().map(|l| l.coverage * w.powf(l.warning_sensitivity)));
+            ws.opportunity.extend(ws.layers.iter().map(|l| Chance::new(l.coverage * w.powf(l.warning_sensitivity))));
         }
         ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
         for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
             fill_cdf(cdf, shares, &mut rng);
+        }
+        ws.type_split.resize_with(ws.share_cdf.len(), Vec::new);
+        for (split, cdf) in ws.type_split.iter_mut().zip(&ws.share_cdf) {
+            fill_type_split(split, cdf);
         }
         ws.launched_tonight.resize(threats, 0);
         ws.leaked_tonight.resize(threats, 0);
@@ -331,13 +352,14 @@ impl<'a> Campaign<'a> {
         totals.launched += 1;
         self.ws.launched_tonight[kind] += 1;
         self.record.attacker_spend_usd += self.ws.unit_cost_usd[kind];
-        if v < self.ew_defeat {
+        let (ew_defeat, discrimination) = (self.ew_defeat.p(), self.discrimination.p());
+        if v < ew_defeat {
             totals.ew_defeated += 1;
             self.ew_tonight += 1;
             return;
         }
         let threat = &self.scenario.threats[kind];
-        let recognised = threat.decoy && (v - self.ew_defeat) / (1.0 - self.ew_defeat) < self.discrimination;
+        let recognised = threat.decoy && (v - ew_defeat) / (1.0 - ew_defeat) < discrimination;
         if through_layers(&mut self.ws.layers, recognised, &mut self.rng) {
             totals.killed += 1;
         } else {
@@ -451,6 +473,18 @@ fn fill_cdf(cdf: &mut Vec<f64>, shares: &[Param], rng: &mut TrialRng) {
     }
 }
 
+/// The counting method's type split of a mix: P(type k | not types 0..k) from the cumulative
+/// shares, for every type but the last (which takes the rest).
+fn fill_type_split(split: &mut Vec<Chance>, cdf: &[f64]) {
+    split.clear();
+    let mut below = 0.0;
+    for &c in &cdf[..cdf.len() - 1] {
+        let rest = 1.0 - below;
+        split.push(Chance::new(if rest > 0.0 { (c - below) / rest } else { 0.0 }));
+        below = c;
+    }
+}
+
 /// Sends one threat through the layers in order; true if a layer killed it. One uniform per layer
 /// decides the opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
 /// engagement.
@@ -460,7 +494,8 @@ fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: 
             continue;
         }
         let u: f64 = rng.random();
-        if u >= layer.opportunity || layer.engaged_tonight >= layer.capacity {
+        let opportunity = layer.opportunity.p();
+        if u >= opportunity || layer.engaged_tonight >= layer.capacity {
             continue;
         }
         let available = layer.rounds_available();
@@ -468,7 +503,7 @@ fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: 
             continue;
         }
         layer.engaged_tonight += 1;
-        let (fired, killed) = layer.engage(available, u / layer.opportunity);
+        let (fired, killed) = layer.engage(available, u / opportunity);
         if layer.finite {
             layer.stock -= fired;
         }
