@@ -153,7 +153,12 @@ impl Param {
                 Dist::Poisson(Poisson::new(lambda).map_err(|e| e.to_string())?)
             }
         };
-        Ok(Param { dist, lo, hi, integer: kind.is_integer() })
+        let mut param = Param { dist, lo, hi, integer: kind.is_integer() };
+        if let Dist::Fixed(x) = param.dist {
+            // Rounded and clamped once here, not on every draw.
+            param.dist = Dist::Fixed(param.finish(x));
+        }
+        Ok(param)
     }
 
     /// A constant, already validated for `kind`.
@@ -164,7 +169,7 @@ impl Param {
     /// One draw, clamped into the field's range and rounded for whole-number fields.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.dist {
-            Dist::Fixed(x) => return self.finish(*x),
+            Dist::Fixed(x) => return *x,
             Dist::Uniform(d) => d.sample(rng),
             Dist::Triangular(d) => d.sample(rng),
             Dist::Pert(d) => d.sample(rng),
@@ -190,7 +195,7 @@ impl Param {
     /// The value if the field is a constant.
     pub fn as_constant(&self) -> Option<f64> {
         match self.dist {
-            Dist::Fixed(x) => Some(self.finish(x)),
+            Dist::Fixed(x) => Some(x),
             _ => None,
         }
     }

@@ -78,7 +78,11 @@ impl Histogram {
     /// Counts one value. Values must be finite and >= 0.
     pub fn add(&mut self, value: f64) {
         match self.scale.key(value) {
-            Some(key) => *self.slot(key) += 1,
+            // The common case, a bucket already stored, without the growth checks.
+            Some(key) => match self.counts.get_mut(key.wrapping_sub(self.offset) as usize) {
+                Some(count) => *count += 1,
+                None => *self.slot(key) += 1,
+            },
             None => self.zeros += 1,
         }
     }
