@@ -8,8 +8,9 @@
 //! of the layers, see [`Method::counting_is_exact`]) every surviving threat is alike; after it,
 //! recognised decoys split off (a hypergeometric draw) and pass the remaining layers untouched.
 //! Who leaked is split back into threat types by hypergeometric draws at the end. Where stock could
-//! run out mid-night, a layer's engagements are drawn one by one. The result has the per-threat
-//! model's distribution exactly (tests/fast_path.rs compares the two).
+//! run out mid-night, the threats meet that layer one by one, as in the per-threat method; where a
+//! layer can do nothing tonight (capacity used, stock at reserve) nothing is drawn. The result has
+//! the per-threat model's distribution exactly (tests/fast_path.rs compares the two).
 //!
 //! [`Method::counting_is_exact`]: super::trial::Method::counting_is_exact
 
@@ -105,18 +106,26 @@ impl Campaign<'_> {
         }
     }
 
-    /// One layer meets `arriving` alike threats; returns how many it killed.
+    /// One layer meets `arriving` alike threats; returns how many it killed. When the layer can do
+    /// nothing (no capacity or no rounds left tonight) nothing is drawn. When stock could run out
+    /// tonight the threats meet the layer one by one, as in the per-threat method; otherwise
+    /// opportunities and kills are drawn as counts.
     fn layer_counted(&mut self, index: usize, arriving: u64) -> u64 {
         let rng = &mut self.rng;
         let layer = &mut self.ws.layers[index];
-        let chances = binomial(rng, arriving, &layer.opportunity);
-        let wanted = chances.min(layer.capacity.saturating_sub(layer.engaged_tonight));
-        if wanted == 0 {
+        let room = layer.capacity.saturating_sub(layer.engaged_tonight);
+        if arriving == 0 || room == 0 || layer.rounds_available() == 0 {
             return 0;
         }
-        let plenty =
-            !layer.finite || layer.stock.saturating_sub(layer.reserve) >= wanted.saturating_mul(layer.max_shots);
-        if plenty { engage_all(rng, layer, wanted) } else { engage_one_by_one(rng, layer, wanted) }
+        let most_rounds = arriving.min(room).saturating_mul(layer.max_shots);
+        let stock_suffices = !layer.finite || layer.stock - layer.reserve >= most_rounds;
+        if !stock_suffices {
+            return (0..arriving).filter(|_| layer.meet(rng.random())).count() as u64;
+        }
+        match binomial(rng, arriving, &layer.opportunity).min(room) {
+            0 => 0,
+            engaged => engage_all(rng, layer, engaged),
+        }
     }
 
     /// Per type: who leaked; the rest of those past EW were killed. Leaking strike drones do damage.
@@ -163,23 +172,4 @@ fn rounds_for_kills(rng: &mut TrialRng, layer: &LayerState, kills: u64) -> u64 {
         left -= n;
     }
     rounds + layer.max_shots * left
-}
-
-/// Stock may run out tonight: engagements one at a time, each with the rounds still available,
-/// until `wanted` are engaged or the stock reaches its reserve.
-fn engage_one_by_one(rng: &mut TrialRng, layer: &mut LayerState, wanted: u64) -> u64 {
-    let mut kills = 0;
-    for _ in 0..wanted {
-        let available = layer.rounds_available();
-        if available == 0 {
-            break;
-        }
-        let (fired, killed) = layer.engage(available, rng.random());
-        layer.stock -= fired;
-        layer.engaged_tonight += 1;
-        layer.rounds_tonight += fired;
-        kills += u64::from(killed);
-    }
-    layer.kills_tonight += kills;
-    kills
 }

@@ -168,6 +168,28 @@ impl LayerState {
         }
     }
 
+    /// One threat reaches the layer; true if the layer killed it. One uniform `u` decides the
+    /// opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
+    /// engagement; then the capacity and stock checks, as DESIGN.md orders them.
+    pub(super) fn meet(&mut self, u: f64) -> bool {
+        let opportunity = self.opportunity.p();
+        if u >= opportunity || self.engaged_tonight >= self.capacity {
+            return false;
+        }
+        let available = self.rounds_available();
+        if available == 0 {
+            return false;
+        }
+        self.engaged_tonight += 1;
+        let (fired, killed) = self.engage(available, u / opportunity);
+        if self.finite {
+            self.stock -= fired;
+        }
+        self.rounds_tonight += fired;
+        self.kills_tonight += u64::from(killed);
+        killed
+    }
+
     pub(super) fn is_exhausted(&self) -> bool {
         self.finite && self.stock <= self.reserve
     }
@@ -485,35 +507,12 @@ fn fill_type_split(split: &mut Vec<Chance>, cdf: &[f64]) {
     }
 }
 
-/// Sends one threat through the layers in order; true if a layer killed it. One uniform per layer
-/// decides the opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
-/// engagement.
+/// Sends one threat through the layers in order; true if a layer killed it.
 fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: bool, rng: &mut R) -> bool {
-    for layer in layers {
-        if recognised_decoy && !layer.engage_identified_decoys {
-            continue;
-        }
-        let u: f64 = rng.random();
-        let opportunity = layer.opportunity.p();
-        if u >= opportunity || layer.engaged_tonight >= layer.capacity {
-            continue;
-        }
-        let available = layer.rounds_available();
-        if available == 0 {
-            continue;
-        }
-        layer.engaged_tonight += 1;
-        let (fired, killed) = layer.engage(available, u / opportunity);
-        if layer.finite {
-            layer.stock -= fired;
-        }
-        layer.rounds_tonight += fired;
-        if killed {
-            layer.kills_tonight += 1;
-            return true;
-        }
-    }
-    false
+    layers
+        .iter_mut()
+        .filter(|layer| !recognised_decoy || layer.engage_identified_decoys)
+        .any(|layer| layer.meet(rng.random()))
 }
 
 #[cfg(test)]
