@@ -1,10 +1,12 @@
 //! Exact samplers for the counts the counting method draws: binomial and hypergeometric.
 //!
 //! They exist because the counting method draws some twenty counts a night with a different `n`
-//! each time, so a sampler's set-up cost matters as much as its per-draw cost. The binomial is
-//! inverted by a search that starts at the mode, so it visits about 1.6 standard deviations' worth
-//! of outcomes instead of the mean's worth that inversion from 0 visits; the mode's probability
-//! comes from a table of ln k!. Spreads beyond the table go to rand_distr's BTPE.
+//! each time, so a sampler's set-up cost matters as much as its per-draw cost. A binomial of up to
+//! 16 trials is a sum of Bernoulli draws. Larger ones are inverted by a search that starts at the
+//! mode, so it visits about 1.6 standard deviations' worth of outcomes instead of the mean's worth
+//! that inversion from 0 visits; the mode's probability comes from a table of ln k!. Spreads beyond
+//! the search's range go to rand_distr's BTPE. A hypergeometric split draws the smaller side of
+//! the urn ball by ball up to 64 balls, and uses rand_distr's sampler above.
 
 use std::sync::LazyLock;
 
