@@ -4,21 +4,23 @@
 //! mix, EW and recognition as binomial thinnings, opportunities at each layer as binomials, kills
 //! as binomials, and the shot that killed as a multinomial. A layer's capacity lets through the
 //! first threats in arrival order. Threats that every layer so far has treated alike are
-//! exchangeable, so they travel as one count: while the layers engage recognised decoys (a prefix
-//! of the layers, see [`Method::counting_is_exact`]) every surviving threat is alike; after it,
-//! recognised decoys split off (a hypergeometric draw) and pass the remaining layers untouched.
-//! Who leaked is split back into threat types by hypergeometric draws at the end. Where stock could
-//! run out mid-night, the threats meet that layer one by one, as in the per-threat method; where a
+//! exchangeable, so they travel as one count: while the layers engage recognised decoys (the
+//! *prefix*) every surviving threat is alike. After the prefix, recognised decoys split off by a
+//! hypergeometric draw; if every later layer holds fire at them they pass untouched while the rest
+//! go on as one count. If a later layer engages them again, the survivors of the prefix meet the
+//! later layers one by one instead, as in the per-threat method: the prefix was blind to who is a
+//! recognised decoy, so which survivors are is a uniformly random arrangement, drawn without
+//! replacement as they come. Who leaked is split back into threat types by hypergeometric draws at
+//! the end. Where stock could run out mid-night, the threats meet that layer one by one; where a
 //! layer can do nothing tonight (capacity used, stock at reserve) nothing is drawn. The result has
-//! the per-threat model's distribution exactly (tests/fast_path.rs compares the two).
-//!
-//! [`Method::counting_is_exact`]: super::trial::Method::counting_is_exact
+//! the per-threat model's distribution exactly, for every scenario (tests/fast_path.rs compares
+//! the two).
 
 use rand::RngExt;
 
 use super::draw::{binomial, hypergeometric};
 use super::rng::TrialRng;
-use super::trial::{Campaign, LayerState};
+use super::trial::{Campaign, LayerState, through_layers};
 
 /// Splits `draws` items taken from groups of sizes `groups` (without replacement) into how many
 /// came from each group, adding them to `into`.
@@ -63,7 +65,7 @@ impl Campaign<'_> {
             counts.both.clear();
             counts.both.extend(counts.unrecognised.iter().zip(&counts.recognised).map(|(u, r)| u + r));
             split(&mut self.rng, &counts.both, alike, &mut counts.leaked);
-        } else {
+        } else if self.ws.layers[prefix..].iter().all(|l| !l.engage_identified_decoys) {
             // Recognised decoys split off and pass the remaining layers untouched.
             let recognised_total: u64 = counts.recognised.iter().sum();
             let recognised_left = hypergeometric(&mut self.rng, all, recognised_total, alike);
@@ -73,9 +75,29 @@ impl Campaign<'_> {
             }
             split(&mut self.rng, &counts.unrecognised, unrecognised_left, &mut counts.leaked);
             split(&mut self.rng, &counts.recognised, recognised_left, &mut counts.leaked);
+        } else {
+            self.rest_one_by_one(prefix, all, alike, &mut counts);
         }
         self.leak_counted(&counts);
         self.ws.counts = counts;
+    }
+
+    /// The `alike` survivors of the first `prefix` layers meet the remaining layers one by one, in
+    /// arrival order, each first labelled recognised decoy or not by a draw without replacement
+    /// from the night's `all` threats past EW (the prefix was blind to the label).
+    fn rest_one_by_one(&mut self, prefix: usize, all: u64, alike: u64, counts: &mut Counts) {
+        let (mut urn, mut urn_recognised) = (all, counts.recognised.iter().sum::<u64>());
+        let (mut unrecognised_leaked, mut recognised_leaked) = (0, 0);
+        for _ in 0..alike {
+            let recognised = self.rng.random_range(0..urn) < urn_recognised;
+            urn -= 1;
+            urn_recognised -= u64::from(recognised);
+            if !through_layers(&mut self.ws.layers[prefix..], recognised, &mut self.rng) {
+                *(if recognised { &mut recognised_leaked } else { &mut unrecognised_leaked }) += 1;
+            }
+        }
+        split(&mut self.rng, &counts.unrecognised, unrecognised_leaked, &mut counts.leaked);
+        split(&mut self.rng, &counts.recognised, recognised_leaked, &mut counts.leaked);
     }
 
     /// Types by the mix, then EW and decoy recognition, per type.

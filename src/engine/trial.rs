@@ -224,30 +224,14 @@ pub struct Workspace {
     pub(super) leaked_tonight: Vec<u64>,
 }
 
-/// How a night's raid is simulated.
+/// How a night's raid is simulated. Both are exact for every scenario.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Method {
-    /// Every threat drawn one by one: the reference, valid for every scenario.
+    /// Every threat drawn one by one: the reference.
     PerThreat,
-    /// Counts drawn per night (binomial, multinomial and hypergeometric splits): exact, and used
-    /// whenever the scenario allows it (see [`Method::counting_is_exact`]).
+    /// Counts drawn per night (binomial, multinomial and hypergeometric splits), threat by threat
+    /// only where counts would not be exact: the default.
     Counting,
-}
-
-impl Method {
-    /// The fastest exact method for `scenario`.
-    pub fn for_scenario(scenario: &Scenario) -> Method {
-        if Method::counting_is_exact(scenario) { Method::Counting } else { Method::PerThreat }
-    }
-
-    /// Counting is exact when the layers that engage recognised decoys come first. Then at every
-    /// layer the threats that may be engaged have been treated alike by every layer before it, so
-    /// their order of arrival is exchangeable: which of them a capacity limit lets through is a
-    /// uniformly random subset (a hypergeometric draw), exactly as in the per-threat model.
-    pub fn counting_is_exact(scenario: &Scenario) -> bool {
-        let first_holding_fire = scenario.layers.iter().position(|l| !l.engage_identified_decoys);
-        first_holding_fire.is_none_or(|i| scenario.layers[i..].iter().all(|l| !l.engage_identified_decoys))
-    }
 }
 
 /// One trial in progress. [`simulate`] runs it whole; benches drive it night by night or threat
@@ -314,7 +298,6 @@ impl<'a> Campaign<'a> {
         for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
             totals.unit_cost_usd = cost;
         }
-        let method = Method::for_scenario(scenario);
         Campaign {
             scenario,
             layout,
@@ -326,11 +309,11 @@ impl<'a> Campaign<'a> {
             inventory,
             production,
             ew_tonight: 0,
-            method,
+            method: Method::Counting,
         }
     }
 
-    /// Simulates with `method` instead of the fastest exact one (for tests comparing the two).
+    /// Simulates with `method` instead of counting (for tests comparing the two).
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;
         self
@@ -452,8 +435,7 @@ impl<'a> Campaign<'a> {
     }
 }
 
-/// Runs trial `trial` of `scenario` under master seed `seed` into `record`, with the fastest exact
-/// method.
+/// Runs trial `trial` of `scenario` under master seed `seed` into `record`, by counting.
 pub fn simulate(
     scenario: &Scenario,
     layout: &NightLayout,
@@ -508,7 +490,7 @@ fn fill_type_split(split: &mut Vec<Chance>, cdf: &[f64]) {
 }
 
 /// Sends one threat through the layers in order; true if a layer killed it.
-fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: bool, rng: &mut R) -> bool {
+pub(super) fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: bool, rng: &mut R) -> bool {
     layers
         .iter_mut()
         .filter(|layer| !recognised_decoy || layer.engage_identified_decoys)
