@@ -60,20 +60,32 @@ fn one_night(c: &mut Criterion) {
     group.finish();
 }
 
-/// One 60-night trial of the baseline.
+/// One 60-night trial of the baseline, and of the baseline with a last gun layer that engages
+/// recognised decoys again (the survivors of the first three layers then go one by one).
 fn one_trial(c: &mut Criterion) {
-    let s = baseline(&["scenario.nights=60"]);
-    let layout = NightLayout::new(&s);
-    let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+    let late_guns = "\n[[layer]]\nname = \"late-guns\"\ndoctrine = \"shoot-look-shoot\"\npk = 0.5\nmax_shots = 2\n\
+                     cost_per_shot = 100\ncoverage = 0.6\ncapacity = 15\nengage_identified_decoys = true\n";
+    let text = std::fs::read_to_string("scenarios/baseline.toml").unwrap() + late_guns;
+    let with_late_guns =
+        scenario::parse(&text, Path::new("late-guns.toml"), &[Override::parse("scenario.nights=60").unwrap()])
+            .unwrap()
+            .scenario;
     let mut group = c.benchmark_group("trial");
-    group.throughput(Throughput::Elements(threats_in_trial(&s)));
-    let mut trial = 0;
-    group.bench_function("baseline, 60 nights", |b| {
-        b.iter(|| {
-            trial += 1;
-            simulate(&s, &layout, SEED, black_box(trial), &mut ws, &mut record);
-        })
-    });
+    for (name, s) in [
+        ("baseline, 60 nights", baseline(&["scenario.nights=60"])),
+        ("baseline + late guns, 60 nights", with_late_guns),
+    ] {
+        let layout = NightLayout::new(&s);
+        let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+        group.throughput(Throughput::Elements(threats_in_trial(&s)));
+        let mut trial = 0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                trial += 1;
+                simulate(&s, &layout, SEED, black_box(trial), &mut ws, &mut record);
+            })
+        });
+    }
     group.finish();
 }
 
@@ -100,5 +112,22 @@ fn one_draw(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_draw, one_threat, one_night, one_trial, full_run);
+/// The counting method's samplers at the sizes a baseline night draws (`n` arriving, `p`), one
+/// per path: Bernoulli sum (n ≤ 16), inversion from the mode, BTPE, hypergeometric split.
+fn samplers(c: &mut Criterion) {
+    use salvosim::engine::draw::{Chance, binomial, hypergeometric};
+    let mut rng = salvosim::engine::rng::trial_rng(SEED, 0);
+    let mut group = c.benchmark_group("draw");
+    group.throughput(Throughput::Elements(1));
+    for (n, p) in [(12u64, 0.4f64), (30, 0.3), (90, 0.2), (134, 0.45), (700, 0.45)] {
+        let chance = Chance::new(p);
+        group.bench_function(format!("binomial n={n} p={p}"), |b| b.iter(|| binomial(&mut rng, black_box(n), &chance)));
+    }
+    group.bench_function("hypergeometric 25 of 90, 15 marked", |b| {
+        b.iter(|| hypergeometric(&mut rng, black_box(90), 15, 25))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, one_draw, samplers, one_threat, one_night, one_trial, full_run);
 criterion_main!(benches);

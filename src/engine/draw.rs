@@ -44,7 +44,7 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
 /// A probability with the logarithms and odds the binomial sampler needs, worked out once: the
 /// counting method's probabilities are fixed for a whole trial while `n` changes every night.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub(super) struct Chance {
+pub struct Chance {
     /// The probability itself.
     p: f64,
     /// min(p, 1 − p): the sampler draws the rarer outcome.
@@ -61,7 +61,7 @@ pub(super) struct Chance {
 
 impl Chance {
     /// `p` is clamped to 0..1.
-    pub(super) fn new(p: f64) -> Chance {
+    pub fn new(p: f64) -> Chance {
         let p = p.clamp(0.0, 1.0);
         let flipped = p > 0.5;
         let small = if flipped { 1.0 - p } else { p };
@@ -77,7 +77,7 @@ impl Chance {
         }
     }
 
-    pub(super) fn p(&self) -> f64 {
+    pub fn p(&self) -> f64 {
         self.p
     }
 }
@@ -85,7 +85,7 @@ impl Chance {
 /// Binomial(n, p). Small spreads: inversion by search from the mode (outcomes visited in the
 /// order mode, mode−1, mode+1, mode−2, …), exact up to rounding; if rounding leaves the uniform
 /// beyond every outcome (probability ~1e-13) a new uniform is drawn. Large spreads: BTPE.
-pub(super) fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
+pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     if n == 0 || chance.small <= 0.0 {
         return if chance.flipped { n } else { 0 };
     }
@@ -152,7 +152,7 @@ fn search_from_mode(rng: &mut TrialRng, n: usize, chance: &Chance) -> usize {
 /// Successes among `draws` taken without replacement from `total` items of which `success` are
 /// successes. Few draws (or few left behind) are drawn one by one, exactly; otherwise
 /// rand_distr's hypergeometric sampler.
-pub(super) fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) -> u64 {
+pub fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) -> u64 {
     if draws == 0 || success == 0 {
         return 0;
     }

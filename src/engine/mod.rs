@@ -9,7 +9,7 @@
 
 mod aggregate;
 mod counted;
-mod draw;
+pub mod draw;
 pub mod layout;
 pub mod rng;
 mod trial;
