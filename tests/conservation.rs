@@ -4,7 +4,8 @@
 
 mod common;
 
-use salvosim::engine::{NightLayout, TrialRecord, Workspace, simulate};
+use rand::RngExt;
+use salvosim::engine::{Method, NightLayout, TrialRecord, Workspace, rng::trial_rng, simulate, simulate_with};
 use salvosim::scenario::{self, Scenario};
 
 fn shipped() -> Vec<Scenario> {
@@ -50,6 +51,10 @@ fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) 
             "{}",
             at("kills <= engaged <= rounds")
         );
+        if let (Some(initial), Some(last)) = (totals.initial_stock, totals.final_stock) {
+            // Firing never takes stock below the reserve, and resupply only adds.
+            assert!(last >= initial.min(totals.reserve), "{}", at("stock never fired below the reserve"));
+        }
         defender += totals.spend_usd;
     }
     assert_eq!(r.defender_spend_usd, defender, "{}", at("defender spend = sum of layers"));
@@ -147,4 +152,79 @@ max_stock = 80
     assert_eq!(record.layers[1].final_stock, Some(80), "10 + 30 + 30, then capped at 80");
     let stock: Vec<f64> = record.nightly.chunks(layout.width()).map(|row| row[layout.stock(1)]).collect();
     assert_eq!(stock, [40.0, 70.0, 80.0, 80.0, 80.0]);
+}
+
+/// A random scenario at the edges of every field's range: probabilities of exactly 0 and 1, no
+/// capacity or no stock, reserves above stock, raids from 0 to the largest allowed (10⁶ a night),
+/// layers in any order.
+fn edge_scenario(rng: &mut impl rand::Rng, index: u64) -> String {
+    let mut pick = |options: &[&str]| options[rng.random_range(0..options.len())].to_string();
+    let mut text = format!("[scenario]\nname = \"edge-{index}\"\nnights = {}\n", pick(&["1", "2", "5"]));
+    let sizes = ["0", "1", "7", "60", "300", "5000", "20000", "1000000", "{ poisson = 150 }"];
+    text += &format!("[raid]\nsize = {}\n", pick(&sizes));
+    for (t, decoy) in ["strike", "decoy", "cheap"].iter().zip([false, true, true]) {
+        let share = if t == &"strike" { pick(&["0.5", "1"]) } else { pick(&["0", "0.3", "2"]) };
+        text += &format!("[[threat]]\nname = \"{t}\"\nshare = {share}\nunit_cost = 1000\ndecoy = {decoy}\n");
+        if !decoy {
+            text += "damage_on_leak = { pert = [1, 10, 100] }\n";
+        }
+    }
+    let probability = ["0", "1", "0.5", "0.97", "0.03", "{ pert = [0, 0.5, 1] }"];
+    text += &format!(
+        "[defence]\nearly_warning = {}\new_defeat = {}\ndecoy_discrimination = {}\n",
+        pick(&["0", "1", "0.6"]),
+        pick(&probability),
+        pick(&probability)
+    );
+    let layers = pick(&["1", "2", "3", "4"]).parse::<u32>().unwrap();
+    for l in 0..layers {
+        text += &format!(
+            "[[layer]]\nname = \"layer-{l}\"\ndoctrine = \"{}\"\npk = {}\nmax_shots = {}\ncost_per_shot = 10\n\
+             coverage = {}\nengage_identified_decoys = {}\nwarning_sensitivity = {}\n",
+            pick(&["salvo", "shoot-look-shoot"]),
+            pick(&probability),
+            pick(&["1", "2", "5", "40"]),
+            pick(&probability),
+            pick(&["true", "false"]),
+            pick(&["0", "1", "3"]),
+        );
+        for (field, values) in [
+            ("capacity", &["0", "1", "10", "1000"][..]),
+            ("stock", &["0", "5", "100", "10000"]),
+            ("reserve", &["0", "3", "200"]),
+            ("resupply_per_night", &["0", "2", "50"]),
+            ("max_stock", &["10", "500"]),
+        ] {
+            if pick(&["yes", "no"]) == "yes" {
+                text += &format!("{field} = {}\n", pick(values));
+            }
+        }
+    }
+    text
+}
+
+#[test]
+fn identities_hold_in_random_scenarios_at_the_edges_by_both_methods() {
+    let mut rng = trial_rng(2026, 11);
+    let mut accepted = 0;
+    for index in 0..300 {
+        let text = edge_scenario(&mut rng, index);
+        let Ok(loaded) = scenario::parse(&text, std::path::Path::new("edge.toml"), &[]) else { continue };
+        accepted += 1;
+        let s = loaded.scenario;
+        let layout = NightLayout::new(&s);
+        let (mut workspace, mut record) = (Workspace::default(), TrialRecord::default());
+        // A million drones a night: counting only, and one trial (threats meet layers one by one
+        // where a later layer engages recognised decoys, at tens of ns each).
+        let huge = text.contains("size = 1000000");
+        let (methods, trials) =
+            if huge { (&[Method::Counting][..], 1) } else { (&[Method::Counting, Method::PerThreat][..], 10) };
+        for &method in methods {
+            for trial in 0..trials {
+                simulate_with(method, &s, &layout, 3, trial, &mut workspace, &mut record);
+                check_trial(&s, &layout, &record, trial);
+            }
+        }
+    }
+    assert!(accepted >= 200, "only {accepted} of 300 random scenarios were valid");
 }

@@ -11,10 +11,10 @@
 //! later layers one by one instead, as in the per-threat method: the prefix was blind to who is a
 //! recognised decoy, so which survivors are is a uniformly random arrangement, drawn without
 //! replacement as they come. Who leaked is split back into threat types by hypergeometric draws at
-//! the end. Where stock could run out mid-night, the threats meet that layer one by one; where a
-//! layer can do nothing tonight (capacity used, stock at reserve) nothing is drawn. The result has
-//! the per-threat model's distribution exactly, for every scenario (tests/fast_path.rs compares
-//! the two).
+//! the end. Where stock could run out mid-night, the threats with an opportunity at that layer are
+//! engaged one by one until stock reaches its reserve; where a layer can do nothing tonight
+//! (capacity used, stock at reserve) nothing is drawn. The result has the per-threat model's
+//! distribution exactly, for every scenario (tests/fast_path.rs compares the two).
 
 use rand::RngExt;
 
@@ -129,9 +129,10 @@ impl Campaign<'_> {
     }
 
     /// One layer meets `arriving` alike threats; returns how many it killed. When the layer can do
-    /// nothing (no capacity or no rounds left tonight) nothing is drawn. When stock could run out
-    /// tonight the threats meet the layer one by one, as in the per-threat method; otherwise
-    /// opportunities and kills are drawn as counts.
+    /// nothing (no capacity or no rounds left tonight) nothing is drawn. Otherwise the
+    /// opportunities are a count; when stock could run out tonight the threats with one are then
+    /// engaged one by one, as in the per-threat method, until stock reaches the reserve; otherwise
+    /// kills and rounds are drawn as counts too.
     fn layer_counted(&mut self, index: usize, arriving: u64) -> u64 {
         let rng = &mut self.rng;
         let layer = &mut self.ws.layers[index];
@@ -141,13 +142,8 @@ impl Campaign<'_> {
         }
         let most_rounds = arriving.min(room).saturating_mul(layer.max_shots);
         let stock_suffices = !layer.finite || layer.stock - layer.reserve >= most_rounds;
-        if !stock_suffices {
-            return (0..arriving).filter(|_| layer.meet(rng.random())).count() as u64;
-        }
-        match binomial(rng, arriving, &layer.opportunity).min(room) {
-            0 => 0,
-            engaged => engage_all(rng, layer, engaged),
-        }
+        let engaged = binomial(rng, arriving, &layer.opportunity).min(room);
+        if stock_suffices { engage_all(rng, layer, engaged) } else { engage_one_by_one(rng, layer, engaged) }
     }
 
     /// Per type: who leaked; the rest of those past EW were killed. Leaking strike drones do damage.
@@ -169,6 +165,9 @@ impl Campaign<'_> {
 
 /// Stock cannot run out tonight: all `engaged` threats meet every round the layer may fire.
 fn engage_all(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -> u64 {
+    if engaged == 0 {
+        return 0;
+    }
     let m = layer.max_shots;
     let kills = binomial(rng, engaged, &layer.kill_within_max);
     let rounds = if layer.salvo { engaged * m } else { (engaged - kills) * m + rounds_for_kills(rng, layer, kills) };
@@ -177,6 +176,19 @@ fn engage_all(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -> u64 {
     layer.rounds_tonight += rounds;
     if layer.finite {
         layer.stock -= rounds;
+    }
+    kills
+}
+
+/// Stock may run out tonight: the `engaged` threats with an opportunity are engaged in turn, each
+/// with the rounds still available, until stock reaches the reserve.
+fn engage_one_by_one(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -> u64 {
+    let mut kills = 0;
+    for _ in 0..engaged {
+        if layer.rounds_available() == 0 {
+            break;
+        }
+        kills += u64::from(layer.engage_one(rng.random()));
     }
     kills
 }

@@ -6,18 +6,21 @@
 //! mode, so it visits about 1.6 standard deviations' worth of outcomes instead of the mean's worth
 //! that inversion from 0 visits; the mode's probability comes from a table of ln k!. Spreads beyond
 //! the search's range go to rand_distr's BTPE. A hypergeometric split draws the smaller side of
-//! the urn ball by ball up to 64 balls, and uses rand_distr's sampler above.
+//! the urn ball by ball up to 64 balls, and above that walks out from its mode the same way.
 
 use std::sync::LazyLock;
 
 use rand::RngExt;
-use rand_distr::{Binomial, Distribution, Hypergeometric};
+use rand_distr::{Binomial, Distribution};
 
 use super::rng::TrialRng;
 
 /// Largest `n` drawn as a sum of Bernoulli trials, a uniform each: below it that is cheaper than
 /// the search's set-up (an exponential and a mispredicted exit).
 const BERNOULLI_N: u64 = 16;
+
+/// Largest number of balls the hypergeometric draws one by one.
+const BALL_BY_BALL: u64 = 64;
 
 /// Largest `n` the search handles; larger ones go to BTPE.
 const TABLE_N: usize = 4096;
@@ -40,6 +43,25 @@ static TABLES: LazyLock<Tables> = LazyLock::new(|| {
     let reciprocal = (0..=TABLE_N).map(|k| if k == 0 { 0.0 } else { 1.0 / k as f64 }).collect();
     Tables { ln_factorial, reciprocal }
 });
+
+/// ln k!: from the table up to TABLE_N, above it by Stirling's series to the 1/k⁵ term (whose
+/// truncation error there is below 1e-28; rounding leaves ~1e-16 relative).
+fn ln_factorial(k: usize) -> f64 {
+    if k <= TABLE_N {
+        return TABLES.ln_factorial[k];
+    }
+    let x = k as f64 + 1.0;
+    let (inverse, inverse_squared) = (1.0 / x, 1.0 / (x * x));
+    let half_ln_two_pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+    (x - 0.5) * x.ln() - x
+        + half_ln_two_pi
+        + inverse * (1.0 / 12.0 - inverse_squared * (1.0 / 360.0 - inverse_squared / 1260.0))
+}
+
+/// 1/k, from the table up to TABLE_N.
+fn reciprocal(k: usize) -> f64 {
+    TABLES.reciprocal.get(k).copied().unwrap_or_else(|| 1.0 / k as f64)
+}
 
 /// A probability with the logarithms and odds the binomial sampler needs, worked out once: the
 /// counting method's probabilities are fixed for a whole trial while `n` changes every night.
@@ -112,33 +134,53 @@ fn btpe(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
 fn search_from_mode(rng: &mut TrialRng, n: usize, chance: &Chance) -> usize {
     let Tables { ln_factorial, reciprocal } = &*TABLES;
     let mode = (((n + 1) as f64 * chance.small) as usize).min(n);
-    // Probabilities are handled relative to the mode's, and the uniform scaled by 1/P(mode) to
-    // match, so the walk does not wait for the exponential.
-    let inverse_at_mode = (ln_factorial[mode] + ln_factorial[n - mode]
-        - ln_factorial[n]
-        - mode as f64 * chance.ln_small
-        - (n - mode) as f64 * chance.ln_large)
-        .exp();
+    let ln_at_mode = ln_factorial[n] - ln_factorial[mode] - ln_factorial[n - mode]
+        + mode as f64 * chance.ln_small
+        + (n - mode) as f64 * chance.ln_large;
     let (odds, inverse_odds) = (chance.odds, chance.inverse_odds);
+    walk_from_mode(
+        rng,
+        (0, mode, n),
+        ln_at_mode,
+        // P(x+1)/P(x) = (n−x)/(x+1) · p/q
+        |x| (n - x) as f64 * reciprocal[x + 1] * odds,
+        // P(x−1)/P(x) = x/(n−x+1) · q/p
+        |x| x as f64 * reciprocal[n - x + 1] * inverse_odds,
+    )
+}
+
+/// Inversion of a unimodal distribution on `low_end..=high_end` with mode `mode`, ln P(mode) =
+/// `ln_at_mode`, and probability ratios `up(x)` = P(x+1)/P(x) and `down(x)` = P(x−1)/P(x).
+/// Outcomes are visited in the order mode, mode−1, mode+1, mode−2, …, so a draw costs about 1.6
+/// standard deviations' worth of steps. Probabilities are handled relative to the mode's, and the
+/// uniform scaled by 1/P(mode) to match, so the walk does not wait for the exponential. Exact up
+/// to rounding; if rounding leaves the uniform beyond every outcome (~1e-13) it draws again.
+#[inline(always)]
+fn walk_from_mode(
+    rng: &mut TrialRng,
+    (low_end, mode, high_end): (usize, usize, usize),
+    ln_at_mode: f64,
+    up: impl Fn(usize) -> f64,
+    down: impl Fn(usize) -> f64,
+) -> usize {
+    let inverse_at_mode = (-ln_at_mode).exp();
     loop {
         let mut u: f64 = rng.random::<f64>() * inverse_at_mode - 1.0;
         if u < 0.0 {
             return mode;
         }
         let (mut low, mut high, mut r_low, mut r_high) = (mode, mode, 1.0, 1.0);
-        while low > 0 || high < n {
-            if low > 0 {
-                // P(x−1) = P(x) · x/(n−x+1) · q/p
-                r_low *= low as f64 * reciprocal[n - low + 1] * inverse_odds;
+        while low > low_end || high < high_end {
+            if low > low_end {
+                r_low *= down(low);
                 low -= 1;
                 u -= r_low;
                 if u < 0.0 {
                     return low;
                 }
             }
-            if high < n {
-                // P(x+1) = P(x) · (n−x)/(x+1) · p/q
-                r_high *= (n - high) as f64 * reciprocal[high + 1] * odds;
+            if high < high_end {
+                r_high *= up(high);
                 high += 1;
                 u -= r_high;
                 if u < 0.0 {
@@ -150,8 +192,8 @@ fn search_from_mode(rng: &mut TrialRng, n: usize, chance: &Chance) -> usize {
 }
 
 /// Successes among `draws` taken without replacement from `total` items of which `success` are
-/// successes. Few draws (or few left behind) are drawn one by one, exactly; otherwise
-/// rand_distr's hypergeometric sampler.
+/// successes. Up to 64 draws (or 64 left behind): ball by ball. More: inversion from the mode, at
+/// any urn size (rand_distr's sampler refuses some large urns, e.g. N = 20,000 with few successes).
 pub fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) -> u64 {
     if draws == 0 || success == 0 {
         return 0;
@@ -162,7 +204,7 @@ pub fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) 
     if draws == total {
         return success;
     }
-    if draws.min(total - draws) <= 64 {
+    if draws.min(total - draws) <= BALL_BY_BALL {
         // Draw the smaller side of the urn ball by ball.
         let taken = draws.min(total - draws);
         let (mut left, mut hits, mut hit) = (total, success, 0);
@@ -175,7 +217,25 @@ pub fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) 
         }
         return if taken == draws { hit } else { success - hit };
     }
-    Hypergeometric::new(total, success, draws).expect("draws and successes within total").sample(rng)
+    hypergeometric_from_mode(rng, total as usize, success as usize, draws as usize) as u64
+}
+
+/// Inversion of the hypergeometric (N = `total`, K = `success`, n = `draws`) from its mode.
+fn hypergeometric_from_mode(rng: &mut TrialRng, total: usize, success: usize, draws: usize) -> usize {
+    let failure = total - success;
+    let (low_end, high_end) = (draws.saturating_sub(failure), draws.min(success));
+    let mode = (((draws + 1) as f64 * (success + 1) as f64 / (total + 2) as f64) as usize).clamp(low_end, high_end);
+    let ln_choose = |n: usize, k: usize| ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k);
+    let ln_at_mode = ln_choose(success, mode) + ln_choose(failure, draws - mode) - ln_choose(total, draws);
+    walk_from_mode(
+        rng,
+        (low_end, mode, high_end),
+        ln_at_mode,
+        // P(k+1)/P(k) = (K−k)(n−k) / ((k+1)(N−K−n+k+1))
+        |k| (success - k) as f64 * (draws - k) as f64 * reciprocal(k + 1) * reciprocal(failure + k + 1 - draws),
+        // P(k−1)/P(k) = k(N−K−n+k) / ((K−k+1)(n−k+1))
+        |k| k as f64 * (failure + k - draws) as f64 * reciprocal(success - k + 1) * reciprocal(draws - k + 1),
+    )
 }
 
 #[cfg(test)]
@@ -259,10 +319,14 @@ mod tests {
         (chi2, cells)
     }
 
-    /// Exact hypergeometric probabilities: C(K, k) C(N−K, n−k) / C(N, n), in log space.
+    /// Exact hypergeometric probabilities: C(K, k) C(N−K, n−k) / C(N, n), in log space, with ln k!
+    /// summed term by term (independently of the sampler's table and Stirling series).
     fn hypergeometric_pmf(total: u64, success: u64, draws: u64) -> Vec<f64> {
-        let ln_fact = |k: u64| (2..=k).map(|i| (i as f64).ln()).sum::<f64>();
-        let ln_choose = |n: u64, k: u64| ln_fact(n) - ln_fact(k) - ln_fact(n - k);
+        let mut ln_fact = vec![0.0f64; total as usize + 1];
+        for k in 2..=total as usize {
+            ln_fact[k] = ln_fact[k - 1] + (k as f64).ln();
+        }
+        let ln_choose = |n: u64, k: u64| ln_fact[n as usize] - ln_fact[k as usize] - ln_fact[(n - k) as usize];
         (0..=draws)
             .map(|k| {
                 if k > success || draws - k > total - success {
@@ -273,12 +337,31 @@ mod tests {
             .collect()
     }
 
-    /// Ball by ball (either side of the urn) and rand_distr's sampler, against the exact
-    /// distribution with the chi-square test above.
+    #[test]
+    fn ln_factorial_is_continuous_past_the_table() {
+        let summed = |k: usize| (2..=k).map(|i| (i as f64).ln()).sum::<f64>();
+        for k in [TABLE_N + 1, 5000, 20_000, 1_000_000] {
+            let (ours, sum) = (ln_factorial(k), summed(k));
+            assert!(((ours - sum) / sum).abs() < 1e-13, "ln {k}!: {ours} vs {sum}");
+        }
+        let step = ln_factorial(TABLE_N + 1) - ln_factorial(TABLE_N);
+        assert!((step - ((TABLE_N + 1) as f64).ln()).abs() < 1e-9, "step across the table's end: {step}");
+    }
+
+    /// Ball by ball (either side of the urn) and the walk (urns inside and beyond the table, and
+    /// the case rand_distr refuses), against the exact distribution with the chi-square test above.
     #[test]
     fn hypergeometric_matches_its_distribution() {
         let draws = 1_000_000;
-        for (total, success, taken) in [(100u64, 30u64, 20u64), (100, 30, 90), (1000, 300, 400), (50, 49, 10)] {
+        let cases = [
+            (100u64, 30u64, 20u64),
+            (100, 30, 90),
+            (1000, 300, 400),
+            (50, 49, 10),
+            (20_000, 6000, 8000),
+            (20_000, 25, 9000),
+        ];
+        for (total, success, taken) in cases {
             let mut rng = TrialRng::seed_from_u64(total ^ success << 20 ^ taken << 40);
             let mut counts = vec![0u64; taken as usize + 1];
             for _ in 0..draws {
@@ -299,6 +382,6 @@ mod tests {
             .map(|(n, p)| binomial(&mut rng, n, &Chance::new(p)))
             .collect();
         first.extend([hypergeometric(&mut rng, 100, 30, 20), hypergeometric(&mut rng, 1000, 300, 400)]);
-        assert_eq!(first, [30, 81, 5057, 6, 7, 115]);
+        assert_eq!(first, [30, 81, 5057, 6, 7, 122]);
     }
 }

@@ -170,10 +170,16 @@ impl LayerState {
 
     /// One threat reaches the layer; true if the layer killed it. One uniform `u` decides the
     /// opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
-    /// engagement; then the capacity and stock checks, as DESIGN.md orders them.
+    /// engagement.
     pub(super) fn meet(&mut self, u: f64) -> bool {
         let opportunity = self.opportunity.p();
-        if u >= opportunity || self.engaged_tonight >= self.capacity {
+        u < opportunity && self.engage_one(u / opportunity)
+    }
+
+    /// One threat with an opportunity: the capacity and stock checks, as DESIGN.md orders them,
+    /// then the engagement settled by the uniform `u`; true if the layer killed it.
+    pub(super) fn engage_one(&mut self, u: f64) -> bool {
+        if self.engaged_tonight >= self.capacity {
             return false;
         }
         let available = self.rounds_available();
@@ -181,7 +187,7 @@ impl LayerState {
             return false;
         }
         self.engaged_tonight += 1;
-        let (fired, killed) = self.engage(available, u / opportunity);
+        let (fired, killed) = self.engage(available, u);
         if self.finite {
             self.stock -= fired;
         }
