@@ -47,7 +47,8 @@ pub fn draw(data: &ChartData) -> Result<String> {
         stacks.push(("leaked".into(), theme::VERMILLION, data.total(metric::LEAKERS)));
         let launched = data.total(metric::LAUNCHED);
         let top = launched.iter().map(|f| f.mean).fold(1.0, f64::max) * 1.12;
-        let mut chart = theme::night_plane(&area, data, top, "Drones (mean per night)", &|v| count(*v))?;
+        let mut chart =
+            theme::night_plane(&area, data, top, "Drones (mean per night)", &|v| theme::whole_only(*v, count))?;
         let mut base = vec![0.0; data.nights as usize];
         let half = 0.38;
         let mut key = Vec::new();

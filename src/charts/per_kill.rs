@@ -27,7 +27,8 @@ fn title(data: &ChartData) -> String {
             cost / threat.unit_cost_usd.p50,
             threat.name
         ),
-        _ => "Cost per kill by layer".to_string(),
+        (None, _) => "No layer made a kill: there is no cost per kill to show".to_string(),
+        (Some(_), None) => "Cost per kill by layer".to_string(),
     }
 }
 

@@ -86,7 +86,7 @@ pub fn style_mesh<'a, 'b>(
         .axis_desc_style(font(24))
         .label_style(font(20))
         .x_labels(x_labels)
-        .x_label_formatter(&|x| format!("{x:.0}"))
+        .x_label_formatter(&|x| whole_only(*x, |night| format!("{night:.0}")))
         .y_label_formatter(y_format)
         .bold_line_style(GRID)
         .light_line_style(WHITE)
@@ -165,6 +165,12 @@ pub fn night_range(nights: u32) -> std::ops::Range<f64> {
     0.5..f64::from(nights) + 0.5
 }
 
+/// `label(value)` at whole-number ticks, nothing between them: nights and counts of rounds or
+/// drones have no halves (short axes otherwise get ticks like "2.50", or "2" twice).
+pub fn whole_only(value: f64, label: impl Fn(f64) -> String) -> String {
+    if (value - value.round()).abs() < 1e-9 { label(value.round()) } else { String::new() }
+}
+
 /// Labels for the night axis: about one every five nights.
 pub fn night_labels(nights: u32) -> usize {
     (nights as usize).clamp(2, 16)
@@ -182,4 +188,17 @@ pub fn band_and_line(chart: &mut Plane, figures: &[super::data::Figure], colour:
     let line = figures.iter().enumerate().map(|(i, f)| (night(i), f.p50));
     chart.draw_series(LineSeries::new(line, colour.stroke_width(4)))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_only_labels_whole_numbers_and_nothing_between() {
+        let label = |v: f64| format!("{v:.0}");
+        let ticks: Vec<String> = [0.5, 1.0, 1.5, 2.0, 2.5].into_iter().map(|v| whole_only(v, label)).collect();
+        assert_eq!(ticks, ["", "1", "", "2", ""]);
+        assert_eq!(whole_only(3.0000000000004, label), "3", "a tick computed with rounding error");
+    }
 }
