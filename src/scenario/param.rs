@@ -93,6 +93,14 @@ enum Dist {
     Poisson(Poisson<f64>),
 }
 
+/// `x.round()`, kept out of line: inlined, LLVM evaluates the rounding for every draw (it counts
+/// rounding as cheap enough to do speculatively, but a generic x86-64 build has no rounding
+/// instruction and calls libm), which made every damage draw a third slower.
+#[inline(never)]
+fn round(x: f64) -> f64 {
+    x.round()
+}
+
 /// A validated number field: a constant or a distribution, with its bounds and rounding.
 #[derive(Clone, Debug)]
 pub struct Param {
@@ -187,7 +195,7 @@ impl Param {
     }
 
     fn finish(&self, x: f64) -> f64 {
-        let x = if self.integer { x.round() } else { x };
+        let x = if self.integer { round(x) } else { x };
         // max/min also map NaN (impossible from validated distributions) to the lower bound.
         x.max(self.lo).min(self.hi)
     }
