@@ -5,8 +5,9 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme::{self, Mark, font};
+use crate::output::format::{ratio, ratio_tick, short};
 use crate::stats::Stats;
-use crate::sweep::{PointMetrics, spell};
+use crate::sweep::PointMetrics;
 
 /// What a sweep's charts draw.
 pub struct SweepData {
@@ -141,7 +142,7 @@ fn curves(
             .y_desc(y_desc)
             .axis_desc_style(font(24))
             .label_style(font(20))
-            .x_label_formatter(&|x| spell((x * 1e6).round() / 1e6))
+            .x_label_formatter(&|x| short(*x))
             .y_label_formatter(y_format)
             .bold_line_style(theme::GRID)
             .light_line_style(WHITE)
@@ -178,17 +179,17 @@ fn curves(
 
 fn cost_exchange_curve(data: &SweepData) -> Result<String> {
     let (path, values) = &data.axes[0];
-    let ratio: Vec<f64> =
+    let ratios: Vec<f64> =
         (0..values.len()).map(|i| data.metric(i, "cost_exchange_ratio").map_or(f64::NAN, |s| s.mean)).collect();
-    let (lo, hi) = ratio.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
-    let crossing = ratio.windows(2).position(|w| (w[0] - 1.0) * (w[1] - 1.0) < 0.0);
+    let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    let crossing = ratios.windows(2).position(|w| (w[0] - 1.0) * (w[1] - 1.0) < 0.0);
     let title = match crossing {
         Some(i) => format!(
             "Defender/attacker spend crosses 1 to 1 between {path} = {} and {}",
-            spell(values[i]),
-            spell(values[i + 1])
+            short(values[i]),
+            short(values[i + 1])
         ),
-        None => format!("Defence spends {lo:.1} to {hi:.1} dollars per attacker dollar across {path}"),
+        None => format!("Defence spends {} to {} dollars per attacker dollar across {path}", ratio(lo), ratio(hi)),
     };
     let series = [
         ("cost_exchange_ratio".to_string(), "defender / attacker spend".to_string(), theme::DEFENDER),
@@ -198,7 +199,7 @@ fn cost_exchange_curve(data: &SweepData) -> Result<String> {
             theme::ATTACKER,
         ),
     ];
-    curves(data, &title, "Cost-exchange ratio", &|v| format!("{v:.1}"), &series, true, Centre::Mean)
+    curves(data, &title, "Cost-exchange ratio", &|v| ratio_tick(*v), &series, true, Centre::Mean)
 }
 
 fn leak_rate_curve(data: &SweepData) -> Result<String> {
@@ -208,9 +209,9 @@ fn leak_rate_curve(data: &SweepData) -> Result<String> {
     let title = format!(
         "Strike-drone leak rate: {:.1}% at {path} = {}, {:.1}% at {}",
         rate(0),
-        spell(values[0]),
+        short(values[0]),
         rate(last),
-        spell(values[last])
+        short(values[last])
     );
     let series = [("leak_rate".to_string(), "strike drones leaked / launched".to_string(), theme::VERMILLION)];
     curves(data, &title, "Leak rate", &|v| format!("{:.0}%", 100.0 * v), &series, false, Centre::Mean)
@@ -251,7 +252,7 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
         HeatMetric::CostExchange => ("cost_exchange_ratio".to_string(), String::new(), "ratio"),
         HeatMetric::ExhaustionNight(layer) => (
             format!("layers.{layer}.exhaustion_night"),
-            format!("Night {layer} runs dry (median where it does) over {x_path} × {y_path}"),
+            format!("Night {layer} runs dry (median over campaigns where it does)"),
             "night",
         ),
     };
@@ -259,9 +260,9 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
     let all: Vec<f64> = (0..xs.len()).flat_map(|i| (0..ys.len()).filter_map(move |j| value(i, j))).collect();
     let (lo, hi) = all.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let title = if title.is_empty() && lo < 1.0 && hi >= 1.0 {
-        format!("Where the defence breaks even over {x_path} × {y_path} (black line)")
+        "Where the defence breaks even: the black line".to_string()
     } else if title.is_empty() {
-        format!("Defence spends {lo:.1}–{hi:.1}× the attacker over {x_path} × {y_path}: no break-even")
+        format!("Defence spends {}–{}× the attacker everywhere on this grid: no break-even", ratio(lo), ratio(hi))
     } else {
         title
     };
@@ -288,8 +289,8 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
             .label_style(font(20))
             .x_labels(xs.len().min(12))
             .y_labels(ys.len().min(12))
-            .x_label_formatter(&|v| xs.get(v.round() as usize).map(|x| spell(*x)).unwrap_or_default())
-            .y_label_formatter(&|v| ys.get(v.round() as usize).map(|y| spell(*y)).unwrap_or_default())
+            .x_label_formatter(&|v| xs.get(v.round() as usize).map(|x| short(*x)).unwrap_or_default())
+            .y_label_formatter(&|v| ys.get(v.round() as usize).map(|y| short(*y)).unwrap_or_default())
             .axis_style(theme::MUTED)
             .draw()?;
         for i in 0..xs.len() {
@@ -309,7 +310,7 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
                 )))?;
                 let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
                 let ink = if t > 0.55 { WHITE } else { theme::INK };
-                let label = if unit == "ratio" { format!("{v:.2}") } else { format!("{v:.0}") };
+                let label = if unit == "ratio" { ratio(v) } else { format!("{v:.0}") };
                 let style = font(18).color(&ink).pos(plotters::style::text_anchor::Pos::new(
                     plotters::style::text_anchor::HPos::Center,
                     plotters::style::text_anchor::VPos::Center,
@@ -348,11 +349,11 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
         }
         let key = [
             (
-                format!("low: {}", if unit == "ratio" { format!("{lo:.2}") } else { format!("{lo:.0}") }),
+                format!("low: {}", if unit == "ratio" { ratio(lo) } else { format!("{lo:.0}") }),
                 Mark::Block(colour_of(lo)),
             ),
             (
-                format!("high: {}", if unit == "ratio" { format!("{hi:.2}") } else { format!("{hi:.0}") }),
+                format!("high: {}", if unit == "ratio" { ratio(hi) } else { format!("{hi:.0}") }),
                 Mark::Block(colour_of(hi)),
             ),
             ("grey: no value".to_string(), Mark::Block(theme::GRID)),

@@ -60,12 +60,26 @@ pub fn bold(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().style(FontStyle::Bold).color(&INK)
 }
 
+/// plotters measures bold text with the regular face; DejaVu Sans Bold runs up to this much wider.
+const BOLD_WIDTH: f64 = 1.12;
+
 /// Title (the finding), subtitle (scenario, trials, seed) and footer; returns the area between.
 pub fn frame<'a>(root: &Canvas<'a>, title: &str, subtitle: &str, footer: &str) -> Result<Canvas<'a>> {
-    // Long titles shrink until they fit the width.
-    let fits = |size: u32| root.estimate_text_size(title, &bold(size)).is_ok_and(|(w, _)| w + 100 <= WIDTH);
-    let size = (24..=40).rev().find(|&size| fits(size)).unwrap_or(24);
-    root.draw(&Text::new(title.to_string(), (50, 28), bold(size)))?;
+    // Long titles shrink until they fit the width; one that does not fit even at 24 pt is cut
+    // short with an ellipsis rather than run off the slide.
+    let fits = |text: &str, size: u32| {
+        let width = root.estimate_text_size(text, &bold(size)).map(|(w, _)| f64::from(w) * BOLD_WIDTH);
+        width.is_ok_and(|w| w + 100.0 <= f64::from(WIDTH))
+    };
+    let size = (24..=40).rev().find(|&size| fits(title, size)).unwrap_or(24);
+    let mut title = title.to_string();
+    if !fits(&title, size) {
+        while !title.is_empty() && !fits(&format!("{title}…"), size) {
+            title.pop();
+        }
+        title = format!("{}…", title.trim_end());
+    }
+    root.draw(&Text::new(title, (50, 28), bold(size)))?;
     root.draw(&Text::new(subtitle.to_string(), (50, 82), (FONT, 24).into_font().color(&MUTED)))?;
     root.draw(&Text::new(footer.to_string(), (50, HEIGHT as i32 - 34), (FONT, 17).into_font().color(&MUTED)))?;
     Ok(root.margin(125, 55, 30, 50))

@@ -16,8 +16,40 @@ pub fn usd(value: f64) -> String {
 
 /// USD for axis ticks: as [`usd`] without trailing zeros (`$1k`, `$2.5M`, `$0`).
 pub fn usd_tick(value: f64) -> String {
-    let text = usd(value);
-    let Some(dot) = text.find('.') else { return text };
+    without_trailing_zeros(&usd(value))
+}
+
+/// A ratio to three significant digits, however small: `11.8`, `4.85`, `0.0123`, `0`.
+pub fn ratio(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    if value.abs() >= 0.9995 {
+        return three_significant(value);
+    }
+    let decimals = (2 - value.abs().log10().floor() as i32) as usize;
+    format!("{value:.decimals$}")
+}
+
+/// [`ratio`] for axis ticks: without trailing zeros (`0.5`, `2`, `0.002`).
+pub fn ratio_tick(value: f64) -> String {
+    without_trailing_zeros(&ratio(value))
+}
+
+/// A parameter value for a chart: whole numbers and anything from 1,000 up as whole numbers, the
+/// rest to four significant digits without trailing zeros (`3333.33333333` → `3333`,
+/// `0.3333333` → `0.3333`, `12.5`). Files keep the exact values.
+pub fn short(value: f64) -> String {
+    if value.abs() >= 999.5 || value.fract() == 0.0 {
+        return format!("{value:.0}");
+    }
+    let decimals = (3 - value.abs().log10().floor() as i32).max(0) as usize;
+    without_trailing_zeros(&format!("{value:.decimals$}"))
+}
+
+/// `text` with the zeros that end its first decimal number dropped: `$2.50M` → `$2.5M`.
+fn without_trailing_zeros(text: &str) -> String {
+    let Some(dot) = text.find('.') else { return text.to_string() };
     let digits_end = text[dot..].find(|c: char| !c.is_ascii_digit() && c != '.').map_or(text.len(), |i| dot + i);
     let number = text[..digits_end].trim_end_matches('0').trim_end_matches('.');
     format!("{number}{}", &text[digits_end..])
@@ -59,6 +91,16 @@ pub fn count(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ratios_and_chart_values_keep_their_significant_digits() {
+        assert_eq!([ratio(11.83), ratio(4.849), ratio(0.012345), ratio(0.0)], ["11.8", "4.85", "0.0123", "0"]);
+        assert_eq!([ratio_tick(0.5), ratio_tick(2.0), ratio_tick(0.002)], ["0.5", "2", "0.002"]);
+        assert_eq!(
+            [short(3333.33333333), short(0.3333333), short(12.5), short(250000.0), short(0.3), short(-2.0)],
+            ["3333", "0.3333", "12.5", "250000", "0.3", "-2"]
+        );
+    }
 
     #[test]
     fn money_and_counts() {
