@@ -6,12 +6,16 @@ pub fn usd(value: f64) -> String {
         return "$0".into();
     }
     let sign = if value < 0.0 { "-" } else { "" };
-    let x = value.abs();
+    format!("{sign}${}", suffixed(value.abs()))
+}
+
+/// `x` ≥ 0 to three significant digits with a k/M/B/T suffix: `950`, `12.3k`, `1.20M`.
+fn suffixed(x: f64) -> String {
     let (scaled, suffix) = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
         .into_iter()
         .find(|(unit, _)| x >= *unit * 0.9995)
         .map_or((x, ""), |(unit, suffix)| (x / unit, suffix));
-    format!("{sign}${}{suffix}", three_significant(scaled))
+    format!("{}{suffix}", three_significant(scaled))
 }
 
 /// USD for axis ticks: as [`usd`] without trailing zeros (`$1k`, `$2.5M`, `$0`).
@@ -36,10 +40,15 @@ pub fn ratio_tick(value: f64) -> String {
     without_trailing_zeros(&ratio(value))
 }
 
-/// A parameter value for a chart: whole numbers and anything from 1,000 up as whole numbers, the
-/// rest to four significant digits without trailing zeros (`3333.33333333` → `3333`,
-/// `0.3333333` → `0.3333`, `12.5`). Files keep the exact values.
+/// A parameter value for a chart: from 10,000 up with a k/M suffix (`250k`, `1.25M`), whole
+/// numbers and anything from 1,000 up as whole numbers, the rest to four significant digits
+/// without trailing zeros (`3333.33333333` → `3333`, `0.3333333` → `0.3333`, `12.5`). Files keep
+/// the exact values.
 pub fn short(value: f64) -> String {
+    if value.abs() >= 9999.5 {
+        let sign = if value < 0.0 { "-" } else { "" };
+        return format!("{sign}{}", without_trailing_zeros(&suffixed(value.abs())));
+    }
     if value.abs() >= 999.5 || value.fract() == 0.0 {
         return format!("{value:.0}");
     }
@@ -97,8 +106,8 @@ mod tests {
         assert_eq!([ratio(11.83), ratio(4.849), ratio(0.012345), ratio(0.0)], ["11.8", "4.85", "0.0123", "0"]);
         assert_eq!([ratio_tick(0.5), ratio_tick(2.0), ratio_tick(0.002)], ["0.5", "2", "0.002"]);
         assert_eq!(
-            [short(3333.33333333), short(0.3333333), short(12.5), short(250000.0), short(0.3), short(-2.0)],
-            ["3333", "0.3333", "12.5", "250000", "0.3", "-2"]
+            [short(3333.33333333), short(0.3333333), short(12.5), short(250000.0), short(1_250_000.0), short(-2.0)],
+            ["3333", "0.3333", "12.5", "250k", "1.25M", "-2"]
         );
     }
 
