@@ -1,6 +1,6 @@
 //! Scenario files: reading, `--set` overrides, validation, and the validated model.
 //!
-//! Parsing runs in stages — TOML text → document (+ `--set` edits) → [`raw`] serde structs →
+//! Parsing runs in stages — TOML text → document (+ `--set` edits) → `raw` serde structs →
 //! validated [`Scenario`] — and every failure becomes one [`InputError`] naming the file or
 //! argument, the field path, the value and what is allowed.
 
