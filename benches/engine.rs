@@ -8,6 +8,9 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use salvosim::engine::{self, Campaign, NightLayout, Silent, TrialRecord, Workspace, simulate};
 use salvosim::scenario::{self, Override, Scenario};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 const SEED: u64 = 20250305;
 
 fn baseline(sets: &[&str]) -> Scenario {
@@ -63,13 +66,9 @@ fn one_night(c: &mut Criterion) {
 /// One 60-night trial of the baseline, and of the baseline with a last gun layer that engages
 /// recognised decoys again (the survivors of the first three layers then go one by one).
 fn one_trial(c: &mut Criterion) {
-    let late_guns = "\n[[layer]]\nname = \"late-guns\"\ndoctrine = \"shoot-look-shoot\"\npk = 0.5\nmax_shots = 2\n\
-                     cost_per_shot = 100\ncoverage = 0.6\ncapacity = 15\nengage_identified_decoys = true\n";
-    let text = std::fs::read_to_string("scenarios/baseline.toml").unwrap() + late_guns;
-    let with_late_guns =
-        scenario::parse(&text, Path::new("late-guns.toml"), &[Override::parse("scenario.nights=60").unwrap()])
-            .unwrap()
-            .scenario;
+    let text = std::fs::read_to_string("scenarios/baseline.toml").unwrap() + common::LATE_GUNS;
+    let sixty_nights = [Override::parse("scenario.nights=60").unwrap()];
+    let with_late_guns = scenario::parse(&text, Path::new("late-guns.toml"), &sixty_nights).unwrap().scenario;
     let mut group = c.benchmark_group("trial");
     for (name, s) in [
         ("baseline, 60 nights", baseline(&["scenario.nights=60"])),

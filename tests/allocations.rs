@@ -2,12 +2,12 @@
 //! a counting global allocator watches 200 trials of every shipped scenario, and of the baseline
 //! with a last layer that engages recognised decoys again, by both methods.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use salvosim::engine::{Method, NightLayout, TrialRecord, Workspace, simulate_with};
-use salvosim::scenario::{self, Scenario};
+use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
 
 /// The system allocator, counting allocations.
 struct Counting;
@@ -35,24 +35,19 @@ static GLOBAL: Counting = Counting;
 
 #[test]
 fn trials_allocate_nothing_once_warm() {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    let mut scenarios: Vec<Scenario> = files.iter().map(|f| scenario::load(f, &[]).unwrap().scenario).collect();
-    let late_guns = std::fs::read_to_string("scenarios/baseline.toml").unwrap()
-        + "\n[[layer]]\nname = \"late-guns\"\ndoctrine = \"salvo\"\npk = 0.5\nmax_shots = 1\ncost_per_shot = 100\n\
-           capacity = 10\nengage_identified_decoys = true\n";
-    scenarios.push(scenario::parse(&late_guns, Path::new("late-guns.toml"), &[]).unwrap().scenario);
+    let mut scenarios = common::shipped();
+    scenarios.push(common::baseline_edited(|text| text + common::LATE_GUNS));
     for s in scenarios {
         let layout = NightLayout::new(&s);
         for method in [Method::Counting, Method::PerThreat] {
             let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
             // Warm up: the first trials size the workspace and the record.
             for trial in 0..20 {
-                simulate_with(method, &s, &layout, 1, trial, &mut ws, &mut record);
+                Campaign::start(&s, &layout, 1, trial, &mut ws, &mut record).with_method(method).run();
             }
             let before = ALLOCATIONS.load(Ordering::Relaxed);
             for trial in 20..220 {
-                simulate_with(method, &s, &layout, 1, trial, &mut ws, &mut record);
+                Campaign::start(&s, &layout, 1, trial, &mut ws, &mut record).with_method(method).run();
             }
             let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
             assert_eq!(allocations, 0, "{}, {method:?}: {allocations} allocations in 200 warm trials", s.name);

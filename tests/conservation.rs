@@ -5,15 +5,8 @@
 mod common;
 
 use rand::RngExt;
-use salvosim::engine::{Method, NightLayout, TrialRecord, Workspace, rng::trial_rng, simulate, simulate_with};
+use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace, rng::trial_rng, simulate};
 use salvosim::scenario::{self, Scenario};
-
-fn shipped() -> Vec<Scenario> {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    assert!(files.len() >= 5, "expected the shipped scenarios in scenarios/");
-    files.iter().map(|f| scenario::load(f, &[]).unwrap_or_else(|e| panic!("{e}")).scenario).collect()
-}
 
 fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) {
     let at = |what: &str| format!("{} trial {trial}: {what}", s.name);
@@ -67,7 +60,7 @@ fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) 
 
 #[test]
 fn identities_hold_in_every_trial_of_every_shipped_scenario() {
-    for s in shipped() {
+    for s in common::shipped() {
         let layout = NightLayout::new(&s);
         let mut workspace = Workspace::default();
         let mut record = TrialRecord::default();
@@ -221,7 +214,7 @@ fn identities_hold_in_random_scenarios_at_the_edges_by_both_methods() {
             if huge { (&[Method::Counting][..], 1) } else { (&[Method::Counting, Method::PerThreat][..], 10) };
         for &method in methods {
             for trial in 0..trials {
-                simulate_with(method, &s, &layout, 3, trial, &mut workspace, &mut record);
+                Campaign::start(&s, &layout, 3, trial, &mut workspace, &mut record).with_method(method).run();
                 check_trial(&s, &layout, &record, trial);
             }
         }

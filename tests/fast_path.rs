@@ -7,10 +7,8 @@
 
 mod common;
 
-use std::path::Path;
-
-use salvosim::engine::{Method, NightLayout, TrialRecord, Workspace, simulate_with};
-use salvosim::scenario::{self, Scenario};
+use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
+use salvosim::scenario::Scenario;
 
 const TRIALS: u64 = 3000;
 
@@ -48,7 +46,7 @@ fn sample(s: &Scenario, method: Method, seed: u64) -> Vec<Vec<(String, f64)>> {
     let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
     (0..TRIALS)
         .map(|trial| {
-            simulate_with(method, s, &layout, seed, trial, &mut ws, &mut record);
+            Campaign::start(s, &layout, seed, trial, &mut ws, &mut record).with_method(method).run();
             figures(s, &record)
         })
         .collect()
@@ -85,14 +83,9 @@ fn compare(s: &Scenario) {
 
 #[test]
 fn counting_matches_per_threat_on_every_shipped_scenario() {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    for file in files {
-        let mut s = scenario::load(&file, &[]).unwrap().scenario;
-        // 12 nights keep the test quick and still run the Patriot stock dry in most trials.
-        s.nights = s.nights.min(12);
-        s.plan.nights.truncate(s.nights as usize);
-        compare(&s);
+    // 12 nights keep the test quick and still run the Patriot stock dry in most trials.
+    for s in common::shipped() {
+        compare(&common::first_nights(s, 12));
     }
 }
 
@@ -147,8 +140,8 @@ resupply_per_night = 3
 
 #[test]
 fn counting_matches_per_threat_in_raids_of_thousands() {
-    // Counts this large leave the samplers' inversion paths for rand_distr's (binomial variance
-    // above 150, urns above 4,096 drones): those paths are compared too.
+    // Counts this large take the samplers' large-count paths (BTPE for binomial variances above
+    // 150, ln k! by Stirling for urns above 4,096 drones): those paths are compared too.
     let s = common::scenario(
         r#"
 [scenario]
@@ -189,26 +182,15 @@ capacity = 300
     compare(&s);
 }
 
-/// The baseline (12 nights) with `edit` applied to its text.
-fn baseline_edited(edit: impl Fn(String) -> String) -> Scenario {
-    let text = std::fs::read_to_string(Path::new("scenarios/baseline.toml")).unwrap();
-    let mut s = common::scenario(&edit(text));
-    s.nights = 12;
-    s.plan.nights.truncate(12);
-    s
-}
-
-const LATE_GUNS: &str = "\n[[layer]]\nname = \"late-guns\"\ndoctrine = \"shoot-look-shoot\"\npk = 0.5\nmax_shots = 2\n\
-                         cost_per_shot = 100\ncoverage = 0.6\ncapacity = 15\nengage_identified_decoys = true\n";
-
 #[test]
 fn counting_matches_per_threat_when_a_later_layer_engages_recognised_decoys() {
     // Six layers that hold fire at recognised decoys behind three that do not, then one that
     // engages them again: the survivors of the first three meet the rest one by one.
-    compare(&baseline_edited(|text| text + LATE_GUNS));
+    compare(&common::first_nights(common::baseline_edited(|text| text + common::LATE_GUNS), 12));
     // The first layer holds fire: no layer is counted, every threat past EW goes one by one.
-    compare(&baseline_edited(|text| {
+    let first_holds_fire = common::baseline_edited(|text| {
         text.replacen("engage_identified_decoys = true           # cheap fire is spent on anything that flies", "", 1)
-            + LATE_GUNS
-    }));
+            + common::LATE_GUNS
+    });
+    compare(&common::first_nights(first_holds_fire, 12));
 }

@@ -194,7 +194,8 @@ fn engage_one_by_one(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -
 }
 
 /// Rounds that shoot-look-shoot fired at `kills` threats it killed within `max_shots`: split by
-/// the round that killed, one conditional binomial per round (see [`LayerState::kill_round`]).
+/// the round that killed, one conditional binomial per round but the last, which takes the rest
+/// (see [`LayerState::kill_round`]).
 fn rounds_for_kills(rng: &mut TrialRng, layer: &LayerState, kills: u64) -> u64 {
     let (mut left, mut rounds) = (kills, 0);
     for (j, chance) in layer.kill_round.iter().enumerate() {

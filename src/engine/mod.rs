@@ -18,7 +18,7 @@ use rayon::prelude::*;
 
 pub use aggregate::{Aggregate, LayerTallies, ThreatTallies};
 pub use layout::NightLayout;
-pub use trial::{Campaign, LayerTotals, Method, ThreatTotals, TrialRecord, Workspace, simulate, simulate_with};
+pub use trial::{Campaign, LayerTotals, Method, ThreatTotals, TrialRecord, Workspace, simulate};
 
 use crate::scenario::Scenario;
 

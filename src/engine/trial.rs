@@ -92,7 +92,7 @@ pub(super) struct LayerState {
     /// `kill_by[max_shots]`: P(killed by a full engagement).
     pub(super) kill_within_max: Chance,
     /// `kill_round[j]`: P(the kill came at round j + 1 | killed within `max_shots`, not by rounds
-    /// 1..=j), for j = 0..max_shots − 1 (the last is 1).
+    /// 1..=j), for j = 0..max_shots − 1; the last round takes the rest, so it has no entry.
     pub(super) kill_round: Vec<Chance>,
     pub(super) max_shots: u64,
     pub(super) cost_per_shot_usd: f64,
@@ -143,7 +143,7 @@ impl LayerState {
         self.kill_within_max = Chance::new(all);
         self.kill_round.clear();
         let mut mass = all;
-        for j in 1..=self.max_shots as usize {
+        for j in 1..self.max_shots as usize {
             let p = self.kill_by[j] - self.kill_by[j - 1];
             self.kill_round.push(Chance::new(if mass > 0.0 { p / mass } else { 0.0 }));
             mass -= p;
@@ -319,7 +319,8 @@ impl<'a> Campaign<'a> {
         }
     }
 
-    /// Simulates with `method` instead of counting (for tests comparing the two).
+    /// Simulates with `method` instead of counting (tests compare the two:
+    /// `Campaign::start(…).with_method(Method::PerThreat).run()`).
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;
         self
@@ -451,19 +452,6 @@ pub fn simulate(
     record: &mut TrialRecord,
 ) {
     Campaign::start(scenario, layout, seed, trial, ws, record).run();
-}
-
-/// [`simulate`] with a chosen method.
-pub fn simulate_with(
-    method: Method,
-    scenario: &Scenario,
-    layout: &NightLayout,
-    seed: u64,
-    trial: u64,
-    ws: &mut Workspace,
-    record: &mut TrialRecord,
-) {
-    Campaign::start(scenario, layout, seed, trial, ws, record).with_method(method).run();
 }
 
 /// Draws a mix's shares and stores their normalised running sums.

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use salvosim::engine::{Method, NightLayout, TrialRecord, Workspace, simulate_with};
+use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
 use salvosim::scenario::{self, Scenario};
 
 /// Master seeds every statistical test repeats over: a claim must hold for all, not one lucky seed.
@@ -15,6 +15,32 @@ pub const SEEDS: [u64; 6] = [1, 2, 3, 4, 20250305, 0xdead_bee0];
 /// How many standard errors a mean may stray from its closed form. At 4 SE a correct engine fails
 /// one check in ~16,000; each test makes a few dozen checks.
 pub const MEAN_TOLERANCE_SE: f64 = 4.0;
+
+/// Every scenario in `scenarios/`, in file-name order.
+pub fn shipped() -> Vec<Scenario> {
+    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 5, "expected the shipped scenarios in scenarios/");
+    files.iter().map(|f| scenario::load(f, &[]).unwrap_or_else(|e| panic!("{e}")).scenario).collect()
+}
+
+/// A last layer for the baseline that engages recognised decoys again, behind layers that hold
+/// fire at them: the survivors of the first three layers then meet the rest one by one.
+pub const LATE_GUNS: &str = "\n[[layer]]\nname = \"late-guns\"\ndoctrine = \"shoot-look-shoot\"\npk = 0.5\n\
+                             max_shots = 2\ncost_per_shot = 100\ncoverage = 0.6\ncapacity = 15\n\
+                             engage_identified_decoys = true\n";
+
+/// The baseline with `edit` applied to its text.
+pub fn baseline_edited(edit: impl Fn(String) -> String) -> Scenario {
+    scenario(&edit(std::fs::read_to_string("scenarios/baseline.toml").unwrap()))
+}
+
+/// `s` cut to its first `nights` nights.
+pub fn first_nights(mut s: Scenario, nights: u32) -> Scenario {
+    s.nights = s.nights.min(nights);
+    s.plan.nights.truncate(s.nights as usize);
+    s
+}
 
 pub fn scenario(text: &str) -> Scenario {
     scenario::parse(text, Path::new("test.toml"), &[]).unwrap_or_else(|e| panic!("{e}")).scenario
@@ -29,7 +55,7 @@ pub fn per_trial(scenario: &Scenario, seed: u64, trials: u64, metric: impl Fn(&T
     let mut record = TrialRecord::default();
     (0..trials)
         .map(|trial| {
-            simulate_with(method, scenario, &layout, seed, trial, &mut workspace, &mut record);
+            Campaign::start(scenario, &layout, seed, trial, &mut workspace, &mut record).with_method(method).run();
             metric(&record)
         })
         .collect()
