@@ -18,16 +18,21 @@
 
 use rand::RngExt;
 
-use super::draw::{binomial, hypergeometric};
+use super::draw::{Chance, binomial, hypergeometric};
+use super::mutation::Mutation;
 use super::rng::TrialRng;
 use super::trial::{Campaign, LayerState, through_layers};
 
 /// Splits `draws` items taken from groups of sizes `groups` (without replacement) into how many
-/// came from each group, adding them to `into`.
-fn split(rng: &mut TrialRng, groups: &[u64], draws: u64, into: &mut [u64]) {
+/// came from each group, adding them to `into`. `first_bias` is 0 but under
+/// [`Mutation::LeakSplit`], which adds a Binomial(taken, bias) to the first group's count.
+fn split(rng: &mut TrialRng, groups: &[u64], draws: u64, into: &mut [u64], first_bias: f64) {
     let (mut total, mut left) = (groups.iter().sum::<u64>(), draws);
-    for (group, slot) in groups.iter().zip(into) {
-        let taken = hypergeometric(rng, total, *group, left);
+    for (i, (group, slot)) in groups.iter().zip(into).enumerate() {
+        let mut taken = hypergeometric(rng, total, *group, left);
+        if i == 0 && first_bias != 0.0 {
+            taken = (taken + binomial(rng, taken, &Chance::new(first_bias))).min(*group).min(left);
+        }
         *slot += taken;
         total -= group;
         left -= taken;
@@ -64,7 +69,7 @@ impl Campaign<'_> {
             // No layer held fire: the leakers are a random subset of all threats.
             counts.both.clear();
             counts.both.extend(counts.unrecognised.iter().zip(&counts.recognised).map(|(u, r)| u + r));
-            split(&mut self.rng, &counts.both, alike, &mut counts.leaked);
+            self.split_leakers(&counts.both, alike, &mut counts.leaked);
         } else if self.ws.layers[prefix..].iter().all(|l| !l.engage_identified_decoys) {
             // Recognised decoys split off and pass the remaining layers untouched.
             let recognised_total: u64 = counts.recognised.iter().sum();
@@ -73,8 +78,8 @@ impl Campaign<'_> {
             for layer in prefix..self.ws.layers.len() {
                 unrecognised_left -= self.layer_counted(layer, unrecognised_left);
             }
-            split(&mut self.rng, &counts.unrecognised, unrecognised_left, &mut counts.leaked);
-            split(&mut self.rng, &counts.recognised, recognised_left, &mut counts.leaked);
+            self.split_leakers(&counts.unrecognised, unrecognised_left, &mut counts.leaked);
+            self.split_leakers(&counts.recognised, recognised_left, &mut counts.leaked);
         } else {
             self.rest_one_by_one(prefix, all, alike, &mut counts);
         }
@@ -96,8 +101,42 @@ impl Campaign<'_> {
                 *(if recognised { &mut recognised_leaked } else { &mut unrecognised_leaked }) += 1;
             }
         }
-        split(&mut self.rng, &counts.unrecognised, unrecognised_leaked, &mut counts.leaked);
-        split(&mut self.rng, &counts.recognised, recognised_leaked, &mut counts.leaked);
+        self.split_leakers(&counts.unrecognised, unrecognised_leaked, &mut counts.leaked);
+        self.split_leakers(&counts.recognised, recognised_leaked, &mut counts.leaked);
+    }
+
+    /// Splits `leaked` of the threats counted in `groups` back into their types.
+    fn split_leakers(&mut self, groups: &[u64], leaked: u64, into: &mut [u64]) {
+        let bias = match self.mutation {
+            Some(Mutation::LeakSplit { bias }) => bias,
+            _ => 0.0,
+        };
+        split(&mut self.rng, groups, leaked, into, bias);
+    }
+
+    /// Of `n` threats, how many EW defeats.
+    fn ew_defeated(&mut self, n: u64) -> u64 {
+        match self.mutation {
+            Some(Mutation::EwSpread { bias }) => {
+                let sign = if self.rng.random::<bool>() { 1.0 } else { -1.0 };
+                binomial(&mut self.rng, n, &Chance::new(self.ew_defeat.p() * (1.0 + sign * bias)))
+            }
+            _ => binomial(&mut self.rng, n, &self.ew_defeat),
+        }
+    }
+
+    /// Threats layer `index` may still engage tonight.
+    fn room(&mut self, index: usize) -> u64 {
+        let layer = &self.ws.layers[index];
+        let room = layer.capacity.saturating_sub(layer.engaged_tonight);
+        match self.mutation {
+            Some(Mutation::Capacity { layer, bias })
+                if layer == index && self.ws.layers[index].capacity != u64::MAX =>
+            {
+                room + binomial(&mut self.rng, room, &Chance::new(bias))
+            }
+            _ => room,
+        }
     }
 
     /// Types by the mix, then EW and decoy recognition, per type.
@@ -110,11 +149,11 @@ impl Campaign<'_> {
             let n =
                 if kind + 1 == types { left } else { binomial(&mut self.rng, left, &self.ws.type_split[mix][kind]) };
             left -= n;
+            let defeated = self.ew_defeated(n);
             let totals = &mut self.record.threats[kind];
             totals.launched += n;
             self.ws.launched_tonight[kind] += n;
             self.record.attacker_spend_usd += n as f64 * self.ws.unit_cost_usd[kind];
-            let defeated = binomial(&mut self.rng, n, &self.ew_defeat);
             totals.ew_defeated += defeated;
             self.ew_tonight += defeated;
             let flying = n - defeated;
@@ -134,9 +173,9 @@ impl Campaign<'_> {
     /// engaged one by one, as in the per-threat method, until stock reaches the reserve; otherwise
     /// kills and rounds are drawn as counts too.
     fn layer_counted(&mut self, index: usize, arriving: u64) -> u64 {
+        let room = self.room(index);
         let rng = &mut self.rng;
         let layer = &mut self.ws.layers[index];
-        let room = layer.capacity.saturating_sub(layer.engaged_tonight);
         if arriving == 0 || room == 0 || layer.rounds_available() == 0 {
             return 0;
         }

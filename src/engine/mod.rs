@@ -11,6 +11,7 @@ mod aggregate;
 mod counted;
 pub mod draw;
 pub mod layout;
+mod mutation;
 pub mod rng;
 mod trial;
 
@@ -18,6 +19,7 @@ use rayon::prelude::*;
 
 pub use aggregate::{Aggregate, LayerTallies, ThreatTallies};
 pub use layout::NightLayout;
+pub use mutation::Mutation;
 pub use trial::{Campaign, LayerTotals, Method, ThreatTotals, TrialRecord, Workspace, simulate};
 
 use crate::scenario::Scenario;

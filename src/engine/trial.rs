@@ -8,6 +8,7 @@ use rand::{Rng, RngExt};
 
 use super::draw::Chance;
 use super::layout::NightLayout;
+use super::mutation::Mutation;
 use super::rng::{TrialRng, trial_rng};
 use crate::scenario::{Doctrine, Layer, Param, Scenario};
 
@@ -255,6 +256,8 @@ pub struct Campaign<'a> {
     pub(super) production: u64,
     pub(super) ew_tonight: u64,
     method: Method,
+    /// A deliberate error in one draw of the counting method (tests only; see [`Mutation`]).
+    pub(super) mutation: Option<Mutation>,
 }
 
 impl<'a> Campaign<'a> {
@@ -316,6 +319,7 @@ impl<'a> Campaign<'a> {
             production,
             ew_tonight: 0,
             method: Method::Counting,
+            mutation: None,
         }
     }
 
@@ -323,6 +327,34 @@ impl<'a> Campaign<'a> {
     /// `Campaign::start(…).with_method(Method::PerThreat).run()`).
     pub fn with_method(mut self, method: Method) -> Self {
         self.method = method;
+        self
+    }
+
+    /// Makes one draw of the counting method wrong on purpose, so that a test can show it catches
+    /// the error. Panics on a per-threat campaign, where the mutation would mean nothing.
+    pub fn with_mutation(mut self, mutation: Mutation) -> Self {
+        assert_eq!(self.method, Method::Counting, "mutations are errors in the counting method");
+        let biased = |chance: &Chance, bias: f64| Chance::new(chance.p() * (1.0 + bias));
+        let layers = self.ws.layers.len();
+        match mutation {
+            Mutation::Ew { bias } => self.ew_defeat = biased(&self.ew_defeat, bias),
+            Mutation::Recognition { bias } => self.discrimination = biased(&self.discrimination, bias),
+            Mutation::Opportunity { layer, bias } => {
+                for chance in self.ws.opportunity.iter_mut().skip(layer).step_by(layers) {
+                    *chance = biased(chance, bias);
+                }
+            }
+            Mutation::Kill { layer, bias } => {
+                let state = &mut self.ws.layers[layer];
+                state.kill_within_max = biased(&state.kill_within_max, bias);
+            }
+            Mutation::KillingRound { layer, bias } => {
+                let first = &mut self.ws.layers[layer].kill_round[0];
+                *first = biased(first, bias);
+            }
+            Mutation::Capacity { .. } | Mutation::LeakSplit { .. } | Mutation::EwSpread { .. } => {}
+        }
+        self.mutation = Some(mutation);
         self
     }
 
