@@ -1,11 +1,13 @@
-//! The engine against the closed forms of DESIGN.md section 2, as distributions (mean and
-//! spread), over several master seeds. Tolerances are stated in tests/common/mod.rs.
+//! The engine against the closed forms of its model (docs/model.md), as distributions (mean and
+//! spread), over six master seeds, three under each simulation method. Tolerances are stated in
+//! tests/common/mod.rs; the last two tests show that they catch a closed form 1 % off in its mean
+//! and 5 % off in its variance, on every seed.
 
 mod common;
 
 use common::*;
 
-const TRIALS: u64 = 4000;
+const TRIALS: u64 = 64_000;
 const N: u64 = 400;
 
 fn layer(doctrine: &str, pk: f64, max_shots: u32, coverage: f64, extra: &str) -> String {
@@ -52,9 +54,9 @@ fn kill_probability_and_rounds_for_both_doctrines() {
         for seed in SEEDS {
             let what = format!("{doctrine} pk={pk} m={m} a={a} seed={seed}");
             let p = p_kill(pk, m, a);
-            let kills = per_trial(&s, seed, TRIALS, |r| r.layers[0].kills as f64);
+            let [kills, rounds] =
+                per_trial_figures(&s, seed, TRIALS, |r| [r.layers[0].kills as f64, r.layers[0].rounds as f64]);
             assert_distribution(&kills, N as f64 * p, N as f64 * p * (1.0 - p), &format!("kills, {what}"));
-            let rounds = per_trial(&s, seed, TRIALS, |r| r.layers[0].rounds as f64);
             assert_distribution(&rounds, N as f64 * mean_r, N as f64 * var_r, &format!("rounds, {what}"));
         }
     }
@@ -170,13 +172,35 @@ fn exhaustion_night_of_one_finite_layer() {
     }
 }
 
-/// The checks have teeth: a closed form off by 3 % is rejected at these sample sizes.
-#[test]
-#[should_panic(expected = "vs closed form")]
-fn a_wrong_closed_form_is_caught() {
+/// Kills of a one-layer night (shoot-look-shoot, pk 0.3, 3 shots, coverage 0.7) under `seed`,
+/// with their closed-form mean and variance.
+fn kills_and_closed_form(seed: u64) -> (Vec<f64>, f64, f64) {
     let (pk, m, a) = (0.3, 3, 0.7);
     let s = scenario(&single_night(&N.to_string(), 0.0, &layer("shoot-look-shoot", pk, m, a, "")));
-    let p = p_kill(pk, m, a) * 1.03;
-    let kills = per_trial(&s, SEEDS[0], TRIALS, |r| r.layers[0].kills as f64);
-    assert_distribution(&kills, N as f64 * p, N as f64 * p * (1.0 - p), "kills with a wrong p");
+    let p = p_kill(pk, m, a);
+    (per_trial(&s, seed, TRIALS, |r| r.layers[0].kills as f64), N as f64 * p, N as f64 * p * (1.0 - p))
+}
+
+/// The mean check has teeth: a closed form whose mean is 1 % off is rejected, on every seed.
+#[test]
+fn a_closed_form_one_percent_off_in_its_mean_is_caught() {
+    for seed in SEEDS {
+        let (kills, mean, variance) = kills_and_closed_form(seed);
+        assert_eq!(check_distribution(&kills, mean, variance), Ok(()), "seed {seed}: the right closed form passes");
+        let wrong = check_distribution(&kills, mean * 1.01, variance);
+        assert!(wrong.as_ref().is_err_and(|e| e.starts_with("mean")), "seed {seed}: {wrong:?}");
+    }
+}
+
+/// The variance check has teeth: a closed form with the right mean and a variance 5 % off (either
+/// way) is rejected, on every seed.
+#[test]
+fn a_closed_form_five_percent_off_in_its_variance_is_caught() {
+    for seed in SEEDS {
+        let (kills, mean, variance) = kills_and_closed_form(seed);
+        for factor in [0.95, 1.05] {
+            let wrong = check_distribution(&kills, mean, variance * factor);
+            assert!(wrong.as_ref().is_err_and(|e| e.starts_with("variance")), "seed {seed}, ×{factor}: {wrong:?}");
+        }
+    }
 }
