@@ -2,7 +2,9 @@
 //! submits a 4-shard job array and a dependent merge job; the merged results must equal the
 //! unsharded run byte for byte. scripts/slurm/local-cluster.sh installs (Debian's slurmctld,
 //! slurmd, slurm-client, munge) and starts Slurm; where the machine cannot have it (not root, no
-//! apt) the test says why and skips.
+//! apt, the packages cannot be installed) the test fails under CI and skips, saying why, elsewhere.
+
+mod common;
 
 use std::path::Path;
 use std::process::Command;
@@ -12,8 +14,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_salvosim");
 const RUN: [&str; 8] = ["--trials", "200000", "--seed", "3", "--set", "scenario.nights=2", "--set", "raid.size=20"];
 
 fn skip(reason: &str) {
-    println!("SKIPPED tests/slurm.rs: {reason}");
-    eprintln!("SKIPPED tests/slurm.rs: {reason}");
+    common::skip_or_fail_in_ci("tests/slurm.rs", reason);
 }
 
 #[test]
