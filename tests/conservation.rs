@@ -1,6 +1,13 @@
-//! Conservation identities that must hold in every single trial of every shipped scenario:
-//! rounds are stock that left, every launched drone is EW-defeated, killed or leaked, spend is
-//! rounds × price, and the nightly series add up to the campaign totals.
+//! Conservation identities that must hold in every single trial: every launched drone is
+//! EW-defeated, killed or leaked; rounds are stock that left; no layer ever fires below its reserve.
+//!
+//! The checks derive each figure along a path of their own rather than repeating the engine's
+//! arithmetic: night by night from the record's nightly columns (launched = EW + kills of every
+//! layer + leakers, every night; each finite stock walked forward from its initial value by the
+//! night's rounds and the resupply rule, re-implemented here, which must reproduce the stock column,
+//! the exhaustion column and night, and the final stock; cumulative spend rebuilt from the nightly
+//! rounds and launches at the trial's prices). `outputs_add_up_from_nights_csv_and_the_prices`
+//! does the same from the files a run writes, at the prices written in the scenario file.
 
 mod common;
 
@@ -10,8 +17,9 @@ use salvosim::scenario::{self, Scenario};
 
 fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) {
     let at = |what: &str| format!("{} trial {trial}: {what}", s.name);
-    let width = layout.width();
-    let column_sum = |column: usize| -> f64 { r.nightly.chunks(width).map(|row| row[column]).sum() };
+    let rows: Vec<&[f64]> = r.nightly.chunks(layout.width()).collect();
+    let count = |row: &[f64], column: usize| row[column] as u64;
+    let threats = r.threats.len();
     for (t, totals) in r.threats.iter().enumerate() {
         assert_eq!(
             totals.launched,
@@ -19,43 +27,126 @@ fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) 
             "{}",
             at("launched = EW + killed + leaked")
         );
-        assert_eq!(column_sum(layout.launched(t)), totals.launched as f64, "{}", at("nightly launched"));
-        assert_eq!(column_sum(layout.leakers(t)), totals.leaked as f64, "{}", at("nightly leakers"));
+        assert_eq!(
+            rows.iter().map(|row| count(row, layout.launched(t))).sum::<u64>(),
+            totals.launched,
+            "{}",
+            at("nightly launched")
+        );
+        assert_eq!(
+            rows.iter().map(|row| count(row, layout.leakers(t))).sum::<u64>(),
+            totals.leaked,
+            "{}",
+            at("nightly leakers")
+        );
     }
+    let (mut defender_usd, mut attacker_usd, mut damage_usd) = (0.0, 0.0, 0.0);
+    for (night, row) in rows.iter().enumerate() {
+        let night_at = |what: &str| at(&format!("night {}: {what}", night + 1));
+        let launched = count(row, layout.launched(threats));
+        let kills: u64 = (0..r.layers.len()).map(|l| count(row, layout.kills(l))).sum();
+        let leaked = count(row, layout.leakers(threats));
+        assert_eq!(
+            launched,
+            count(row, layout.ew_defeated()) + kills + leaked,
+            "{}",
+            night_at("launched = EW + kills + leakers")
+        );
+        assert_eq!(
+            launched,
+            (0..threats).map(|t| count(row, layout.launched(t))).sum::<u64>(),
+            "{}",
+            night_at("launched total")
+        );
+        assert_eq!(
+            leaked,
+            (0..threats).map(|t| count(row, layout.leakers(t))).sum::<u64>(),
+            "{}",
+            night_at("leakers total")
+        );
+        defender_usd +=
+            r.layers.iter().enumerate().map(|(l, x)| row[layout.rounds(l)] * x.cost_per_shot_usd).sum::<f64>();
+        attacker_usd +=
+            r.threats.iter().enumerate().map(|(t, x)| row[layout.launched(t)] * x.unit_cost_usd).sum::<f64>();
+        assert!(close(row[layout.defender_spend_cum()], defender_usd), "{}", night_at("cumulative defender spend"));
+        assert!(close(row[layout.attacker_spend_cum()], attacker_usd), "{}", night_at("cumulative attacker spend"));
+        let strike_leaked: u64 =
+            (0..threats).filter(|&t| !s.threats[t].decoy).map(|t| count(row, layout.leakers(t))).sum();
+        let damage_tonight = row[layout.damage_cum()] - damage_usd;
+        assert!(
+            damage_tonight >= 0.0 && (strike_leaked > 0 || damage_tonight == 0.0),
+            "{}",
+            night_at("damage only from leakers")
+        );
+        damage_usd = row[layout.damage_cum()];
+    }
+    assert!(close(r.defender_spend_usd, defender_usd), "{}", at("defender spend from nightly rounds"));
+    assert!(close(r.attacker_spend_usd, attacker_usd), "{}", at("attacker spend from nightly launches"));
+    assert_eq!(r.damage_usd, damage_usd, "{}", at("damage"));
     let killed: u64 = r.threats.iter().map(|t| t.killed).sum();
     assert_eq!(killed, r.layers.iter().map(|l| l.kills).sum::<u64>(), "{}", at("kills by layers = threats killed"));
-    let ew: u64 = r.threats.iter().map(|t| t.ew_defeated).sum();
-    assert_eq!(column_sum(layout.ew_defeated()), ew as f64, "{}", at("nightly EW"));
-    let mut defender = 0.0;
     for (l, totals) in r.layers.iter().enumerate() {
-        if let (Some(initial), Some(last)) = (totals.initial_stock, totals.final_stock) {
-            assert_eq!(initial + totals.resupplied - last, totals.rounds, "{}", at("stock in = stock out + rounds"));
-        }
         assert_eq!(
-            totals.spend_usd,
-            totals.rounds as f64 * totals.cost_per_shot_usd,
+            rows.iter().map(|row| count(row, layout.rounds(l))).sum::<u64>(),
+            totals.rounds,
             "{}",
-            at("spend = rounds × cost")
+            at("nightly rounds")
         );
-        assert_eq!(column_sum(layout.rounds(l)), totals.rounds as f64, "{}", at("nightly rounds"));
-        assert_eq!(column_sum(layout.kills(l)), totals.kills as f64, "{}", at("nightly kills"));
+        assert_eq!(
+            rows.iter().map(|row| count(row, layout.kills(l))).sum::<u64>(),
+            totals.kills,
+            "{}",
+            at("nightly kills")
+        );
         assert!(
             totals.kills <= totals.engaged && totals.engaged <= totals.rounds,
             "{}",
             at("kills <= engaged <= rounds")
         );
-        if let (Some(initial), Some(last)) = (totals.initial_stock, totals.final_stock) {
-            // Firing never takes stock below the reserve, and resupply only adds.
-            assert!(last >= initial.min(totals.reserve), "{}", at("stock never fired below the reserve"));
-        }
-        defender += totals.spend_usd;
     }
-    assert_eq!(r.defender_spend_usd, defender, "{}", at("defender spend = sum of layers"));
-    let last = &r.nightly[(s.nights as usize - 1) * width..];
-    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);
-    assert!(close(last[layout.defender_spend_cum()], r.defender_spend_usd), "{}", at("cumulative defender spend"));
-    assert_eq!(last[layout.attacker_spend_cum()], r.attacker_spend_usd, "{}", at("cumulative attacker spend"));
-    assert_eq!(last[layout.damage_cum()], r.damage_usd, "{}", at("cumulative damage"));
+    for (k, &l) in layout.stock_layers.iter().enumerate() {
+        walk_stock(layout, &rows, &r.layers[l], k, l, &|what| at(&format!("{}: {what}", s.layers[l].name)));
+    }
+}
+
+/// Walks layer `l` (the `k`-th finite one) night by night: no night fires below the reserve, and
+/// the resupply rule reproduces every night's stock, the exhaustion series and night, the final
+/// stock and the rounds resupplied.
+fn walk_stock(
+    layout: &NightLayout,
+    rows: &[&[f64]],
+    totals: &salvosim::engine::LayerTotals,
+    k: usize,
+    l: usize,
+    at: &dyn Fn(&str) -> String,
+) {
+    let (mut stock, mut resupplied, mut exhausted) = (totals.initial_stock.unwrap(), 0, None);
+    let cap = totals.max_stock.unwrap_or(u64::MAX);
+    for (night, row) in rows.iter().enumerate() {
+        let fired = row[layout.rounds(l)] as u64;
+        assert!(
+            fired <= stock.saturating_sub(totals.reserve),
+            "{}",
+            at(&format!("night {}: fired below the reserve", night + 1))
+        );
+        let before_resupply = stock - fired;
+        if before_resupply <= totals.reserve && exhausted.is_none() {
+            exhausted = Some(night as u32 + 1);
+        }
+        let added = totals.resupply_per_night.min(cap.saturating_sub(before_resupply));
+        stock = before_resupply + added;
+        resupplied += added;
+        assert_eq!(row[layout.stock(k)] as u64, stock, "{}", at(&format!("night {}: stock", night + 1)));
+        assert_eq!(row[layout.exhausted(k)], f64::from(u8::from(exhausted.is_some())), "{}", at("exhausted series"));
+    }
+    assert_eq!(totals.final_stock, Some(stock), "{}", at("final stock"));
+    assert_eq!(totals.exhaustion_night, exhausted, "{}", at("exhaustion night"));
+    assert_eq!(totals.resupplied, resupplied, "{}", at("rounds resupplied"));
+}
+
+/// Equal up to floating-point summation order.
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
 #[test]
@@ -64,13 +155,72 @@ fn identities_hold_in_every_trial_of_every_shipped_scenario() {
         let layout = NightLayout::new(&s);
         let mut workspace = Workspace::default();
         let mut record = TrialRecord::default();
-        for seed in [1, 2] {
+        for (seed, method) in [(1, Method::Counting), (2, Method::PerThreat)] {
             for trial in 0..300 {
-                simulate(&s, &layout, seed, trial, &mut workspace, &mut record);
+                Campaign::start(&s, &layout, seed, trial, &mut workspace, &mut record).with_method(method).run();
                 check_trial(&s, &layout, &record, trial);
             }
         }
     }
+}
+
+/// The files a run writes add up, along paths that share no arithmetic with the engine's totals:
+/// each layer's spend and the defender's from the nightly mean rounds in nights.csv at the prices in
+/// the scenario file, the attacker's from the nightly mean launches, launched = EW + killed +
+/// leaked in summary.json, P(exhausted) from the last night's exhaustion series.
+#[test]
+fn outputs_add_up_from_nights_csv_and_the_prices() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("pinned.toml");
+    let text = common::pinned(&std::fs::read_to_string("scenarios/ceasefire.toml").unwrap());
+    std::fs::write(&file, &text).unwrap();
+    let out = tmp.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_salvosim"))
+        .args(["run", "--quiet", "--no-charts", "--trials", "1500", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let s = common::scenario(&text);
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    let mut nightly = std::collections::HashMap::<(String, String), Vec<f64>>::new();
+    for row in csv::Reader::from_path(out.join("nights.csv")).unwrap().records() {
+        let row = row.unwrap();
+        nightly.entry((row[1].to_string(), row[2].to_string())).or_default().push(row[3].parse().unwrap());
+    }
+    let series = |metric: &str, name: &str| &nightly[&(metric.to_string(), name.to_string())];
+    let sum = |metric: &str, name: &str| series(metric, name).iter().sum::<f64>();
+    let mean = |path: &[&str]| path.iter().fold(&summary, |v, key| &v[key])["mean"].as_f64().unwrap();
+    let price = |p: &scenario::Param| p.as_constant().expect("pinned prices");
+    let mut defender = 0.0;
+    for layer in &s.layers {
+        let spend = sum("rounds", &layer.name) * price(&layer.cost_per_shot_usd);
+        assert!(close(spend, mean(&["layers", &layer.name, "spend_usd"])), "{} spend", layer.name);
+        assert!(close(sum("rounds", &layer.name), mean(&["layers", &layer.name, "rounds"])), "{} rounds", layer.name);
+        defender += spend;
+        if layer.stock.is_some() {
+            let p_dry = summary["layers"][&layer.name]["p_exhausted"].as_f64().unwrap();
+            assert!(close(*series("exhausted", &layer.name).last().unwrap(), p_dry), "{} P(exhausted)", layer.name);
+        }
+    }
+    assert!(close(defender, mean(&["defender_spend_usd"])), "defender spend");
+    assert!(close(defender, *series("defender_spend_cum", "total").last().unwrap()), "cumulative defender spend");
+    let mut attacker = 0.0;
+    for threat in &s.threats {
+        let name = threat.name.as_str();
+        attacker += sum("launched", name) * price(&threat.unit_cost_usd);
+        let launched = mean(&["threats", name, "launched"]);
+        assert!(close(sum("launched", name), launched), "{name} launched");
+        assert!(close(sum("leakers", name), mean(&["threats", name, "leaked"])), "{name} leaked");
+        let fates = ["ew_defeated", "killed", "leaked"].iter().map(|k| mean(&["threats", name, k])).sum::<f64>();
+        assert!(close(launched, fates), "{name}: launched = EW + killed + leaked");
+    }
+    assert!(close(attacker, mean(&["attacker_spend_usd"])), "attacker spend");
+    assert!(close(
+        sum("ew_defeated", "total"),
+        s.threats.iter().map(|t| mean(&["threats", &t.name, "ew_defeated"])).sum()
+    ));
 }
 
 #[test]

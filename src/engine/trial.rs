@@ -38,6 +38,10 @@ pub struct LayerTotals {
     pub reserve: u64,
     /// Stock drawn at the start; `None` = unlimited.
     pub initial_stock: Option<u64>,
+    /// This trial's resupply, rounds per night.
+    pub resupply_per_night: u64,
+    /// This trial's cap on resupply; `None` = no cap.
+    pub max_stock: Option<u64>,
     /// Rounds added by resupply over the campaign.
     pub resupplied: u64,
     /// Stock after the last night's resupply; `None` = unlimited.
@@ -303,6 +307,8 @@ impl<'a> Campaign<'a> {
             totals.initial_stock = state.finite.then_some(state.stock);
             totals.cost_per_shot_usd = state.cost_per_shot_usd;
             totals.reserve = state.reserve;
+            totals.resupply_per_night = state.resupply_per_night;
+            totals.max_stock = (state.max_stock != u64::MAX).then_some(state.max_stock);
         }
         for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
             totals.unit_cost_usd = cost;
