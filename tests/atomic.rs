@@ -1,6 +1,7 @@
 //! Atomic outputs: a run killed with SIGKILL at any moment leaves in its folder either the
 //! previous complete set of files or the new complete set — never a truncated file or a mix —
-//! and the next run cleans up what the killed one left beside it.
+//! and the next run cleans up what the killed one left beside it. Kills land at random moments over
+//! a whole run and, through the `SALVOSIM_PAUSE_AT` hook, exactly before and after the swap.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,24 +39,40 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     files
 }
 
+/// Staging folders of `target` beside it, with their files.
+fn staging_folders(target: &Path) -> Vec<BTreeMap<PathBuf, Vec<u8>>> {
+    let prefix = format!(".{}.staging", target.file_name().unwrap().to_string_lossy());
+    std::fs::read_dir(target.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with(&prefix))
+        .map(|p| snapshot(&p))
+        .collect()
+}
+
+/// Kills a run at a fixed pseudo-random schedule of moments spread over a whole run (timed here
+/// first), alternating the seed so that every completed run changes the folder. After every kill
+/// the folder must hold one complete set; over the schedule both sets must be seen, and some kills
+/// must land while the new set was being written (a staging folder holding files was left).
 #[test]
 fn sigkill_at_any_moment_leaves_one_complete_set() {
     let tmp = tempfile::tempdir().unwrap();
     let (ref_a, ref_b, target) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("target"));
+    let started = std::time::Instant::now();
     run("1", &ref_a);
+    let whole_run = started.elapsed();
     run("2", &ref_b);
     let (a, b) = (snapshot(&ref_a), snapshot(&ref_b));
     assert!(a.len() >= 12 && a != b);
     run("1", &target);
 
-    // A fixed pseudo-random schedule of kill moments spread over a whole run (about 1 s here).
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut seen = BTreeMap::new();
     for round in 0..24 {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let delay = Duration::from_millis(state % 1200);
+        let delay = whole_run.mul_f64(1.2 * (state % 1000) as f64 / 1000.0);
         let seed = if round % 2 == 0 { "2" } else { "1" };
         let mut child =
             Command::new(BIN).args(args(seed, &target)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
@@ -63,25 +80,73 @@ fn sigkill_at_any_moment_leaves_one_complete_set() {
         let _ = child.kill();
         let _ = child.wait();
         let now = snapshot(&target);
-        let which = if now == a {
-            "a"
+        let set = if now == a {
+            "old or new set a"
         } else if now == b {
-            "b"
+            "old or new set b"
         } else {
-            ""
+            panic!("round {round}, killed after {delay:?}: the folder is neither complete set")
         };
-        assert!(!which.is_empty(), "round {round}, killed after {delay:?}: the folder is neither complete set");
-        *seen.entry(which).or_insert(0) += 1;
+        *seen.entry(set).or_insert(0) += 1;
+        if staging_folders(&target).iter().any(|files| !files.is_empty()) {
+            *seen.entry("killed while writing").or_insert(0) += 1;
+        }
     }
-    eprintln!("complete sets seen after kills: {seen:?}");
+    eprintln!("after 24 kills over {:?}: {seen:?}", whole_run.mul_f64(1.2));
+    for outcome in ["old or new set a", "old or new set b", "killed while writing"] {
+        assert!(seen.contains_key(outcome), "no kill left {outcome}: {seen:?}");
+    }
     run("2", &target);
     assert_eq!(snapshot(&target), b);
-    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
-        .filter(|n| n.contains("staging"))
-        .collect();
-    assert!(leftovers.is_empty(), "staging folders left behind: {leftovers:?}");
+    assert!(staging_folders(&target).is_empty(), "staging folders left behind");
+}
+
+/// Kills a run paused at `point` of the commit (see `SALVOSIM_PAUSE_AT` in src/output/mod.rs) once
+/// the files show it is there.
+fn kill_paused_at(point: &str, target: &Path, ready: impl Fn() -> bool) {
+    let mut child = Command::new(BIN)
+        .args(args("2", target))
+        .env("SALVOSIM_PAUSE_AT", point)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !ready() {
+        assert!(std::time::Instant::now() < deadline, "the run never reached `{point}`");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+/// A kill after every file is staged but before the swap leaves the old set; one right after the
+/// swap, before the old set is removed, leaves the new set. Either way the next run cleans up.
+#[test]
+fn sigkill_just_before_and_just_after_the_swap() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ref_a, ref_b) = (tmp.path().join("a"), tmp.path().join("b"));
+    run("1", &ref_a);
+    run("2", &ref_b);
+    let (a, b) = (snapshot(&ref_a), snapshot(&ref_b));
+
+    let target = tmp.path().join("before-swap");
+    run("1", &target);
+    kill_paused_at("written", &target, || staging_folders(&target).contains(&b));
+    assert!(snapshot(&target) == a, "killed before the swap: the old set stays");
+    assert!(staging_folders(&target).contains(&b), "the staged new set is left beside it");
+
+    let target = tmp.path().join("after-swap");
+    run("1", &target);
+    kill_paused_at("swapped", &target, || snapshot(&target) == b);
+    assert!(snapshot(&target) == b, "killed after the swap: the new set is in place");
+    assert!(staging_folders(&target).contains(&a), "the old set waits beside it for removal");
+
+    for target in [tmp.path().join("before-swap"), tmp.path().join("after-swap")] {
+        run("1", &target);
+        assert!(snapshot(&target) == a);
+        assert!(staging_folders(&target).is_empty(), "{}: leftovers removed", target.display());
+    }
 }
 
 #[test]

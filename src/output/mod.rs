@@ -125,7 +125,9 @@ impl Staging {
     /// removed.
     pub fn commit(mut self) -> io::Result<()> {
         if self.target.exists() {
+            pause_point("written");
             exchange(&self.staging, &self.target)?;
+            pause_point("swapped");
             fs::remove_dir_all(&self.staging)?;
         } else {
             fs::rename(&self.staging, &self.target)?;
@@ -140,6 +142,16 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
         }
+    }
+}
+
+/// Test hook for tests/atomic.rs: with `SALVOSIM_PAUSE_AT` set to a point of [`Staging::commit`] —
+/// `written` (every file staged, nothing swapped) or `swapped` (the new set in place, the old one
+/// not yet removed) — the run stops there for a minute, so a test can kill it at exactly that
+/// moment. Unset, it costs one environment lookup per run.
+fn pause_point(point: &str) {
+    if std::env::var_os("SALVOSIM_PAUSE_AT").is_some_and(|p| p == point) {
+        std::thread::sleep(std::time::Duration::from_secs(60));
     }
 }
 
