@@ -18,17 +18,32 @@ fn read(path: PathBuf) -> Vec<u8> {
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-#[test]
-fn outputs_are_byte_identical_at_any_thread_count() {
+/// Runs `scenario` at 1, 2 and 8 threads and requires byte-identical summary.json and nights.csv.
+fn same_at_any_thread_count(scenario: &str, extra: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     for threads in ["1", "2", "8"] {
-        run_into(&tmp.path().join(threads), "scenarios/mass-raid.toml", &["--trials", "2500", "--threads", threads]);
+        run_into(&tmp.path().join(threads), scenario, &[extra, &["--no-charts", "--threads", threads]].concat());
     }
     for file in ["summary.json", "nights.csv"] {
         let one = read(tmp.path().join("1").join(file));
-        assert_eq!(one, read(tmp.path().join("2").join(file)), "{file}: 1 vs 2 threads");
-        assert_eq!(one, read(tmp.path().join("8").join(file)), "{file}: 1 vs 8 threads");
+        assert_eq!(one, read(tmp.path().join("2").join(file)), "{scenario} {file}: 1 vs 2 threads");
+        assert_eq!(one, read(tmp.path().join("8").join(file)), "{scenario} {file}: 1 vs 8 threads");
     }
+}
+
+#[test]
+fn outputs_are_byte_identical_at_any_thread_count_for_every_shipped_scenario() {
+    for entry in std::fs::read_dir("scenarios").unwrap() {
+        // 2,500 trials: three blocks, so threads share the work unevenly.
+        same_at_any_thread_count(entry.unwrap().path().to_str().unwrap(), &["--trials", "2500"]);
+    }
+}
+
+#[test]
+fn outputs_are_byte_identical_at_any_thread_count_over_several_chunks() {
+    // 200,000 trials of a cheap baseline: four chunks of 64,000, the last one partial.
+    let cheap = ["--trials", "200000", "--set", "scenario.nights=3", "--set", "raid.size=15"];
+    same_at_any_thread_count("scenarios/baseline.toml", &cheap);
 }
 
 #[test]

@@ -32,9 +32,11 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
 
 fn shard(k: u64, n: u64, out: &Path, extra: &[&str]) {
     let seed = if extra.contains(&"--seed") { vec![] } else { vec!["--seed", "11"] };
+    let trials = if extra.contains(&"--trials") { vec![] } else { vec!["--trials", TRIALS] };
     salvosim()
-        .args(["run", "scenarios/baseline.toml", "--quiet", "--trials", TRIALS, "--shard", &format!("{k}/{n}")])
+        .args(["run", "scenarios/baseline.toml", "--quiet", "--shard", &format!("{k}/{n}")])
         .args(seed)
+        .args(trials)
         .args(CHEAP)
         .args(extra)
         .arg("--out")
@@ -76,6 +78,7 @@ fn shards_that_do_not_belong_together_are_refused() {
     shard(1, 2, &dir("seed"), &["--seed", "12"]);
     shard(1, 2, &dir("scenario"), &["--set", "layer.patriot.stock=70"]);
     shard(1, 3, &dir("count"), &[]);
+    shard(1, 2, &dir("trials"), &["--trials", "384000"]);
     let a0 = dir("a").join("shard-00000-of-00002.json");
     let a1 = dir("a").join("shard-00001-of-00002.json");
     let text = std::fs::read_to_string(&a1).unwrap();
@@ -87,7 +90,7 @@ fn shards_that_do_not_belong_together_are_refused() {
     .unwrap();
     let garbage = dir("a").join("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
-    let cases: [(Vec<PathBuf>, &str); 7] = [
+    let cases: [(Vec<PathBuf>, &str); 8] = [
         (vec![a0.clone()], "missing shard(s) 1 of 2"),
         (vec![a0.clone(), a0.clone(), a1.clone()], "is shard 0 again"),
         (
@@ -101,6 +104,10 @@ fn shards_that_do_not_belong_together_are_refused() {
         (
             vec![a0.clone(), dir("count").join("shard-00001-of-00003.json")],
             "does not belong with the others: shard count 3, but 2",
+        ),
+        (
+            vec![a0.clone(), dir("trials").join("shard-00001-of-00002.json")],
+            "does not belong with the others: trials 384000, but 448000",
         ),
         (vec![a0.clone(), other_version], "salvosim version 0.0.1"),
         (vec![a0.clone(), garbage], "is not a salvosim shard file"),
