@@ -255,41 +255,59 @@ mod tests {
         ln.into_iter().map(f64::exp).collect()
     }
 
-    /// Both samplers, across the search/BTPE boundary and both sides of p = 1/2, against the exact
-    /// distribution: a chi-square test over cells with expected count ≥ 20 at 10^6 draws, failing
-    /// above the 99.99th percentile, and mean within 5 SE.
+    /// Binomial cases across the search/BTPE boundary and both sides of p = 1/2.
+    const BINOMIAL_CASES: [(u64, f64); 11] = [
+        (50, 0.3),
+        (10, 0.5),
+        (200, 0.02),
+        (90, 0.8),
+        (5, 0.95),
+        (1000, 0.5),
+        (30, 0.1),
+        (4000, 0.001),
+        (700, 0.3),
+        (5000, 0.2),
+        (1, 0.4),
+    ];
+
+    /// 10^6 draws of Binomial(n, `drawn_p`) checked against the exact Binomial(n, p): mean within
+    /// 5 SE, and a chi-square test over cells with expected count ≥ 20 failing above the 99.99th
+    /// percentile. Returns what failed.
+    fn binomial_check(n: u64, p: f64, drawn_p: f64) -> Result<(), String> {
+        let draws = 1_000_000;
+        let mut rng = TrialRng::seed_from_u64(n ^ p.to_bits());
+        let mut counts = vec![0u64; n as usize + 1];
+        let mut sum = 0.0;
+        for _ in 0..draws {
+            let x = binomial(&mut rng, n, &Chance::new(drawn_p));
+            counts[x as usize] += 1;
+            sum += x as f64;
+        }
+        let (mean, var) = (n as f64 * p, n as f64 * p * (1.0 - p));
+        let sample_mean = sum / draws as f64;
+        if (sample_mean - mean).abs() > 5.0 * (var / draws as f64).sqrt() {
+            return Err(format!("n {n} p {p}: mean {sample_mean} vs {mean}"));
+        }
+        let (chi2, cells) = chi_square(&counts, &pmf(n, p), draws);
+        let limit = chi_square_limit(cells);
+        if chi2 >= limit {
+            return Err(format!("n {n} p {p}: chi2 {chi2} over {cells} cells, limit {limit}"));
+        }
+        Ok(())
+    }
+
     #[test]
     fn binomial_matches_its_distribution() {
-        let cases = [
-            (50u64, 0.3f64),
-            (10, 0.5),
-            (200, 0.02),
-            (90, 0.8),
-            (5, 0.95),
-            (1000, 0.5),
-            (30, 0.1),
-            (4000, 0.001),
-            (700, 0.3),
-            (5000, 0.2),
-            (1, 0.4),
-        ];
-        let draws = 1_000_000;
-        for (n, p) in cases {
-            let mut rng = TrialRng::seed_from_u64(n ^ p.to_bits());
-            let mut counts = vec![0u64; n as usize + 1];
-            let mut sum = 0.0;
-            for _ in 0..draws {
-                let x = binomial(&mut rng, n, &Chance::new(p));
-                counts[x as usize] += 1;
-                sum += x as f64;
-            }
-            let (mean, var) = (n as f64 * p, n as f64 * p * (1.0 - p));
-            let sample_mean = sum / draws as f64;
-            assert!((sample_mean - mean).abs() < 5.0 * (var / draws as f64).sqrt(), "n {n} p {p}: mean {sample_mean}");
-            let (chi2, cells) = chi_square(&counts, &pmf(n, p), draws);
-            let limit = chi_square_limit(cells);
-            println!("n {n} p {p}: chi2 {chi2:.1} over {cells} cells (limit {limit:.1})");
-            assert!(chi2 < limit, "n {n} p {p}: chi2 {chi2} over {cells} cells, limit {limit}");
+        for (n, p) in BINOMIAL_CASES {
+            binomial_check(n, p, p).unwrap();
+        }
+    }
+
+    /// The check has teeth: a sampler whose p is 1 % off fails it in every case.
+    #[test]
+    fn a_binomial_one_percent_off_is_caught() {
+        for (n, p) in BINOMIAL_CASES {
+            assert!(binomial_check(n, p, p * 1.01).is_err(), "n {n} p {p}: p × 1.01 passed");
         }
     }
 
@@ -351,27 +369,41 @@ mod tests {
     }
 
     /// Ball by ball (either side of the urn) and the walk (urns inside and beyond the table, and
-    /// the case rand_distr refuses), against the exact distribution with the chi-square test above.
+    /// the case rand_distr refuses).
+    const URNS: [(u64, u64, u64); 6] =
+        [(100, 30, 20), (100, 30, 90), (1000, 300, 400), (50, 49, 10), (20_000, 6000, 8000), (20_000, 25, 9000)];
+
+    /// 10^6 draws from an urn with `drawn_success` marked balls against the exact distribution of
+    /// one with `success`, by the chi-square test above. Returns what failed.
+    fn hypergeometric_check(total: u64, success: u64, taken: u64, drawn_success: u64) -> Result<(), String> {
+        let draws = 1_000_000;
+        let mut rng = TrialRng::seed_from_u64(total ^ success << 20 ^ taken << 40);
+        let mut counts = vec![0u64; taken as usize + 1];
+        for _ in 0..draws {
+            counts[hypergeometric(&mut rng, total, drawn_success, taken) as usize] += 1;
+        }
+        let (chi2, cells) = chi_square(&counts, &hypergeometric_pmf(total, success, taken), draws);
+        let limit = chi_square_limit(cells);
+        if chi2 >= limit {
+            return Err(format!("({total}, {success}, {taken}): chi2 {chi2} over {cells} cells, limit {limit}"));
+        }
+        Ok(())
+    }
+
     #[test]
     fn hypergeometric_matches_its_distribution() {
-        let draws = 1_000_000;
-        let cases = [
-            (100u64, 30u64, 20u64),
-            (100, 30, 90),
-            (1000, 300, 400),
-            (50, 49, 10),
-            (20_000, 6000, 8000),
-            (20_000, 25, 9000),
-        ];
-        for (total, success, taken) in cases {
-            let mut rng = TrialRng::seed_from_u64(total ^ success << 20 ^ taken << 40);
-            let mut counts = vec![0u64; taken as usize + 1];
-            for _ in 0..draws {
-                counts[hypergeometric(&mut rng, total, success, taken) as usize] += 1;
-            }
-            let (chi2, cells) = chi_square(&counts, &hypergeometric_pmf(total, success, taken), draws);
-            let limit = chi_square_limit(cells);
-            assert!(chi2 < limit, "({total}, {success}, {taken}): chi2 {chi2} over {cells} cells, limit {limit}");
+        for (total, success, taken) in URNS {
+            hypergeometric_check(total, success, taken, success).unwrap();
+        }
+    }
+
+    /// The check has teeth: an urn with 1 % more marked balls (at least one more) fails it.
+    #[test]
+    fn a_hypergeometric_one_percent_off_is_caught() {
+        for (total, success, taken) in URNS {
+            let off = (success + (success / 100).max(1)).min(total);
+            let wrong = hypergeometric_check(total, success, taken, off);
+            assert!(wrong.is_err(), "({total}, {success}, {taken}) drawn with {off} marked passed");
         }
     }
 
