@@ -172,3 +172,40 @@ fn ctrl_c_stops_promptly_says_so_and_writes_nothing() {
     assert!(stopped_in < Duration::from_secs(2), "took {stopped_in:?} to stop");
     assert!(std::fs::read_dir(tmp.path()).unwrap().next().is_none(), "no output and no staging folder left");
 }
+
+/// This machine's host name as salvosim writes it into staging folder names.
+fn host_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    name.trim().chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// On a shared filesystem another node's live run has a staging folder here whose process this host
+/// cannot see: a run must leave it alone (unless it is a week old), while it reaps the staging folder
+/// of a process on this host that no longer exists.
+#[test]
+fn only_dead_runs_of_this_host_and_week_old_foreign_stagings_are_reaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("results");
+    let staging = |tag: &str| tmp.path().join(format!(".results.staging-{tag}"));
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead_pid = gone.id();
+    gone.wait().unwrap();
+    let host = host_name();
+    let foreign_live = staging(&format!("{}-00000000000000aa-other-node.{host}", std::process::id()));
+    let foreign_old = staging("77-00000000000000bb-other-node");
+    let dead_here = staging(&format!("{dead_pid}-00000000000000cc-{host}"));
+    let live_here = staging(&format!("{}-00000000000000dd-{host}", std::process::id()));
+    for dir in [&foreign_live, &foreign_old, &dead_here, &live_here] {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("summary.json"), "{}").unwrap();
+    }
+    let week_ago = std::time::SystemTime::now() - Duration::from_secs(8 * 24 * 3600);
+    std::fs::File::open(&foreign_old).unwrap().set_modified(week_ago).unwrap();
+
+    run("1", &target);
+    assert!(foreign_live.exists(), "another host's fresh staging folder must survive");
+    assert!(live_here.exists(), "a live process's staging folder must survive");
+    assert!(!dead_here.exists(), "a dead process's staging folder on this host is reaped");
+    assert!(!foreign_old.exists(), "a foreign staging folder older than a week is reaped");
+    assert_eq!(staging_folders(&target).len(), 2, "and the run left none of its own");
+}

@@ -110,8 +110,7 @@ impl Staging {
         let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         fs::create_dir_all(parent).map_err(|e| unusable(format!("cannot create its parent folder: {e}")))?;
         remove_leftovers(parent, &name);
-        let staging = parent.join(format!(".{name}.staging-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&staging);
+        let staging = parent.join(format!("{}{}", staging_prefix(&name), StagingOwner::this_process().tag()));
         fs::create_dir(&staging).map_err(|e| unusable(format!("cannot create a staging folder beside it: {e}")))?;
         Ok(Staging { target: target.to_path_buf(), staging, committed: false })
     }
@@ -155,15 +154,84 @@ fn pause_point(point: &str) {
     }
 }
 
-/// Removes staging folders left beside `parent/name` by runs that were killed before finishing.
+/// How long another host's staging folder is left alone: a run there may still be writing it (on a
+/// cluster's shared filesystem this host cannot tell whether that process lives).
+const FOREIGN_STAGING_AGE: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// Staging folders of `parent/name` start with this; the owner's tag follows.
+fn staging_prefix(name: &str) -> String {
+    format!(".{name}.staging-")
+}
+
+/// Who made a staging folder: process id, a random suffix (a recycled pid never reuses a live
+/// run's name) and host, tagged `<pid>-<suffix hex>-<host>`.
+#[derive(Debug, PartialEq, Eq)]
+struct StagingOwner {
+    pid: i32,
+    suffix: u64,
+    host: String,
+}
+
+impl StagingOwner {
+    fn this_process() -> StagingOwner {
+        use std::hash::{BuildHasher, Hasher};
+        // RandomState is seeded from the OS's randomness: a fresh suffix per run.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u32(std::process::id());
+        StagingOwner { pid: std::process::id() as i32, suffix: hasher.finish(), host: host_name() }
+    }
+
+    fn tag(&self) -> String {
+        format!("{}-{:016x}-{}", self.pid, self.suffix, self.host)
+    }
+
+    fn parse(tag: &str) -> Option<StagingOwner> {
+        let mut parts = tag.splitn(3, '-');
+        let pid = parts.next()?.parse().ok()?;
+        let suffix = u64::from_str_radix(parts.next()?, 16).ok()?;
+        Some(StagingOwner { pid, suffix, host: parts.next()?.to_string() })
+    }
+
+    /// Whether the owner is known to be gone: it ran on this host and no such process exists.
+    /// A process of another user (`EPERM`) is alive; another host's process cannot be asked.
+    fn is_gone(&self) -> bool {
+        if self.host != host_name() {
+            return false;
+        }
+        // SAFETY: kill with signal 0 only asks whether the process exists.
+        unsafe { libc::kill(self.pid, 0) != 0 && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH) }
+    }
+}
+
+/// This machine's host name, with anything but letters, digits, `.` and `-` replaced by `_`.
+fn host_name() -> String {
+    let mut buffer = [0u8; 256];
+    // SAFETY: gethostname writes at most `len` bytes into the buffer we own.
+    let ok = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) } == 0;
+    let end = buffer.iter().position(|&b| b == 0).unwrap_or(buffer.len());
+    let name = if ok { String::from_utf8_lossy(&buffer[..end]).into_owned() } else { String::new() };
+    let clean: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect();
+    if clean.is_empty() { "unknown-host".into() } else { clean }
+}
+
+/// Removes staging folders left beside `parent/name` by runs that were killed before finishing:
+/// those of a process on this host that no longer exists, and any other (another host's, or one
+/// whose name does not parse) once it is older than [`FOREIGN_STAGING_AGE`].
 fn remove_leftovers(parent: &Path, name: &str) {
-    let prefix = format!(".{name}.staging-");
+    let prefix = staging_prefix(name);
     let Ok(entries) = fs::read_dir(parent) else { return };
     for entry in entries.flatten() {
         let entry_name = entry.file_name().to_string_lossy().to_string();
-        let pid = entry_name.strip_prefix(&prefix).and_then(|p| p.parse::<i32>().ok());
-        // SAFETY: kill with signal 0 only asks whether the process exists.
-        if pid.is_some_and(|pid| unsafe { libc::kill(pid, 0) } != 0) {
+        let Some(tag) = entry_name.strip_prefix(&prefix) else { continue };
+        let stale = match StagingOwner::parse(tag) {
+            Some(owner) if owner.host == host_name() => owner.is_gone(),
+            _ => entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified.elapsed().is_ok_and(|age| age > FOREIGN_STAGING_AGE)),
+        };
+        if stale {
             let _ = fs::remove_dir_all(entry.path());
         }
     }
@@ -258,4 +326,28 @@ fn write_chart_files(folder: &Path, charts: &[charts::Chart]) -> anyhow::Result<
         .flat_map(|(c, (svg, png))| [(svg.as_str(), c.svg.as_bytes()), (png.as_str(), c.png.as_slice())])
         .collect();
     write_files(folder, &files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staging_owner_tags_round_trip_with_dashes_in_the_host() {
+        let owner = StagingOwner { pid: 4242, suffix: 0xdead_beef, host: "node-17.cluster".into() };
+        assert_eq!(StagingOwner::parse(&owner.tag()), Some(owner));
+        assert_eq!(StagingOwner::parse("1234"), None, "the old pid-only names do not parse");
+    }
+
+    #[test]
+    fn two_stagings_of_one_process_get_different_names() {
+        assert_ne!(StagingOwner::this_process().tag(), StagingOwner::this_process().tag());
+    }
+
+    #[test]
+    fn this_process_is_not_gone_and_another_host_is_never_asked() {
+        assert!(!StagingOwner::this_process().is_gone());
+        let elsewhere = StagingOwner { pid: i32::MAX, suffix: 1, host: format!("not-{}", host_name()) };
+        assert!(!elsewhere.is_gone());
+    }
 }
