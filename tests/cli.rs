@@ -83,7 +83,8 @@ fn summary_json_has_the_contract_names() {
     for key in ["rounds", "kills", "spend_usd", "cost_per_kill_usd", "final_stock"] {
         assert!(patriot[key]["mean"].is_f64(), "layers.patriot.{key}");
     }
-    assert!(patriot["p_exhausted"].as_f64().unwrap() > 0.5);
+    assert!(patriot["p_exhausted"]["mean"].as_f64().unwrap() > 0.5);
+    assert!(patriot["p_exhausted"]["se"].as_f64().unwrap() > 0.0);
     assert!(patriot["exhaustion_night"]["p50"].is_f64());
     assert!(summary["layers"]["mobile-fire-group"]["p_exhausted"].is_null(), "unlimited stock is never exhausted");
 }
@@ -94,7 +95,7 @@ fn nights_csv_is_tidy() {
     run_into(tmp.path(), "scenarios/baseline.toml", &["--trials", "200"]);
     let text = String::from_utf8(read(tmp.path().join("nights.csv"))).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("night,metric,series,mean,p5,p50,p95"));
+    assert_eq!(lines.next(), Some("night,metric,series,mean,se,p5,p50,p95"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let per_night = rows.iter().filter(|r| r[0] == "1").count();
     // launched and leakers: 2 threats + total each; ew_defeated; rounds, kills: 6 layers each;
@@ -104,8 +105,8 @@ fn nights_csv_is_tidy() {
     assert!(rows.iter().any(|r| r[1] == "stock" && r[2] == "patriot"));
     assert!(rows.iter().any(|r| r[1] == "leakers" && r[2] == "total"));
     for row in &rows {
-        let [mean, p5, p50, p95] = [3, 4, 5, 6].map(|i| row[i].parse::<f64>().unwrap());
-        assert!(p5 <= p50 && p50 <= p95 && mean >= 0.0, "{row:?}");
+        let [mean, se, p5, p50, p95] = [3, 4, 5, 6, 7].map(|i| row[i].parse::<f64>().unwrap());
+        assert!(p5 <= p50 && p50 <= p95 && mean >= 0.0 && se >= 0.0, "{row:?}");
     }
 }
 

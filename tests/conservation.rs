@@ -200,7 +200,7 @@ fn outputs_add_up_from_nights_csv_and_the_prices() {
         assert!(close(sum("rounds", &layer.name), mean(&["layers", &layer.name, "rounds"])), "{} rounds", layer.name);
         defender += spend;
         if layer.stock.is_some() {
-            let p_dry = summary["layers"][&layer.name]["p_exhausted"].as_f64().unwrap();
+            let p_dry = summary["layers"][&layer.name]["p_exhausted"]["mean"].as_f64().unwrap();
             assert!(close(*series("exhausted", &layer.name).last().unwrap(), p_dry), "{} P(exhausted)", layer.name);
         }
     }

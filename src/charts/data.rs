@@ -163,7 +163,7 @@ impl ChartData {
 
 fn layer_info(name: &str, l: &Value) -> Result<LayerInfo> {
     let what = |key: &str| format!("layers.{name}.{key}");
-    let stock = match l["p_exhausted"].as_f64() {
+    let stock = match l["p_exhausted"]["mean"].as_f64() {
         Some(p_exhausted) => Some(StockInfo {
             reserve: figure(&l["reserve"], &what("reserve"))?.p50,
             p_exhausted,
@@ -190,12 +190,16 @@ fn read_series(path: &Path) -> Result<HashMap<(String, String), Vec<Figure>>> {
                 .and_then(|v| v.parse().ok())
                 .ok_or_else(|| anyhow!("row {}: column {} is not a number", line + 2, i + 1))
         };
+        let column = |name: &str| {
+            let index = crate::output::nights_csv::HEADER.iter().position(|h| *h == name).expect("a nights.csv column");
+            number(index)
+        };
         let night = number(0)? as usize;
         let values = series.entry((row[1].to_string(), row[2].to_string())).or_default();
         if night != values.len() + 1 {
             return Err(anyhow!("row {}: night {night} out of order", line + 2));
         }
-        values.push(Figure { mean: number(3)?, p5: number(4)?, p50: number(5)?, p95: number(6)? });
+        values.push(Figure { mean: column("mean")?, p5: column("p5")?, p50: column("p50")?, p95: column("p95")? });
     }
     Ok(series)
 }

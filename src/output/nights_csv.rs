@@ -2,7 +2,8 @@
 
 use crate::engine::{Aggregate, NightLayout};
 
-pub const HEADER: [&str; 7] = ["night", "metric", "series", "mean", "p5", "p50", "p95"];
+/// Columns: `se` is the standard error of the mean over trials.
+pub const HEADER: [&str; 8] = ["night", "metric", "series", "mean", "se", "p5", "p50", "p95"];
 
 pub fn write<W: std::io::Write>(out: W, layout: &NightLayout, aggregate: &Aggregate) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
@@ -11,7 +12,7 @@ pub fn write<W: std::io::Write>(out: W, layout: &NightLayout, aggregate: &Aggreg
         let night = (night + 1).to_string();
         for ((metric, series), tally) in layout.columns.iter().zip(row) {
             let Some(s) = tally.stats() else { continue };
-            let numbers = [s.mean, s.p5, s.p50, s.p95].map(|x| x.to_string());
+            let numbers = [s.mean, s.se, s.p5, s.p50, s.p95].map(|x| x.to_string());
             writer.write_record(
                 [night.as_str(), metric, series.as_str()].into_iter().chain(numbers.iter().map(String::as_str)),
             )?;

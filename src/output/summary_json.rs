@@ -7,11 +7,17 @@ use crate::engine::Aggregate;
 use crate::scenario::Scenario;
 use crate::stats::{Stats, Tally};
 
-/// `{mean, se, ci95: [lo, hi], p5, p50, p95, n}`, or null when no trial contributed.
+/// `{mean, se, ci95: [lo, hi], p5, p50, p95, n}`, or null when no trial contributed: how
+/// summary.json and sweep.json write every statistic.
+pub fn stats_json(stats: Option<Stats>) -> Value {
+    stats.map_or(
+        Value::Null,
+        |s| json!({ "mean": s.mean, "se": s.se, "ci95": s.ci95, "p5": s.p5, "p50": s.p50, "p95": s.p95, "n": s.n }),
+    )
+}
+
 fn stats(tally: &Tally) -> Value {
-    tally.stats().map_or(Value::Null, |s: Stats| {
-        json!({ "mean": s.mean, "se": s.se, "ci95": s.ci95, "p5": s.p5, "p50": s.p50, "p95": s.p95, "n": s.n })
-    })
+    stats_json(tally.stats())
 }
 
 pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Value {
@@ -51,7 +57,8 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
         .zip(&aggregate.layers)
         .map(|(layer, l)| {
             let finite = layer.stock.is_some();
-            let p_exhausted = finite.then(|| l.exhausted_trials as f64 / aggregate.trials as f64);
+            let p_exhausted =
+                if finite { stats_json(Stats::of_share(l.exhausted_trials, aggregate.trials)) } else { Value::Null };
             let value = json!({
                 "rounds": stats(&l.rounds),
                 "kills": stats(&l.kills),

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::RunInfo;
-use crate::stats::Stats;
+use super::summary_json::stats_json;
 use crate::sweep::{Axis, PointMetrics};
 
 pub fn csv<W: std::io::Write>(out: W, axes: &[Axis], points: &[PointMetrics]) -> csv::Result<()> {
@@ -28,13 +28,6 @@ pub fn csv<W: std::io::Write>(out: W, axes: &[Axis], points: &[PointMetrics]) ->
     Ok(())
 }
 
-fn stats_json(stats: &Option<Stats>) -> Value {
-    stats.map_or(
-        Value::Null,
-        |s| json!({ "mean": s.mean, "se": s.se, "ci95": s.ci95, "p5": s.p5, "p50": s.p50, "p95": s.p95, "n": s.n }),
-    )
-}
-
 pub fn json(info: &RunInfo, scenario: &str, axes: &[Axis], points: &[PointMetrics]) -> Value {
     let vary: Vec<Value> = axes.iter().map(|a| json!({ "path": a.path, "values": a.values })).collect();
     let points: Vec<Value> = points
@@ -42,7 +35,7 @@ pub fn json(info: &RunInfo, scenario: &str, axes: &[Axis], points: &[PointMetric
         .enumerate()
         .map(|(index, (values, metrics))| {
             let at: Map<String, Value> = axes.iter().zip(values).map(|(a, v)| (a.path.clone(), json!(v))).collect();
-            let metrics: Map<String, Value> = metrics.iter().map(|(m, s)| (m.clone(), stats_json(s))).collect();
+            let metrics: Map<String, Value> = metrics.iter().map(|(m, s)| (m.clone(), stats_json(*s))).collect();
             json!({ "point": index, "values": at, "metrics": metrics })
         })
         .collect();
