@@ -14,7 +14,7 @@ use crate::charts::ChartData;
 use crate::charts::sweep::SweepData;
 use crate::engine::{self, Progress};
 use crate::output::{self, RunInfo};
-use crate::scenario::{self, InputError, Loaded, MAX_TRIALS, Origin, Override};
+use crate::scenario::{self, InputError, Loaded, MAX_TRIALS, Override};
 use crate::shard::{self, ShardFile, ShardSpec};
 use crate::sweep::{self, Axis};
 
@@ -140,12 +140,7 @@ impl From<engine::Cancelled> for Failure {
 
 impl From<output::UnusableFolder> for Failure {
     fn from(e: output::UnusableFolder) -> Self {
-        Failure::Input(InputError {
-            origin: Origin::Argument(e.path.display().to_string()),
-            path: String::new(),
-            value: None,
-            problem: e.problem,
-        })
+        Failure::Input(InputError::argument(e.path.display().to_string(), e.problem))
     }
 }
 
@@ -215,12 +210,7 @@ fn validate(args: &ScenarioArgs) -> Result<(), Failure> {
 }
 
 fn argument_error(argument: &str, value: impl ToString, problem: &str) -> InputError {
-    InputError {
-        origin: Origin::Argument(format!("{argument} {}", value.to_string())),
-        path: String::new(),
-        value: None,
-        problem: problem.into(),
-    }
+    InputError::argument(format!("{argument} {}", value.to_string()), problem)
 }
 
 /// Trials, seed and a thread pool, checked.
@@ -466,11 +456,8 @@ fn sweep_summary(axes: &[Axis], table: &[sweep::PointMetrics]) -> String {
 }
 
 fn plot(dir: &Path) -> Result<(), Failure> {
-    let data = ChartData::load(dir).map_err(|e| InputError {
-        origin: Origin::Argument(dir.display().to_string()),
-        path: String::new(),
-        value: None,
-        problem: format!("not a salvosim results folder: {e:#}"),
+    let data = ChartData::load(dir).map_err(|e| {
+        InputError::argument(dir.display().to_string(), format!("not a salvosim results folder: {e:#}"))
     })?;
     let staging = output::Staging::begin(dir)?;
     output::copy_results(dir, staging.path())?;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{self, Aggregate};
-use crate::scenario::{self, InputError, Loaded, Origin, Override};
+use crate::scenario::{self, InputError, Loaded, Override};
 use crate::sweep::{self, Axis, Point};
 
 /// Identifies the shard file format.
@@ -30,13 +30,13 @@ pub struct ShardSpec {
 impl ShardSpec {
     /// Parses `K/N` with 0 <= K < N.
     pub fn parse(text: &str) -> Result<ShardSpec, InputError> {
-        let err = || InputError {
-            origin: Origin::Argument(format!("--shard {text}")),
-            path: String::new(),
-            value: None,
-            problem: format!(
-                "expected K/N with 0 <= K < N <= {MAX_SHARDS}, e.g. 0/4 (K counts from 0, like SLURM_ARRAY_TASK_ID)"
-            ),
+        let err = || {
+            InputError::argument(
+                format!("--shard {text}"),
+                format!(
+                    "expected K/N with 0 <= K < N <= {MAX_SHARDS}, e.g. 0/4 (K counts from 0, like SLURM_ARRAY_TASK_ID)"
+                ),
+            )
         };
         let (k, n) = text.split_once('/').ok_or_else(err)?;
         let (index, count) = (k.trim().parse::<u64>().map_err(|_| err())?, n.trim().parse::<u64>().map_err(|_| err())?);
@@ -116,12 +116,7 @@ pub struct Merged {
 }
 
 fn refuse(file: &Path, problem: String) -> InputError {
-    InputError {
-        origin: Origin::File { file: file.to_path_buf(), line_col: None },
-        path: String::new(),
-        value: None,
-        problem,
-    }
+    InputError::file(file, None, problem)
 }
 
 fn read(file: &Path) -> Result<ShardFile, InputError> {
@@ -138,12 +133,7 @@ fn read(file: &Path) -> Result<ShardFile, InputError> {
 pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
     let shards = files.iter().map(|f| read(f).map(|s| (f.clone(), s))).collect::<Result<Vec<_>, _>>()?;
     let Some((first_file, first)) = shards.first() else {
-        return Err(InputError {
-            origin: Origin::Argument("merge".into()),
-            path: String::new(),
-            value: None,
-            problem: "no shard files given".into(),
-        });
+        return Err(InputError::argument("merge", "no shard files given"));
     };
     for (file, shard) in &shards {
         let differs = [
@@ -184,12 +174,10 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
     let missing: Vec<String> =
         by_index.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| i.to_string()).collect();
     if !missing.is_empty() {
-        return Err(InputError {
-            origin: Origin::Argument("merge".into()),
-            path: String::new(),
-            value: None,
-            problem: format!("missing shard(s) {} of {}", missing.join(", "), first.shards),
-        });
+        return Err(InputError::argument(
+            "merge",
+            format!("missing shard(s) {} of {}", missing.join(", "), first.shards),
+        ));
     }
     let sets = first.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
     let loaded = scenario::parse(&first.scenario_source, Path::new(&first.scenario_file), &sets)?;

@@ -123,6 +123,28 @@ pub struct InputError {
     pub problem: String,
 }
 
+impl InputError {
+    /// A problem with a command-line argument as a whole: `argument` says which (`--set X=1`).
+    pub fn argument(argument: impl Into<String>, problem: impl Into<String>) -> InputError {
+        InputError {
+            origin: Origin::Argument(argument.into()),
+            path: String::new(),
+            value: None,
+            problem: problem.into(),
+        }
+    }
+
+    /// A problem with a file as a whole, at `line_col` when known.
+    pub fn file(file: &std::path::Path, line_col: Option<(usize, usize)>, problem: impl Into<String>) -> InputError {
+        InputError {
+            origin: Origin::File { file: file.to_path_buf(), line_col },
+            path: String::new(),
+            value: None,
+            problem: problem.into(),
+        }
+    }
+}
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.origin {

@@ -39,12 +39,7 @@ pub struct Loaded {
 
 /// Reads, overrides and validates the scenario at `file`.
 pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
-    let whole_file = |problem: String| InputError {
-        origin: Origin::File { file: file.to_path_buf(), line_col: None },
-        path: String::new(),
-        value: None,
-        problem,
-    };
+    let whole_file = |problem: String| InputError::file(file, None, problem);
     let cannot_read = |e: std::io::Error| whole_file(format!("cannot read the scenario file: {e}"));
     // Read at most one byte past the limit, so a huge file (or /dev/zero) costs no time or memory.
     let mut bytes = Vec::new();
@@ -61,14 +56,9 @@ pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
 
 /// Parses scenario text as if read from `file`.
 pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
-    let mut document: toml::Table = source.parse().map_err(|e: toml::de::Error| InputError {
-        origin: Origin::File {
-            file: file.to_path_buf(),
-            line_col: e.span().map(|s| locate::line_col(source, s.start)),
-        },
-        path: String::new(),
-        value: None,
-        problem: format!("invalid TOML: {}", e.message().trim()),
+    let mut document: toml::Table = source.parse().map_err(|e: toml::de::Error| {
+        let line_col = e.span().map(|s| locate::line_col(source, s.start));
+        InputError::file(file, line_col, format!("invalid TOML: {}", e.message().trim()))
     })?;
     for set in sets {
         set.apply(&mut document)?;

@@ -18,12 +18,7 @@ pub struct Override {
 
 impl Override {
     pub fn parse(text: &str) -> Result<Override, InputError> {
-        let err = |problem: String| InputError {
-            origin: Origin::Argument(format!("--set {text}")),
-            path: String::new(),
-            value: None,
-            problem,
-        };
+        let err = |problem: String| InputError::argument(format!("--set {text}"), problem);
         let (path, value) = text.split_once('=').ok_or_else(|| err("expected PATH=VALUE".into()))?;
         let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
         if path.iter().any(|p| p.is_empty()) {

@@ -3,7 +3,7 @@
 //! parameter's effect, not noise.
 
 use crate::engine::{self, Aggregate, Cancelled, Progress};
-use crate::scenario::{self, InputError, Loaded, Origin, Override};
+use crate::scenario::{self, InputError, Loaded, Override};
 use crate::stats::Stats;
 
 /// Most grid points one sweep may have.
@@ -27,12 +27,7 @@ impl Axis {
     /// Parses `PATH=START:END:STEPS` (STEPS intervals, so STEPS + 1 values, each computed as
     /// START + i × (END − START) / STEPS) or `PATH=a,b,c`.
     pub fn parse(text: &str) -> Result<Axis, InputError> {
-        let err = |problem: String| InputError {
-            origin: Origin::Argument(format!("--vary {text}")),
-            path: String::new(),
-            value: None,
-            problem,
-        };
+        let err = |problem: String| InputError::argument(format!("--vary {text}"), problem);
         let (path, spec) =
             text.split_once('=').ok_or_else(|| err("expected PATH=START:END:STEPS or PATH=a,b,c".into()))?;
         let number = |s: &str| -> Result<f64, InputError> {
@@ -101,12 +96,10 @@ pub struct Point {
 pub fn points(base: &Loaded, axes: &[Axis]) -> Result<Vec<Point>, InputError> {
     let total: usize = axes.iter().map(|a| a.values.len()).product();
     if total > MAX_POINTS {
-        return Err(InputError {
-            origin: Origin::Argument("--vary".into()),
-            path: String::new(),
-            value: Some(total.to_string()),
-            problem: format!("the grid has {total} points; a sweep may have at most {MAX_POINTS}"),
-        });
+        return Err(InputError::argument(
+            "--vary",
+            format!("the grid has {total} points; a sweep may have at most {MAX_POINTS}"),
+        ));
     }
     let sets = base.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
     grid(axes)
