@@ -2,11 +2,10 @@
 //!
 //! The library is the engine: [`scenario`] reads and validates campaign descriptions, [`engine`]
 //! runs trials and aggregates them, [`stats`] holds the streaming tallies, and [`output`] turns a
-//! finished run into files and text. The `salvosim` binary ([`cli`]) is one consumer of it;
+//! finished run into files and text. The `salvosim` binary (`src/cli/`) is one consumer of it;
 //! benches and tests are others.
 
 pub mod charts;
-pub mod cli;
 pub mod engine;
 pub mod output;
 pub mod scenario;

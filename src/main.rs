@@ -1,5 +1,7 @@
-//! The `salvosim` binary: everything lives in the library's `cli` module.
+//! The `salvosim` binary: the command line in [`cli`], over the salvosim library.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    salvosim::cli::main()
+    cli::main()
 }

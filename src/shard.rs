@@ -15,7 +15,7 @@ use crate::scenario::{self, InputError, Loaded, Override};
 use crate::sweep::{self, Axis, Point};
 
 /// Identifies the shard file format.
-pub const FORMAT: &str = "salvosim-shard-1";
+pub const FORMAT: &str = "salvosim-shard-2";
 
 /// Most shards one run may be split into.
 pub const MAX_SHARDS: u64 = 100_000;
@@ -56,6 +56,53 @@ impl ShardSpec {
     }
 }
 
+/// One unit of sharded work: chunk `chunk` (of [`engine::CHUNK_BLOCKS`] blocks of trials) of grid
+/// point `point`; point 0 for a plain run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unit {
+    pub point: u64,
+    pub chunk: u64,
+}
+
+impl Unit {
+    /// Unit `index` of a run or sweep of `trials` trials a point, counted point by point.
+    pub fn at(index: u64, trials: u64) -> Unit {
+        let chunks = engine::chunk_count(trials);
+        Unit { point: index / chunks, chunk: index % chunks }
+    }
+}
+
+/// A unit of work done: which unit, and the aggregate of its trials (not yet merged).
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UnitResult {
+    pub unit: Unit,
+    pub aggregate: Aggregate,
+}
+
+/// Runs units `units` of a run (one scenario) or sweep (one scenario a point), in order: one
+/// shard's work.
+pub fn run_units(
+    scenarios: &[&scenario::Scenario],
+    trials: u64,
+    seed: u64,
+    units: std::ops::Range<u64>,
+    progress: &dyn engine::Progress,
+) -> Result<Vec<UnitResult>, engine::Cancelled> {
+    units
+        .map(|index| {
+            let unit = Unit::at(index, trials);
+            let scenario = scenarios[unit.point as usize];
+            let mut aggregates = engine::run_chunks(scenario, trials, seed, unit.chunk..unit.chunk + 1, progress)?;
+            Ok(UnitResult { unit, aggregate: aggregates.remove(0) })
+        })
+        .collect()
+}
+
+/// Trials in units `units` of a run or sweep of `trials` trials a point.
+pub fn trials_in(units: std::ops::Range<u64>, trials: u64) -> u64 {
+    units.map(|index| engine::chunk_trials(trials, Unit::at(index, trials).chunk)).sum()
+}
+
 /// What a shard file holds.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct ShardFile {
@@ -73,8 +120,8 @@ pub struct ShardFile {
     pub shard: u64,
     /// The sweep's `--vary` arguments; empty for a run.
     pub vary: Vec<String>,
-    /// This shard's units, in order: (grid point, chunk, aggregate); point 0 for a run.
-    pub units: Vec<(u64, u64, Aggregate)>,
+    /// This shard's units, in order.
+    pub units: Vec<UnitResult>,
 }
 
 impl ShardFile {
@@ -84,7 +131,7 @@ impl ShardFile {
         seed: u64,
         trials: u64,
         spec: ShardSpec,
-        units: Vec<(sweep::Unit, Aggregate)>,
+        units: Vec<UnitResult>,
     ) -> Self {
         ShardFile {
             format: FORMAT.into(),
@@ -99,7 +146,7 @@ impl ShardFile {
             shards: spec.count,
             shard: spec.index,
             vary: vary.to_vec(),
-            units: units.into_iter().map(|(u, a)| (u.point, u.chunk, a)).collect(),
+            units,
         }
     }
 }
@@ -187,10 +234,11 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
     let axes = first.vary.iter().map(|v| Axis::parse(v)).collect::<Result<Vec<_>, _>>()?;
     let points = if axes.is_empty() { Vec::new() } else { sweep::points(&loaded, &axes)? };
     let chunks = engine::chunk_count(first.trials);
-    let units: Vec<&(u64, u64, Aggregate)> = by_index.into_iter().flatten().flat_map(|(_, s)| s.units.iter()).collect();
+    let units: Vec<&UnitResult> = by_index.into_iter().flatten().flat_map(|(_, s)| s.units.iter()).collect();
     // Shards hold consecutive units: every chunk of every point, point by point, once.
-    let expected = (0..points.len().max(1) as u64).flat_map(|p| (0..chunks).map(move |c| (p, c)));
-    if !units.iter().map(|(p, c, _)| (*p, *c)).eq(expected) {
+    let expected =
+        (0..points.len().max(1) as u64).flat_map(|point| (0..chunks).map(move |chunk| Unit { point, chunk }));
+    if !units.iter().map(|u| u.unit).eq(expected) {
         return Err(refuse(first_file, "the shards do not hold every chunk of the run exactly once".into()));
     }
     let aggregates = units
@@ -198,7 +246,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
         .enumerate()
         .map(|(point, units)| {
             let scenario = points.get(point).map_or(&loaded.scenario, |p| &p.loaded.scenario);
-            let aggregates: Vec<Aggregate> = units.iter().map(|(_, _, a)| a.clone()).collect();
+            let aggregates: Vec<Aggregate> = units.iter().map(|u| u.aggregate.clone()).collect();
             engine::merge_chunks(scenario, &aggregates)
         })
         .collect();

@@ -89,3 +89,24 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
     }
     out
 }
+
+/// One line per point: its values, cost-exchange ratio and leak rate.
+pub fn sweep_table(axes: &[crate::sweep::Axis], table: &[crate::sweep::PointMetrics]) -> String {
+    let mut out = format!("{:>5}  ", "point");
+    for axis in axes {
+        out += &format!("{:>24}  ", axis.path);
+    }
+    out += &format!("{:>22}  {:>10}\n", "cost-exchange (95% CI)", "leak rate");
+    for (index, (values, metrics)) in table.iter().enumerate() {
+        let find = |name: &str| metrics.iter().find(|(n, _)| n == name).and_then(|(_, s)| *s);
+        out += &format!("{index:>5}  ");
+        for v in values {
+            out += &format!("{:>24}  ", crate::sweep::spell(*v));
+        }
+        let ratio = find("cost_exchange_ratio")
+            .map_or("n/a".into(), |s| format!("{:.2} [{:.2}, {:.2}]", s.mean, s.ci95[0], s.ci95[1]));
+        let leak = find("leak_rate").map_or("n/a".into(), |s| format!("{:.1}%", 100.0 * s.mean));
+        out += &format!("{ratio:>22}  {leak:>10}\n");
+    }
+    out
+}

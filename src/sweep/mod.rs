@@ -114,37 +114,6 @@ pub fn points(base: &Loaded, axes: &[Axis]) -> Result<Vec<Point>, InputError> {
         .collect()
 }
 
-/// One piece of a sharded sweep: chunk `chunk` of grid point `point`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Unit {
-    pub point: u64,
-    pub chunk: u64,
-}
-
-/// The units of a sweep, point by point: `index` → (point, chunk).
-pub fn unit(index: u64, trials: u64) -> Unit {
-    let chunks = engine::chunk_count(trials);
-    Unit { point: index / chunks, chunk: index % chunks }
-}
-
-/// Runs units `units` of the sweep (one shard's work), in order.
-pub fn run_units(
-    points: &[Point],
-    trials: u64,
-    seed: u64,
-    units: std::ops::Range<u64>,
-    progress: &dyn Progress,
-) -> Result<Vec<(Unit, Aggregate)>, Cancelled> {
-    units
-        .map(|index| {
-            let u = unit(index, trials);
-            let scenario = &points[u.point as usize].loaded.scenario;
-            let mut aggregate = engine::run_chunks(scenario, trials, seed, u.chunk..u.chunk + 1, progress)?;
-            Ok((u, aggregate.remove(0)))
-        })
-        .collect()
-}
-
 /// Runs every point with the same seed and trials (common random numbers).
 pub fn run(points: &[Point], trials: u64, seed: u64, progress: &dyn Progress) -> Result<Vec<Aggregate>, Cancelled> {
     points.iter().map(|p| engine::run(&p.loaded.scenario, trials, seed, progress)).collect()

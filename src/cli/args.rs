@@ -1,0 +1,139 @@
+//! The command line's grammar (clap types) and the checks of what it asked for that need the
+//! scenario: trial count, threads.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use salvosim::scenario::{self, InputError, MAX_TRIALS};
+
+use super::Failure;
+
+const DEFAULT_SCENARIO: &str = "scenarios/baseline.toml";
+
+#[derive(Parser)]
+#[command(name = "salvosim", version, about = "Monte Carlo simulator of the drone-versus-interceptor cost war")]
+pub(super) struct Cli {
+    #[command(subcommand)]
+    pub(super) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(super) enum Command {
+    /// Run a campaign scenario and write summary.json and nights.csv.
+    Run(RunArgs),
+    /// Check a scenario file (and any --set) without running it.
+    Validate(ScenarioArgs),
+    /// Sweep one or two parameters: a curve or a grid of runs with common random numbers.
+    Sweep(SweepArgs),
+    /// Merge the shard files of a `run --shard` into the results of the whole run.
+    Merge(MergeArgs),
+    /// Redraw the charts of a saved run from its summary.json and nights.csv.
+    Plot {
+        /// A results folder written by `salvosim run`.
+        dir: PathBuf,
+    },
+}
+
+#[derive(Args)]
+pub(super) struct ScenarioArgs {
+    /// Scenario file (TOML).
+    #[arg(default_value = DEFAULT_SCENARIO)]
+    pub(super) scenario: PathBuf,
+    /// Override a field: PATH=VALUE, e.g. layer.nasams.stock=200 (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(super) sets: Vec<String>,
+}
+
+#[derive(Args)]
+pub(super) struct RunArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    #[command(flatten)]
+    pub(super) engine: EngineArgs,
+    /// Run only shard K of N (K from 0, as SLURM_ARRAY_TASK_ID) and write a shard file for
+    /// `salvosim merge` into --out (default output/<name>-shards/).
+    #[arg(long, value_name = "K/N")]
+    pub(super) shard: Option<String>,
+}
+
+#[derive(Args)]
+pub(super) struct MergeArgs {
+    /// Shard files written by `salvosim run --shard K/N`.
+    #[arg(required = true)]
+    pub(super) shards: Vec<PathBuf>,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
+}
+
+#[derive(Args)]
+pub(super) struct SweepArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// A parameter to vary: PATH=START:END:STEPS (STEPS intervals) or PATH=a,b,c; once for a
+    /// curve, twice for a grid.
+    #[arg(long = "vary", value_name = "PATH=RANGE", required = true)]
+    pub(super) vary: Vec<String>,
+    #[command(flatten)]
+    pub(super) engine: EngineArgs,
+    /// Run only shard K of N of the sweep's work (grid points × chunks of trials) and write a
+    /// shard file for `salvosim merge` into --out (default output/<name>-shards/).
+    #[arg(long, value_name = "K/N")]
+    pub(super) shard: Option<String>,
+}
+
+/// Options shared by `run` and `sweep`.
+#[derive(Args)]
+pub(super) struct EngineArgs {
+    /// Number of trials (campaigns); default: the scenario's.
+    #[arg(long)]
+    pub(super) trials: Option<u64>,
+    /// Master seed; default: the scenario's.
+    #[arg(long)]
+    pub(super) seed: Option<u64>,
+    /// Worker threads; default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
+}
+
+/// Where results go and what is shown: shared by `run`, `sweep` and `merge`.
+#[derive(Args)]
+pub(super) struct OutputArgs {
+    /// Output folder; default: output/<scenario name>/ (output/<name>-sweep/ for sweeps,
+    /// output/<name>-shards/ for shard files).
+    #[arg(long)]
+    pub(super) out: Option<PathBuf>,
+    /// No progress bar and no summary on stdout.
+    #[arg(long)]
+    pub(super) quiet: bool,
+    /// Skip the charts.
+    #[arg(long)]
+    pub(super) no_charts: bool,
+}
+
+pub(super) fn argument_error(argument: &str, value: impl ToString, problem: &str) -> InputError {
+    InputError::argument(format!("{argument} {}", value.to_string()), problem)
+}
+
+/// Trials, seed and a thread pool, checked.
+pub(super) struct Engine {
+    pub(super) trials: u64,
+    pub(super) seed: u64,
+    pub(super) pool: rayon::ThreadPool,
+}
+
+impl EngineArgs {
+    pub(super) fn resolve(&self, scenario: &scenario::Scenario) -> Result<Engine, Failure> {
+        let trials = self.trials.unwrap_or(scenario.trials);
+        if trials == 0 || trials > MAX_TRIALS as u64 {
+            return Err(argument_error("--trials", trials, "must be a whole number in 1..=10^12").into());
+        }
+        let threads = self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        if threads == 0 || threads > 1024 {
+            return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
+        }
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?;
+        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool })
+    }
+}

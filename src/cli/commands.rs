@@ -1,0 +1,244 @@
+//! What each command does, as a straight pipeline: load → simulate → write → report. Where
+//! files go is decided by `salvosim::output`; what is printed comes from `output::console`.
+
+use std::path::Path;
+
+use salvosim::charts::ChartData;
+use salvosim::charts::sweep::SweepData;
+use salvosim::engine;
+use salvosim::output::{self, RunInfo};
+use salvosim::scenario::{self, InputError, Loaded, Override};
+use salvosim::shard::{self, ShardFile, ShardSpec};
+use salvosim::sweep::{self, Axis};
+
+use super::Failure;
+use super::args::{Engine, EngineArgs, MergeArgs, RunArgs, ScenarioArgs, SweepArgs, argument_error};
+use super::progress::{Bar, progress_bar};
+
+fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
+    let sets = args.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
+    scenario::load(&args.scenario, &sets)
+}
+
+pub(super) fn validate_file(args: &ScenarioArgs) -> Result<(), Failure> {
+    let loaded = load(args)?;
+    println!(
+        "{}: ok ({} threats, {} layers, {} nights)",
+        args.scenario.display(),
+        loaded.scenario.threats.len(),
+        loaded.scenario.layers.len(),
+        loaded.scenario.nights
+    );
+    Ok(())
+}
+
+fn run_info(hash: &str, engine: &Engine) -> RunInfo {
+    RunInfo {
+        scenario_hash: hash.to_string(),
+        seed: engine.seed,
+        trials: engine.trials,
+        version: env!("CARGO_PKG_VERSION").into(),
+    }
+}
+
+pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
+    let loaded = load(&args.input)?;
+    let scenario = &loaded.scenario;
+    let engine = args.engine.resolve(scenario)?;
+    if let Some(spec) = &args.shard {
+        let chunks = engine::chunk_count(engine.trials);
+        return run_shard(&args.engine, &loaded, &[], &engine, ShardSpec::parse(spec)?, chunks, |units, bar| {
+            shard::run_units(&[scenario], engine.trials, engine.seed, units, bar)
+        });
+    }
+    let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_dir(scenario));
+    let staging = output::Staging::begin(&dir)?;
+
+    let bar = progress_bar(engine.trials, args.engine.output.quiet);
+    let aggregate = engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar));
+    bar.0.finish_and_clear();
+    let aggregate = aggregate?;
+
+    let info = run_info(&loaded.hash, &engine);
+    publish(staging, &dir, &info, scenario, &aggregate, args.engine.output.no_charts, args.engine.output.quiet)
+}
+
+/// Writes a run's results and charts into `staging`, swaps them into `dir`, and reports.
+fn publish(
+    staging: output::Staging,
+    dir: &Path,
+    info: &RunInfo,
+    scenario: &scenario::Scenario,
+    aggregate: &engine::Aggregate,
+    no_charts: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    output::write_results(staging.path(), info, scenario, aggregate)?;
+    if !no_charts {
+        output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
+    }
+    staging.commit()?;
+    if !quiet {
+        print!("{}", output::console::summary(info, scenario, aggregate));
+        println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
+        if !no_charts {
+            println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `spec`'s share of `total` units (`run` turns a unit index into work) and writes its shard
+/// file.
+fn run_shard(
+    engine_args: &EngineArgs,
+    loaded: &Loaded,
+    vary: &[String],
+    engine: &Engine,
+    spec: ShardSpec,
+    total: u64,
+    run: impl Fn(std::ops::Range<u64>, &Bar) -> Result<Vec<shard::UnitResult>, engine::Cancelled> + Sync,
+) -> Result<(), Failure> {
+    let dir = engine_args.output.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
+    let units = spec.units(total);
+    let trials = shard::trials_in(units.clone(), engine.trials);
+    let bar = progress_bar(trials, engine_args.output.quiet);
+    let done = engine.pool.install(|| run(units.clone(), &bar));
+    bar.0.finish_and_clear();
+    let shard = ShardFile::new(loaded, vary, engine.seed, engine.trials, spec, done?);
+    let path = output::write_shard(&dir, &spec.file_name(), &shard)?;
+    if !engine_args.output.quiet {
+        println!(
+            "wrote shard {} of {} ({} units, {trials} trials) to {}",
+            spec.index,
+            spec.count,
+            units.end - units.start,
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
+    let merged = shard::merge(&args.shards)?;
+    let base = &merged.loaded;
+    let info = RunInfo {
+        scenario_hash: base.hash.clone(),
+        seed: merged.seed,
+        trials: merged.trials,
+        version: env!("CARGO_PKG_VERSION").into(),
+    };
+    if merged.axes.is_empty() {
+        let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
+        let staging = output::Staging::begin(&dir)?;
+        return publish(
+            staging,
+            &dir,
+            &info,
+            &base.scenario,
+            &merged.aggregates[0],
+            args.output.no_charts,
+            args.output.quiet,
+        );
+    }
+    let dir = args.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let staging = output::Staging::begin(&dir)?;
+    let finished =
+        SweepResult { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
+    publish_sweep(staging, &dir, &finished, args.output.no_charts, args.output.quiet)
+}
+
+pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
+    let base = load(&args.input)?;
+    let axes = args.vary.iter().map(|v| Axis::parse(v)).collect::<Result<Vec<_>, _>>()?;
+    if axes.len() > 2 {
+        return Err(argument_error("--vary", axes.len(), "one --vary gives a curve, two a grid; at most two").into());
+    }
+    let points = sweep::points(&base, &axes)?;
+    let engine = args.engine.resolve(&base.scenario)?;
+    if let Some(spec) = &args.shard {
+        let total = points.len() as u64 * engine::chunk_count(engine.trials);
+        return run_shard(&args.engine, &base, &args.vary, &engine, ShardSpec::parse(spec)?, total, |units, bar| {
+            let scenarios: Vec<&scenario::Scenario> = points.iter().map(|p| &p.loaded.scenario).collect();
+            shard::run_units(&scenarios, engine.trials, engine.seed, units, bar)
+        });
+    }
+    let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
+    let staging = output::Staging::begin(&dir)?;
+
+    let bar = progress_bar(engine.trials * points.len() as u64, args.engine.output.quiet);
+    let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar));
+    bar.0.finish_and_clear();
+    let aggregates = aggregates?;
+    let info = run_info(&base.hash, &engine);
+    let finished = SweepResult { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
+    publish_sweep(staging, &dir, &finished, args.engine.output.no_charts, args.engine.output.quiet)
+}
+
+/// A finished sweep, run here or merged from shards.
+struct SweepResult<'a> {
+    base: &'a Loaded,
+    axes: &'a [Axis],
+    points: &'a [sweep::Point],
+    aggregates: &'a [engine::Aggregate],
+    info: RunInfo,
+}
+
+/// Writes a sweep's points, tables and charts into `staging`, swaps them into `dir`, and reports.
+fn publish_sweep(
+    staging: output::Staging,
+    dir: &Path,
+    finished: &SweepResult,
+    no_charts: bool,
+    quiet: bool,
+) -> Result<(), Failure> {
+    let mut table = Vec::new();
+    for (index, (point, aggregate)) in finished.points.iter().zip(finished.aggregates).enumerate() {
+        let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..finished.info.clone() };
+        let point_dir = output::point_dir(staging.path(), index);
+        output::write_results(&point_dir, &point_info, &point.loaded.scenario, aggregate)?;
+        table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
+    }
+    let base = &finished.base.scenario;
+    let chart_data = SweepData {
+        scenario: base.name.clone(),
+        trials: finished.info.trials,
+        seed: finished.info.seed,
+        version: finished.info.version.clone(),
+        layers: base.layers.iter().map(|l| l.name.clone()).collect(),
+        axes: finished.axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
+        points: table.clone(),
+    };
+    output::write_sweep(
+        staging.path(),
+        &finished.info,
+        &base.name,
+        finished.axes,
+        &table,
+        (!no_charts).then_some(&chart_data),
+    )?;
+    staging.commit()?;
+    if !quiet {
+        println!("{}", output::console::sweep_table(finished.axes, &table));
+        println!(
+            "wrote {}/{{{}, {}}} and {}/NNN/",
+            dir.display(),
+            output::SWEEP_CSV,
+            output::SWEEP_JSON,
+            output::POINTS_DIR
+        );
+    }
+    Ok(())
+}
+
+pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {
+    let data = ChartData::load(dir).map_err(|e| {
+        InputError::argument(dir.display().to_string(), format!("not a salvosim results folder: {e:#}"))
+    })?;
+    let staging = output::Staging::begin(dir)?;
+    output::copy_results(dir, staging.path())?;
+    output::write_charts(staging.path(), &data)?;
+    staging.commit()?;
+    println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
+    Ok(())
+}

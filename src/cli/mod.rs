@@ -1,0 +1,87 @@
+//! The `salvosim` command line, the binary's own: [`args`] is its grammar, [`commands`] what each
+//! command does, [`progress`] the progress bar. This file maps every outcome to an exit code:
+//! 0 success, 2 bad input or usage, 1 a failure while running, 130 interrupted by Ctrl-C.
+
+mod args;
+mod commands;
+mod progress;
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Parser;
+use salvosim::engine;
+use salvosim::output;
+use salvosim::scenario::InputError;
+
+use args::{Cli, Command};
+
+/// A failure and the exit code it maps to.
+pub(super) enum Failure {
+    /// Bad input or usage: exit 2.
+    Input(InputError),
+    /// A failure while running: exit 1.
+    Run(anyhow::Error),
+    /// Ctrl-C: exit 130.
+    Interrupted(engine::Cancelled),
+}
+
+impl From<engine::Cancelled> for Failure {
+    fn from(e: engine::Cancelled) -> Self {
+        Failure::Interrupted(e)
+    }
+}
+
+impl From<output::UnusableFolder> for Failure {
+    fn from(e: output::UnusableFolder) -> Self {
+        Failure::Input(InputError::argument(e.path.display().to_string(), e.problem))
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Run(e.into())
+    }
+}
+
+/// Set by Ctrl-C; the engine checks it between blocks of trials.
+pub(super) static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure::Input(e)
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(e: anyhow::Error) -> Self {
+        Failure::Run(e)
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
+    let result = match cli.command {
+        Command::Run(args) => commands::run_campaign(&args),
+        Command::Sweep(args) => commands::run_sweep(&args),
+        Command::Merge(args) => commands::merge_shards(&args),
+        Command::Validate(args) => commands::validate_file(&args),
+        Command::Plot { dir } => commands::redraw_charts(&dir),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Interrupted(e)) => {
+            eprintln!("interrupted: {e}; nothing was written");
+            ExitCode::from(130)
+        }
+    }
+}
