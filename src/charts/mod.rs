@@ -1,4 +1,4 @@
-//! Briefing charts (DESIGN.md section 5): each as SVG for print and as a 1600×900 anti-aliased
+//! Briefing charts: each as SVG for print and as a 1600×900 anti-aliased
 //! PNG for slides, drawn from a run's saved summary.json and nights.csv.
 
 mod data;

@@ -4,7 +4,7 @@
 
 use crate::scenario::Scenario;
 
-/// Metric names of nights.csv, in output order (DESIGN.md section 4).
+/// Metric names of nights.csv, in output order (docs/formats.md).
 pub mod metric {
     pub const LAUNCHED: &str = "launched";
     pub const LEAKERS: &str = "leakers";

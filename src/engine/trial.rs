@@ -1,4 +1,4 @@
-//! One trial: a whole campaign of nights, as DESIGN.md section 2 describes it.
+//! One trial: a whole campaign of nights, as docs/model.md section 1 describes it.
 //!
 //! Epistemic parameters are drawn once at the start of the trial, raid sizes once per night, and
 //! damage once per leaker. The trial writes into a caller-owned [`TrialRecord`] so that running
@@ -181,7 +181,7 @@ impl LayerState {
         u < opportunity && self.engage_one(u / opportunity)
     }
 
-    /// One threat with an opportunity: the capacity and stock checks, as DESIGN.md orders them,
+    /// One threat with an opportunity: the capacity and stock checks, in the model's order,
     /// then the engagement settled by the uniform `u`; true if the layer killed it.
     pub(super) fn engage_one(&mut self, u: f64) -> bool {
         if self.engaged_tonight >= self.capacity {

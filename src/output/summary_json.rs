@@ -1,4 +1,4 @@
-//! summary.json: the run's identity and every headline tally (DESIGN.md section 4).
+//! summary.json: the run's identity and every headline tally (docs/formats.md).
 
 use serde_json::{Map, Value, json};
 

@@ -1,7 +1,7 @@
 //! The scenario file exactly as written: serde structs that reject unknown fields.
 //!
 //! Nothing here is checked beyond its TOML type; [`super::validate`] turns a [`RawScenario`] into
-//! a [`super::Scenario`]. Field names are the contract of DESIGN.md section 3.
+//! a [`super::Scenario`]. Field names are the contract documented in docs/formats.md.
 
 use std::collections::BTreeMap;
 

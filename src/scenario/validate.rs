@@ -1,4 +1,4 @@
-//! Turns a [`RawScenario`] into a [`Scenario`]: checks every rule of DESIGN.md section 3 and fills
+//! Turns a [`RawScenario`] into a [`Scenario`]: checks every rule of docs/formats.md and fills
 //! in the defaults. The first problem found is reported with its field path.
 
 use std::collections::HashSet;
