@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use salvosim::engine::precision::Precision;
 use salvosim::scenario::{self, InputError, MAX_TRIALS};
 
 use super::Failure;
@@ -93,6 +94,14 @@ pub(super) struct EngineArgs {
     /// Worker threads; default: all cores. Results do not depend on it.
     #[arg(long)]
     pub(super) threads: Option<usize>,
+    /// Stop once the 95 % CI half-width of every --precision-metric is within REL of its mean
+    /// (e.g. 0.005 for ±0.5 %); --trials is then the most run.
+    #[arg(long, value_name = "REL")]
+    pub(super) precision: Option<f64>,
+    /// A headline metric that --precision judges (repeatable); default: both cost-exchange
+    /// ratios and the leak rate.
+    #[arg(long = "precision-metric", value_name = "METRIC")]
+    pub(super) precision_metrics: Vec<String>,
     #[command(flatten)]
     pub(super) output: OutputArgs,
 }
@@ -121,6 +130,8 @@ pub(super) struct Engine {
     pub(super) trials: u64,
     pub(super) seed: u64,
     pub(super) pool: rayon::ThreadPool,
+    /// Where the run may stop early.
+    pub(super) precision: Option<Precision>,
 }
 
 impl EngineArgs {
@@ -133,7 +144,20 @@ impl EngineArgs {
         if threads == 0 || threads > 1024 {
             return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
         }
+        let precision = match self.precision {
+            Some(relative) => Some(Precision::new(relative, &self.precision_metrics).map_err(|problem| {
+                let which = if problem.starts_with("unknown metric") { "--precision-metric" } else { "--precision" };
+                let value =
+                    if which == "--precision" { relative.to_string() } else { self.precision_metrics.join(",") };
+                argument_error(which, value, &problem)
+            })?),
+            None if !self.precision_metrics.is_empty() => {
+                let metrics = self.precision_metrics.join(",");
+                return Err(argument_error("--precision-metric", metrics, "needs --precision REL").into());
+            }
+            None => None,
+        };
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?;
-        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool })
+        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool, precision })
     }
 }

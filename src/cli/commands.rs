@@ -38,7 +38,13 @@ fn run_info(hash: &str, engine: &Engine) -> RunInfo {
         seed: engine.seed,
         trials: engine.trials,
         version: env!("CARGO_PKG_VERSION").into(),
+        precision: engine.precision.clone(),
     }
+}
+
+/// The engine's stopping rule for `engine`'s precision, if any.
+fn stop_rule(engine: &Engine) -> Option<impl Fn(&engine::Aggregate) -> bool + Sync + '_> {
+    engine.precision.as_ref().map(|precision| move |so_far: &engine::Aggregate| precision.reached(so_far))
 }
 
 pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
@@ -55,7 +61,9 @@ pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
     let staging = output::Staging::begin(&dir)?;
 
     let bar = progress_bar(engine.trials, args.engine.output.quiet);
-    let aggregate = engine.pool.install(|| engine::run(scenario, engine.trials, engine.seed, &bar));
+    let rule = stop_rule(&engine);
+    let stop = rule.as_ref().map(|r| r as engine::StopRule);
+    let aggregate = engine.pool.install(|| engine::run_until(scenario, engine.trials, engine.seed, &bar, stop));
     bar.0.finish_and_clear();
     let aggregate = aggregate?;
 
@@ -99,6 +107,11 @@ fn run_shard(
     total: u64,
     run: impl Fn(std::ops::Range<u64>, &Bar) -> Result<Vec<shard::UnitResult>, engine::Cancelled> + Sync,
 ) -> Result<(), Failure> {
+    if engine.precision.is_some() {
+        let problem = "cannot be combined with --shard: where a run stops depends on every trial before, which \
+                       one shard does not see; run unsharded, or shard a fixed --trials";
+        return Err(InputError::argument("--precision with --shard", problem).into());
+    }
     let dir = engine_args.output.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
     let units = spec.units(total);
     let trials = shard::trials_in(units.clone(), engine.trials);
@@ -127,6 +140,7 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
         seed: merged.seed,
         trials: merged.trials,
         version: env!("CARGO_PKG_VERSION").into(),
+        precision: None,
     };
     if merged.axes.is_empty() {
         let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
@@ -167,7 +181,9 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     let staging = output::Staging::begin(&dir)?;
 
     let bar = progress_bar(engine.trials * points.len() as u64, args.engine.output.quiet);
-    let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar));
+    let rule = stop_rule(&engine);
+    let stop = rule.as_ref().map(|r| r as engine::StopRule);
+    let aggregates = engine.pool.install(|| sweep::run(&points, engine.trials, engine.seed, &bar, stop));
     bar.0.finish_and_clear();
     let aggregates = aggregates?;
     let info = run_info(&base.hash, &engine);

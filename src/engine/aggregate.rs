@@ -98,16 +98,30 @@ impl Aggregate {
         }
     }
 
+    /// The summary.json names of the headline tallies, in output order.
+    pub fn headline_names() -> [&'static str; 6] {
+        [
+            "defender_spend_usd",
+            "attacker_spend_usd",
+            "damage_usd",
+            "cost_exchange_ratio",
+            "cost_exchange_ratio_with_damage",
+            "leak_rate",
+        ]
+    }
+
     /// The headline tallies with their summary.json names, in output order.
     pub fn headline(&self) -> [(&'static str, &Tally); 6] {
-        [
-            ("defender_spend_usd", &self.defender_spend_usd),
-            ("attacker_spend_usd", &self.attacker_spend_usd),
-            ("damage_usd", &self.damage_usd),
-            ("cost_exchange_ratio", &self.cost_exchange_ratio),
-            ("cost_exchange_ratio_with_damage", &self.cost_exchange_ratio_with_damage),
-            ("leak_rate", &self.leak_rate),
-        ]
+        let tallies = [
+            &self.defender_spend_usd,
+            &self.attacker_spend_usd,
+            &self.damage_usd,
+            &self.cost_exchange_ratio,
+            &self.cost_exchange_ratio_with_damage,
+            &self.leak_rate,
+        ];
+        let names = Self::headline_names();
+        std::array::from_fn(|i| (names[i], tallies[i]))
     }
 
     /// Tallies one trial.

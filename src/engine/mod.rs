@@ -12,6 +12,7 @@ mod counted;
 pub mod draw;
 pub mod layout;
 mod mutation;
+pub mod precision;
 pub mod rng;
 mod trial;
 
@@ -71,10 +72,37 @@ pub fn chunk_trials(trials: u64, chunk: u64) -> u64 {
 
 /// Runs `trials` trials of `scenario` under master seed `seed` on the current rayon pool.
 pub fn run(scenario: &Scenario, trials: u64, seed: u64, progress: &dyn Progress) -> Result<Aggregate, Cancelled> {
+    run_until(scenario, trials, seed, progress, None)
+}
+
+/// Whether a run has done enough, judged from the in-order aggregate of its trials so far.
+pub type StopRule<'a> = &'a (dyn Fn(&Aggregate) -> bool + Sync);
+
+/// Whether the stopping rule is asked after `blocks` blocks: after 4, 8, 16, 32 and 64, then at
+/// every chunk boundary. Fixed block counts, so where a run stops does not depend on threads.
+pub fn is_checkpoint(blocks: u64) -> bool {
+    blocks >= 4 && ((blocks <= CHUNK_BLOCKS && blocks.is_power_of_two()) || blocks % CHUNK_BLOCKS == 0)
+}
+
+/// As [`run`], but stops at the first checkpoint ([`is_checkpoint`]) where `stop` is satisfied by
+/// the trials so far, `trials` being the most it runs. The result is exactly that of [`run`] with
+/// the trials it ran: blocks simulated past the stop are discarded.
+pub fn run_until(
+    scenario: &Scenario,
+    trials: u64,
+    seed: u64,
+    progress: &dyn Progress,
+    stop: Option<StopRule>,
+) -> Result<Aggregate, Cancelled> {
     let layout = NightLayout::new(scenario);
     let mut total = Aggregate::new(scenario, &layout);
     for chunk in 0..chunk_count(trials) {
-        total.merge(&run_chunk(scenario, &layout, trials, seed, chunk, progress, total.trials)?);
+        let job = Chunk { scenario, layout: &layout, trials, seed, chunk };
+        let (aggregate, stopped) = job.run(progress, &total, stop)?;
+        total.merge(&aggregate);
+        if stopped {
+            break;
+        }
     }
     Ok(total)
 }
@@ -88,11 +116,11 @@ pub fn run_chunks(
     progress: &dyn Progress,
 ) -> Result<Vec<Aggregate>, Cancelled> {
     let layout = NightLayout::new(scenario);
-    let mut done = 0;
+    let mut done = Aggregate::new(scenario, &layout);
     chunks
         .map(|chunk| {
-            let aggregate = run_chunk(scenario, &layout, trials, seed, chunk, progress, done)?;
-            done += aggregate.trials;
+            let (aggregate, _) = Chunk { scenario, layout: &layout, trials, seed, chunk }.run(progress, &done, None)?;
+            done.trials += aggregate.trials;
             Ok(aggregate)
         })
         .collect()
@@ -105,40 +133,59 @@ pub fn merge_chunks(scenario: &Scenario, chunks: &[Aggregate]) -> Aggregate {
     total
 }
 
-/// One chunk: its blocks simulated in parallel waves of a few per thread, folded in block order.
-fn run_chunk(
-    scenario: &Scenario,
-    layout: &NightLayout,
+/// One chunk of a `trials`-trial run.
+struct Chunk<'a> {
+    scenario: &'a Scenario,
+    layout: &'a NightLayout,
     trials: u64,
     seed: u64,
     chunk: u64,
-    progress: &dyn Progress,
-    done_before: u64,
-) -> Result<Aggregate, Cancelled> {
-    let mut aggregate = Aggregate::new(scenario, layout);
-    let blocks = trials.div_ceil(BLOCK_TRIALS);
-    let (first, end) = (chunk * CHUNK_BLOCKS, ((chunk + 1) * CHUNK_BLOCKS).min(blocks));
-    let wave = 2 * rayon::current_num_threads() as u64;
-    let mut next = first;
-    while next < end {
-        if progress.cancelled() {
-            return Err(Cancelled { done: done_before + aggregate.trials, trials });
+}
+
+impl Chunk<'_> {
+    /// Its blocks simulated in parallel waves of a few per thread, folded in block order; with a
+    /// stopping rule, asked at each checkpoint of `before` (the run so far) plus the blocks folded
+    /// so far. Returns the chunk's aggregate and whether the rule stopped the run.
+    fn run(
+        &self,
+        progress: &dyn Progress,
+        before: &Aggregate,
+        stop: Option<StopRule>,
+    ) -> Result<(Aggregate, bool), Cancelled> {
+        let mut aggregate = Aggregate::new(self.scenario, self.layout);
+        let blocks = self.trials.div_ceil(BLOCK_TRIALS);
+        let (first, end) = (self.chunk * CHUNK_BLOCKS, ((self.chunk + 1) * CHUNK_BLOCKS).min(blocks));
+        let wave = 2 * rayon::current_num_threads() as u64;
+        let mut next = first;
+        while next < end {
+            if progress.cancelled() {
+                return Err(Cancelled { done: before.trials + aggregate.trials, trials: self.trials });
+            }
+            let last = (next + wave).min(end);
+            let results: Vec<Aggregate> = (next..last)
+                .into_par_iter()
+                .map(|block| {
+                    let range = block * BLOCK_TRIALS..((block + 1) * BLOCK_TRIALS).min(self.trials);
+                    let len = range.end - range.start;
+                    let block_aggregate = run_block(self.scenario, self.layout, self.seed, range);
+                    progress.advance(len);
+                    block_aggregate
+                })
+                .collect();
+            for (block, result) in (next..last).zip(&results) {
+                aggregate.merge(result);
+                if let Some(stop) = stop.filter(|_| is_checkpoint(block + 1) && block + 1 < blocks) {
+                    let mut so_far = before.clone();
+                    so_far.merge(&aggregate);
+                    if stop(&so_far) {
+                        return Ok((aggregate, true));
+                    }
+                }
+            }
+            next = last;
         }
-        let last = (next + wave).min(end);
-        let results: Vec<Aggregate> = (next..last)
-            .into_par_iter()
-            .map(|block| {
-                let range = block * BLOCK_TRIALS..((block + 1) * BLOCK_TRIALS).min(trials);
-                let len = range.end - range.start;
-                let block_aggregate = run_block(scenario, layout, seed, range);
-                progress.advance(len);
-                block_aggregate
-            })
-            .collect();
-        results.iter().for_each(|block| aggregate.merge(block));
-        next = last;
+        Ok((aggregate, false))
     }
-    Ok(aggregate)
 }
 
 /// Simulates and tallies trials `range` on this thread.

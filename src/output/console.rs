@@ -44,11 +44,24 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
         "salvosim {} — {}: {} trials × {} nights, seed {}, scenario {}",
         info.version,
         scenario.name,
-        thousands(info.trials),
+        thousands(aggregate.trials),
         scenario.nights,
         info.seed,
         &info.scenario_hash[..12]
     );
+    if let Some(precision) = &info.precision {
+        let achieved = precision.achieved(aggregate);
+        let verdict = if precision.reached(aggregate) { "reached" } else { "not reached within the cap" };
+        let _ = writeln!(
+            out,
+            "  precision ±{:.2}% of the mean ({}) {verdict}: ±{:.2}% after {} of at most {} trials",
+            100.0 * precision.relative,
+            precision.metrics.join(", "),
+            100.0 * achieved,
+            thousands(aggregate.trials),
+            thousands(info.trials)
+        );
+    }
     let lines = [
         money_line("defender spend", &aggregate.defender_spend_usd),
         money_line("attacker spend", &aggregate.attacker_spend_usd),

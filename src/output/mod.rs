@@ -28,12 +28,16 @@ pub const POINTS_DIR: &str = "points";
 pub const CHARTS_DIR: &str = "charts";
 
 /// What identifies a run's results.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RunInfo {
     pub scenario_hash: String,
     pub seed: u64,
+    /// Trials asked for: with `precision`, the most the run may take (the aggregate says how many
+    /// it ran).
     pub trials: u64,
     pub version: String,
+    /// The precision the run stops at, if one was asked for.
+    pub precision: Option<crate::engine::precision::Precision>,
 }
 
 /// The default results folder of a scenario: `output/<name>/`.

@@ -25,9 +25,22 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
     root.insert("scenario".into(), json!(scenario.name));
     root.insert("scenario_hash".into(), json!(info.scenario_hash));
     root.insert("seed".into(), json!(info.seed));
-    root.insert("trials".into(), json!(info.trials));
+    root.insert("trials".into(), json!(aggregate.trials));
     root.insert("nights".into(), json!(scenario.nights));
     root.insert("version".into(), json!(info.version));
+    if let Some(precision) = &info.precision {
+        let achieved = precision.achieved(aggregate);
+        root.insert(
+            "precision".into(),
+            json!({
+                "target": precision.relative,
+                "metrics": precision.metrics,
+                "achieved": if achieved.is_finite() { json!(achieved) } else { Value::Null },
+                "reached": precision.reached(aggregate),
+                "trials_cap": info.trials,
+            }),
+        );
+    }
     let phases: Vec<Value> =
         scenario.plan.phases.iter().map(|p| json!({ "name": p.name, "nights": [p.first, p.last] })).collect();
     root.insert("phases".into(), Value::Array(phases));

@@ -114,9 +114,16 @@ pub fn points(base: &Loaded, axes: &[Axis]) -> Result<Vec<Point>, InputError> {
         .collect()
 }
 
-/// Runs every point with the same seed and trials (common random numbers).
-pub fn run(points: &[Point], trials: u64, seed: u64, progress: &dyn Progress) -> Result<Vec<Aggregate>, Cancelled> {
-    points.iter().map(|p| engine::run(&p.loaded.scenario, trials, seed, progress)).collect()
+/// Runs every point with the same seed and trials (common random numbers), each stopping early
+/// where `stop` says so (see [`engine::run_until`]).
+pub fn run(
+    points: &[Point],
+    trials: u64,
+    seed: u64,
+    progress: &dyn Progress,
+    stop: Option<engine::StopRule>,
+) -> Result<Vec<Aggregate>, Cancelled> {
+    points.iter().map(|p| engine::run_until(&p.loaded.scenario, trials, seed, progress, stop)).collect()
 }
 
 /// Per-point metrics of sweep.csv, in output order: the headline figures, then each finite-stock
