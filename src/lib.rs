@@ -9,6 +9,7 @@ pub mod charts;
 pub mod engine;
 pub mod output;
 pub mod scenario;
+pub mod sensitivity;
 pub mod shard;
 pub mod stats;
 pub mod sweep;

@@ -10,6 +10,7 @@ mod spend;
 mod stock;
 pub mod sweep;
 mod theme;
+pub mod tornado;
 
 use anyhow::Result;
 
@@ -19,7 +20,7 @@ pub use theme::{HEIGHT, WIDTH};
 /// One finished chart.
 pub struct Chart {
     /// File stem: `<name>.svg` and `<name>.png`.
-    pub name: &'static str,
+    pub name: String,
     pub svg: String,
     pub png: Vec<u8>,
 }
@@ -28,9 +29,18 @@ pub struct Chart {
 type Drawer = fn(&ChartData) -> Result<String>;
 
 /// Renders an SVG chart as PNG (with the bundled fonts registered for layout).
-pub fn finish(name: &'static str, svg: String) -> Result<Chart> {
+pub fn finish(name: impl Into<String>, svg: String) -> Result<Chart> {
     let png = raster::png(&svg)?;
-    Ok(Chart { name, svg, png })
+    Ok(Chart { name: name.into(), svg, png })
+}
+
+/// A tornado chart of a sensitivity analysis for each metric in `metrics`.
+pub fn draw_tornadoes(data: &tornado::TornadoData, metrics: &[String]) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    metrics
+        .iter()
+        .map(|metric| finish(format!("tornado-{}", metric.replace('.', "-")), tornado::draw(data, metric)?))
+        .collect()
 }
 
 /// Every sweep chart.

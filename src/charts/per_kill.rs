@@ -60,14 +60,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             .label_style(font(22))
             .x_label_formatter(&|v| crate::output::format::usd_tick(*v))
             .y_labels(n.max(1) * 2 + 1)
-            .y_label_formatter(&|v| {
-                let i = v.round();
-                if (v - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(n - 1 - i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_label_formatter(&|v| theme::row_label(&names, *v))
             .disable_y_mesh()
             .bold_line_style(theme::GRID)
             .light_line_style(WHITE)

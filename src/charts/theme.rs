@@ -85,6 +85,17 @@ pub fn frame<'a>(root: &Canvas<'a>, title: &str, subtitle: &str, footer: &str) -
     Ok(root.margin(125, 55, 30, 50))
 }
 
+/// The label of row tick `v` of a horizontal-bar chart whose rows are `names`, top row first (row
+/// `i` sits at y = n − 1 − i); empty between rows.
+pub fn row_label(names: &[String], v: f64) -> String {
+    let i = v.round();
+    if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+        names[names.len() - 1 - i as usize].clone()
+    } else {
+        String::new()
+    }
+}
+
 /// Grid, axis labels and descriptions in the house style.
 pub fn style_mesh<'a, 'b>(
     chart: &mut Plane<'a, 'b>,

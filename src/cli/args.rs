@@ -26,6 +26,9 @@ pub(super) enum Command {
     Validate(ScenarioArgs),
     /// Sweep one or two parameters: a curve or a grid of runs with common random numbers.
     Sweep(SweepArgs),
+    /// Which assumptions drive the answer: each uncertain input pinned at its 10th and 90th
+    /// percentile in turn, with common random numbers; sensitivity.csv/json and tornado charts.
+    Sensitivity(SensitivityArgs),
     /// Merge the shard files of a `run --shard` into the results of the whole run.
     Merge(MergeArgs),
     /// Redraw the charts of a saved run from its summary.json and nights.csv.
@@ -82,7 +85,23 @@ pub(super) struct SweepArgs {
     pub(super) shard: Option<String>,
 }
 
-/// Options shared by `run` and `sweep`.
+#[derive(Args)]
+pub(super) struct SensitivityArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// A metric of sensitivity.csv to draw a tornado chart of (repeatable); default: both
+    /// cost-exchange ratios and the leak rate.
+    #[arg(long = "metric", value_name = "METRIC")]
+    pub(super) metrics: Vec<String>,
+    /// Also pin a field at two values of your own, PATH=LO:HI: a constant, or a distribution
+    /// instead of its 10th and 90th percentiles (repeatable).
+    #[arg(long = "vary", value_name = "PATH=LO:HI")]
+    pub(super) vary: Vec<String>,
+    #[command(flatten)]
+    pub(super) engine: EngineArgs,
+}
+
+/// Options shared by `run`, `sweep` and `sensitivity`.
 #[derive(Args)]
 pub(super) struct EngineArgs {
     /// Number of trials (campaigns); default: the scenario's.

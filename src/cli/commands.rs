@@ -8,11 +8,12 @@ use salvosim::charts::sweep::SweepData;
 use salvosim::engine;
 use salvosim::output::{self, RunInfo};
 use salvosim::scenario::{self, InputError, Loaded, Override};
+use salvosim::sensitivity::{self, Input};
 use salvosim::shard::{self, ShardFile, ShardSpec};
 use salvosim::sweep::{self, Axis};
 
 use super::Failure;
-use super::args::{Engine, EngineArgs, MergeArgs, RunArgs, ScenarioArgs, SweepArgs, argument_error};
+use super::args::{Engine, EngineArgs, MergeArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, argument_error};
 use super::progress::{Bar, progress_bar};
 
 fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
@@ -245,6 +246,64 @@ fn publish_sweep(
         );
     }
     Ok(())
+}
+
+pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
+    let loaded = load(&args.input)?;
+    let scenario = &loaded.scenario;
+    let engine = args.engine.resolve(scenario)?;
+    if engine.precision.is_some() {
+        let problem =
+            "is not used by sensitivity: every run must have the same trials for their differences to be effects";
+        return Err(InputError::argument("--precision", problem).into());
+    }
+    let extra = args.vary.iter().map(|text| pinned_pair(scenario, text)).collect::<Result<Vec<_>, _>>()?;
+    let inputs = sensitivity::inputs(scenario, &extra);
+    if inputs.is_empty() {
+        let problem = "no field of this scenario is a distribution: give fields to vary with --vary PATH=LO:HI";
+        return Err(InputError::argument(loaded.file.display().to_string(), problem).into());
+    }
+    let known = sensitivity::metric_names(scenario);
+    let defaults = ["cost_exchange_ratio", "cost_exchange_ratio_with_damage", "leak_rate"].map(String::from);
+    let chart_metrics = if args.metrics.is_empty() { defaults.to_vec() } else { args.metrics.clone() };
+    if let Some(unknown) = chart_metrics.iter().find(|m| !known.contains(m)) {
+        return Err(argument_error("--metric", unknown, &format!("allowed: {}", known.join(", "))).into());
+    }
+    let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sensitivity_dir(scenario));
+    let staging = output::Staging::begin(&dir)?;
+
+    let bar = progress_bar(engine.trials * (1 + 2 * inputs.len() as u64), args.engine.output.quiet);
+    let rows = engine.pool.install(|| sensitivity::run(scenario, &inputs, engine.trials, engine.seed, &bar));
+    bar.0.finish_and_clear();
+    let info = run_info(&loaded.hash, &engine);
+    let data = salvosim::charts::tornado::TornadoData {
+        scenario: scenario.name.clone(),
+        trials: engine.trials,
+        seed: engine.seed,
+        version: info.version.clone(),
+        rows: rows?,
+    };
+    let charted = if args.engine.output.no_charts { &[][..] } else { &chart_metrics[..] };
+    output::write_sensitivity(staging.path(), &info, &data, charted)?;
+    staging.commit()?;
+    if !args.engine.output.quiet {
+        print!("{}", output::console::sensitivity_table(&data.rows, &chart_metrics));
+        println!("wrote {}/{{{}, {}}}", dir.display(), output::SENSITIVITY_CSV, output::SENSITIVITY_JSON);
+    }
+    Ok(())
+}
+
+/// `PATH=LO:HI` of `sensitivity --vary`, checked against the scenario's fields.
+fn pinned_pair(scenario: &scenario::Scenario, text: &str) -> Result<Input, InputError> {
+    let err = |problem: String| InputError::argument(format!("--vary {text}"), problem);
+    let (path, range) = text.split_once('=').ok_or_else(|| err("expected PATH=LO:HI".into()))?;
+    let (low, high) = range.split_once(':').ok_or_else(|| err("expected PATH=LO:HI".into()))?;
+    let number = |v: &str| v.trim().parse::<f64>().map_err(|_| err(format!("`{v}` is not a number")));
+    let input = Input { path: path.trim().to_string(), low: number(low)?, high: number(high)? };
+    for value in [input.low, input.high] {
+        sensitivity::pinned(scenario, &input.path, value).map_err(err)?;
+    }
+    Ok(input)
 }
 
 pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {

@@ -66,6 +66,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => commands::run_campaign(&args),
         Command::Sweep(args) => commands::run_sweep(&args),
         Command::Merge(args) => commands::merge_shards(&args),
+        Command::Sensitivity(args) => commands::run_sensitivity(&args),
         Command::Validate(args) => commands::validate_file(&args),
         Command::Plot { dir } => commands::redraw_charts(&dir),
     };

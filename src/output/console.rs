@@ -123,3 +123,25 @@ pub fn sweep_table(axes: &[crate::sweep::Axis], table: &[crate::sweep::PointMetr
     }
     out
 }
+
+/// Per charted metric, the five inputs with the largest swing.
+pub fn sensitivity_table(rows: &[crate::sensitivity::Row], metrics: &[String]) -> String {
+    let mut out = String::new();
+    for metric in metrics {
+        let mut of_metric: Vec<_> = rows.iter().filter(|r| &r.metric == metric).collect();
+        of_metric.sort_by(|a, b| b.swing().abs().total_cmp(&a.swing().abs()));
+        let Some(first) = of_metric.first() else { continue };
+        let _ = writeln!(out, "{metric} (base {:.4}): largest swings, input at its low → high pin", first.base.mean);
+        for row in of_metric.iter().take(5) {
+            let _ = writeln!(
+                out,
+                "  {:<44} {:>12.4} → {:<12.4} swing {:+.4}",
+                row.input.path,
+                row.at_low.mean,
+                row.at_high.mean,
+                row.swing()
+            );
+        }
+    }
+    out
+}

@@ -7,6 +7,7 @@
 pub mod console;
 pub mod format;
 pub mod nights_csv;
+pub mod sensitivity;
 pub mod summary_json;
 pub mod sweep;
 
@@ -22,6 +23,8 @@ pub const SUMMARY_JSON: &str = "summary.json";
 pub const NIGHTS_CSV: &str = "nights.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const SWEEP_JSON: &str = "sweep.json";
+pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
+pub const SENSITIVITY_JSON: &str = "sensitivity.json";
 /// Subfolder of a sweep folder with each grid point's own summary.json and nights.csv.
 pub const POINTS_DIR: &str = "points";
 /// Subfolder of a results folder that holds the charts.
@@ -50,6 +53,29 @@ pub fn default_sweep_dir(scenario: &Scenario) -> PathBuf {
     Path::new("output").join(format!("{}-sweep", scenario.name))
 }
 
+/// The default folder of a sensitivity analysis: `output/<name>-sensitivity/`.
+pub fn default_sensitivity_dir(scenario: &Scenario) -> PathBuf {
+    Path::new("output").join(format!("{}-sensitivity", scenario.name))
+}
+
+/// Writes sensitivity.csv, sensitivity.json and the tornado charts of `chart_metrics` into `dir`.
+pub fn write_sensitivity(
+    dir: &Path,
+    info: &RunInfo,
+    data: &charts::tornado::TornadoData,
+    chart_metrics: &[String],
+) -> anyhow::Result<()> {
+    let mut table = Vec::new();
+    sensitivity::csv(&mut table, &data.rows)?;
+    let mut json = serde_json::to_vec_pretty(&sensitivity::json(info, &data.scenario, &data.rows))?;
+    json.push(b'\n');
+    write_files(dir, &[(SENSITIVITY_CSV, &table), (SENSITIVITY_JSON, &json)])?;
+    if !chart_metrics.is_empty() {
+        write_chart_files(&dir.join(CHARTS_DIR), &charts::draw_tornadoes(data, chart_metrics)?)?;
+    }
+    Ok(())
+}
+
 /// The folder of grid point `index` inside a sweep folder.
 pub fn point_dir(dir: &Path, index: usize) -> PathBuf {
     dir.join(POINTS_DIR).join(format!("{index:03}"))
@@ -76,7 +102,8 @@ pub fn write_sweep(
 }
 
 /// Entries salvosim writes into a results folder; a folder holding anything else is not replaced.
-const OWN_ENTRIES: [&str; 6] = [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR];
+const OWN_ENTRIES: [&str; 8] =
+    [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON];
 
 /// A results folder being written: files go into a hidden staging folder beside the target, and
 /// [`Staging::commit`] swaps it into place atomically. Dropped uncommitted, it removes itself.

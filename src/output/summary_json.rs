@@ -16,6 +16,18 @@ pub fn stats_json(stats: Option<Stats>) -> Value {
     )
 }
 
+/// What identifies a run in every JSON file salvosim writes: scenario name and hash, seed, trials,
+/// version, in that order.
+pub fn identity(info: &RunInfo, scenario: &str) -> Map<String, Value> {
+    let mut root = Map::new();
+    root.insert("scenario".into(), json!(scenario));
+    root.insert("scenario_hash".into(), json!(info.scenario_hash));
+    root.insert("seed".into(), json!(info.seed));
+    root.insert("trials".into(), json!(info.trials));
+    root.insert("version".into(), json!(info.version));
+    root
+}
+
 fn stats(tally: &Tally) -> Value {
     stats_json(tally.stats())
 }

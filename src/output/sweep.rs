@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::RunInfo;
-use super::summary_json::stats_json;
+use super::summary_json::{identity, stats_json};
 use crate::sweep::{Axis, PointMetrics};
 
 pub fn csv<W: std::io::Write>(out: W, axes: &[Axis], points: &[PointMetrics]) -> csv::Result<()> {
@@ -39,13 +39,8 @@ pub fn json(info: &RunInfo, scenario: &str, axes: &[Axis], points: &[PointMetric
             json!({ "point": index, "values": at, "metrics": metrics })
         })
         .collect();
-    json!({
-        "scenario": scenario,
-        "scenario_hash": info.scenario_hash,
-        "seed": info.seed,
-        "trials": info.trials,
-        "version": info.version,
-        "vary": vary,
-        "points": points,
-    })
+    let mut root = identity(info, scenario);
+    root.insert("vary".into(), Value::Array(vary));
+    root.insert("points".into(), Value::Array(points));
+    Value::Object(root)
 }

@@ -123,4 +123,75 @@ pub struct Phase {
     /// First and last night, inclusive, 1-based.
     pub first: u32,
     pub last: u32,
+    /// Which entry of [`NightPlan::early_warning`] the phase set, if it set one.
+    pub early_warning: Option<usize>,
+    /// Which entry of [`NightPlan::raid_size`] the phase set, if it set one.
+    pub raid_size: Option<usize>,
+    /// Which entry of [`NightPlan::shares`] the phase set, if it set one.
+    pub shares: Option<usize>,
+}
+
+impl Scenario {
+    /// Every number field with its `--set` path (`layer.nasams.pk`, `phase.<name>.early_warning`,
+    /// `phase.<name>.shares.<threat>`), in file order: what a sensitivity analysis pins.
+    pub fn params_mut(&mut self) -> Vec<(String, &mut Param)> {
+        let NightPlan { early_warning, raid_size, shares, phases, .. } = &mut self.plan;
+        let (early_warning, phase_warning) = early_warning.split_first_mut().expect("the defence's own level");
+        let (raid_size, phase_raid) = raid_size.split_first_mut().expect("the raid's own size");
+        let (shares, phase_shares) = shares.split_first_mut().expect("the threats' own mix");
+        let threat_names: Vec<String> = self.threats.iter().map(|t| t.name.clone()).collect();
+        let mut out: Vec<(String, &mut Param)> = vec![("raid.size".into(), raid_size)];
+        if let Some(stock) = self.raid.stock.as_mut() {
+            out.push(("raid.stock".into(), stock));
+        }
+        out.push(("raid.production_per_night".into(), &mut self.raid.production_per_night));
+        for (threat, share) in self.threats.iter_mut().zip(shares.iter_mut()) {
+            let at = |field: &str| format!("threat.{}.{field}", threat.name);
+            out.push((at("share"), share));
+            out.push((at("unit_cost"), &mut threat.unit_cost_usd));
+            if !threat.decoy {
+                out.push((at("damage_on_leak"), &mut threat.damage_on_leak_usd));
+            }
+        }
+        out.push(("defence.early_warning".into(), early_warning));
+        out.push(("defence.ew_defeat".into(), &mut self.defence.ew_defeat));
+        out.push(("defence.decoy_discrimination".into(), &mut self.defence.decoy_discrimination));
+        for layer in &mut self.layers {
+            let at = |field: &str| format!("layer.{}.{field}", layer.name);
+            let fields = [("pk", Some(&mut layer.pk)), ("max_shots", Some(&mut layer.max_shots))];
+            let more = [
+                ("cost_per_shot", Some(&mut layer.cost_per_shot_usd)),
+                ("coverage", Some(&mut layer.coverage)),
+                ("capacity", layer.capacity.as_mut()),
+                ("stock", layer.stock.as_mut()),
+                ("reserve", Some(&mut layer.reserve)),
+                ("resupply_per_night", Some(&mut layer.resupply_per_night)),
+                ("max_stock", layer.max_stock.as_mut()),
+                ("warning_sensitivity", Some(&mut layer.warning_sensitivity)),
+            ];
+            for (field, param) in fields.into_iter().chain(more) {
+                if let Some(param) = param {
+                    out.push((at(field), param));
+                }
+            }
+        }
+        let mut phase_warning: Vec<Option<&mut Param>> = phase_warning.iter_mut().map(Some).collect();
+        let mut phase_raid: Vec<Option<&mut Param>> = phase_raid.iter_mut().map(Some).collect();
+        let mut phase_shares: Vec<Option<&mut Vec<Param>>> = phase_shares.iter_mut().map(Some).collect();
+        for phase in phases.iter() {
+            let at = |field: &str| format!("phase.{}.{field}", phase.name);
+            if let Some(level) = phase.early_warning.and_then(|i| phase_warning[i - 1].take()) {
+                out.push((at("early_warning"), level));
+            }
+            if let Some(size) = phase.raid_size.and_then(|i| phase_raid[i - 1].take()) {
+                out.push((at("raid_size"), size));
+            }
+            if let Some(mix) = phase.shares.and_then(|i| phase_shares[i - 1].take()) {
+                for (name, share) in threat_names.iter().zip(mix.iter_mut()) {
+                    out.push((at(&format!("shares.{name}")), share));
+                }
+            }
+        }
+        out
+    }
 }

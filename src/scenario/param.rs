@@ -91,6 +91,8 @@ enum Dist {
     LogNormal(LogNormal<f64>),
     Normal(Normal<f64>),
     Poisson(Poisson<f64>),
+    /// Draws from the distribution (so a trial's later draws are unchanged) and returns the value.
+    Pinned(Box<Dist>, f64),
 }
 
 /// `x.round()`, kept out of line: inlined, LLVM evaluates the rounding for every draw (it counts
@@ -105,6 +107,8 @@ fn round(x: f64) -> f64 {
 #[derive(Clone, Debug)]
 pub struct Param {
     dist: Dist,
+    /// The form as written, for quantiles.
+    spec: ParamSpec,
     lo: f64,
     hi: f64,
     integer: bool,
@@ -161,7 +165,7 @@ impl Param {
                 Dist::Poisson(Poisson::new(lambda).map_err(|e| e.to_string())?)
             }
         };
-        let mut param = Param { dist, lo, hi, integer: kind.is_integer() };
+        let mut param = Param { dist, spec: spec.clone(), lo, hi, integer: kind.is_integer() };
         if let Dist::Fixed(x) = param.dist {
             // Rounded and clamped once here, not on every draw.
             param.dist = Dist::Fixed(param.finish(x));
@@ -178,14 +182,51 @@ impl Param {
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         let x = match &self.dist {
             Dist::Fixed(x) => return *x,
-            Dist::Uniform(d) => d.sample(rng),
-            Dist::Triangular(d) => d.sample(rng),
-            Dist::Pert(d) => d.sample(rng),
-            Dist::LogNormal(d) => d.sample(rng),
-            Dist::Normal(d) => d.sample(rng),
-            Dist::Poisson(d) => d.sample(rng),
+            Dist::Pinned(inner, value) => {
+                draw(inner, rng);
+                return *value;
+            }
+            other => draw(other, rng),
         };
         self.finish(x)
+    }
+
+    /// The value at quantile `q` (in 0..1) of the distribution as written, clamped and rounded as
+    /// a draw is; `None` for a constant.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        let x = match self.spec {
+            ParamSpec::Fixed(_) => return None,
+            ParamSpec::Uniform { lo, hi } => lo + q * (hi - lo),
+            ParamSpec::Triangular { lo, mode, hi } => {
+                if hi == lo {
+                    lo
+                } else if q < (mode - lo) / (hi - lo) {
+                    lo + (q * (hi - lo) * (mode - lo)).sqrt()
+                } else {
+                    hi - ((1.0 - q) * (hi - lo) * (hi - mode)).sqrt()
+                }
+            }
+            ParamSpec::Pert { lo, mode, hi } if hi > lo => {
+                let (alpha, beta) = (1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo));
+                lo + (hi - lo) * beta_quantile(alpha, beta, q)
+            }
+            ParamSpec::Pert { lo, .. } => lo,
+            ParamSpec::LogNormal { median, p90 } => median * ((p90 / median).ln() / Z90 * normal_quantile(q)).exp(),
+            ParamSpec::Normal { mean, sd } => mean + sd * normal_quantile(q),
+            ParamSpec::Poisson { lambda } => poisson_quantile(lambda, q),
+        };
+        Some(self.finish(x))
+    }
+
+    /// This field with every draw's value replaced by `value` (clamped and rounded as a draw is).
+    /// It still draws from its distribution, so that the trial's later draws — and so every other
+    /// input — are the same as without the pin: common random numbers.
+    pub fn pinned(&self, value: f64) -> Param {
+        let dist = match &self.dist {
+            Dist::Pinned(inner, _) => inner.clone(),
+            other => Box::new(other.clone()),
+        };
+        Param { dist: Dist::Pinned(dist, self.finish(value)), ..self.clone() }
     }
 
     /// A whole-number draw (for count fields).
@@ -198,6 +239,16 @@ impl Param {
         let x = if self.integer { round(x) } else { x };
         // max/min also map NaN (impossible from validated distributions) to the lower bound.
         x.max(self.lo).min(self.hi)
+    }
+
+    /// Whether `value` is inside the field's range (before rounding).
+    pub fn allows(&self, value: f64) -> bool {
+        value.is_finite() && value >= self.lo && value <= self.hi
+    }
+
+    /// Whether the field, as written, is a distribution rather than a constant.
+    pub fn is_distribution(&self) -> bool {
+        !matches!(self.spec, ParamSpec::Fixed(_))
     }
 
     /// The value if the field is a constant.
@@ -241,6 +292,98 @@ impl ParamSpec {
                 Err(format!("unknown distribution `{other}`{}; expected {FORMS}", did_you_mean(other, DISTRIBUTIONS)))
             }
         }
+    }
+}
+
+/// One raw draw of `dist`, before clamping and rounding. A pin holds an unpinned distribution
+/// ([`Param::pinned`] unwraps), so this never meets a pin inside a pin.
+#[inline(always)]
+fn draw<R: Rng + ?Sized>(dist: &Dist, rng: &mut R) -> f64 {
+    match dist {
+        Dist::Fixed(x) | Dist::Pinned(_, x) => *x,
+        Dist::Uniform(d) => d.sample(rng),
+        Dist::Triangular(d) => d.sample(rng),
+        Dist::Pert(d) => d.sample(rng),
+        Dist::LogNormal(d) => d.sample(rng),
+        Dist::Normal(d) => d.sample(rng),
+        Dist::Poisson(d) => d.sample(rng),
+    }
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error below 1.2e-9).
+fn normal_quantile(q: f64) -> f64 {
+    const A: [f64; 6] = [
+        -39.696_830_286_653_76,
+        220.946_098_424_520_5,
+        -275.928_510_446_968_7,
+        138.357_751_867_269,
+        -30.664_798_066_147_16,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -54.476_098_798_224_06,
+        161.585_836_858_040_9,
+        -155.698_979_859_886_6,
+        66.801_311_887_719_72,
+        -13.280_681_552_885_72,
+    ];
+    const C: [f64; 6] = [
+        -0.007_784_894_002_430_293,
+        -0.322_396_458_041_136_5,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] =
+        [0.007_784_695_709_041_462, 0.322_467_129_070_039_8, 2.445_134_137_142_996, 3.754_408_661_907_416];
+    let tail = |p: f64| {
+        let r = (-2.0 * p.ln()).sqrt();
+        (((((C[0] * r + C[1]) * r + C[2]) * r + C[3]) * r + C[4]) * r + C[5])
+            / ((((D[0] * r + D[1]) * r + D[2]) * r + D[3]) * r + 1.0)
+    };
+    if q < 0.02425 {
+        tail(q)
+    } else if q > 1.0 - 0.02425 {
+        -tail(1.0 - q)
+    } else {
+        let (x, r) = (q - 0.5, (q - 0.5) * (q - 0.5));
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * x
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+/// The quantile of Beta(α, β), α, β >= 1, by bisection on the CDF, itself Simpson's rule on the
+/// (bounded) density over 2,000 intervals: far finer than any use of it here needs.
+fn beta_quantile(alpha: f64, beta: f64, q: f64) -> f64 {
+    let density = |x: f64| x.powf(alpha - 1.0) * (1.0 - x).powf(beta - 1.0);
+    let integral = |to: f64| {
+        let steps = 2000;
+        let h = to / steps as f64;
+        let inner: f64 = (1..steps).map(|i| density(i as f64 * h) * if i % 2 == 1 { 4.0 } else { 2.0 }).sum();
+        h / 3.0 * (density(0.0) + inner + density(to))
+    };
+    let whole = integral(1.0);
+    let (mut low, mut high) = (0.0, 1.0);
+    for _ in 0..50 {
+        let middle = (low + high) / 2.0;
+        if integral(middle) / whole < q { low = middle } else { high = middle }
+    }
+    (low + high) / 2.0
+}
+
+/// The smallest k with P(Poisson(λ) <= k) >= q.
+fn poisson_quantile(lambda: f64, q: f64) -> f64 {
+    let (mut k, mut ln_factorial, mut cumulative) = (0.0f64, 0.0, 0.0);
+    loop {
+        if k > 0.0 {
+            ln_factorial += k.ln();
+        }
+        cumulative += (-lambda + k * lambda.ln() - ln_factorial).exp();
+        if cumulative >= q || k > lambda + 40.0 * lambda.sqrt() + 40.0 {
+            return k;
+        }
+        k += 1.0;
     }
 }
 
@@ -363,6 +506,45 @@ mod tests {
             let n = c.sample(&mut rng);
             assert_eq!(n, n.round());
         }
+    }
+
+    #[test]
+    fn quantiles_match_closed_forms() {
+        let q = |spec: ParamSpec, kind: Kind, at: f64| Param::new(&spec, kind).unwrap().quantile(at).unwrap();
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * b.abs().max(1.0);
+        assert!(close(q(ParamSpec::Uniform { lo: 2.0, hi: 6.0 }, Kind::Money, 0.1), 2.4));
+        assert!(close(q(ParamSpec::Normal { mean: 10.0, sd: 2.0 }, Kind::Money, 0.9), 10.0 + 2.0 * Z90));
+        assert!(close(q(ParamSpec::LogNormal { median: 100.0, p90: 400.0 }, Kind::Money, 0.9), 400.0));
+        assert!(close(q(ParamSpec::LogNormal { median: 100.0, p90: 400.0 }, Kind::Money, 0.1), 25.0));
+        // Triangular [0, 0.5, 1]: P(X <= x) = 2x² below the mode, so the 10th percentile is √0.05.
+        assert!(close(q(ParamSpec::Triangular { lo: 0.0, mode: 0.5, hi: 1.0 }, Kind::Money, 0.1), 0.05f64.sqrt()));
+        // A symmetric PERT has its median at the mode; PERT [0, 0, 1] is Beta(1, 5): 1 − (1 − q)^(1/5).
+        assert!(close(q(ParamSpec::Pert { lo: 2.0, mode: 5.0, hi: 8.0 }, Kind::Money, 0.5), 5.0));
+        assert!(close(
+            q(ParamSpec::Pert { lo: 0.0, mode: 0.0, hi: 1.0 }, Kind::Probability, 0.1),
+            1.0 - 0.9f64.powf(0.2)
+        ));
+        // Poisson(3): P(X <= 1) = 0.199, P(X <= 2) = 0.423.
+        assert_eq!(q(ParamSpec::Poisson { lambda: 3.0 }, Kind::Count, 0.1), 1.0);
+        assert_eq!(q(ParamSpec::Poisson { lambda: 3.0 }, Kind::Count, 0.3), 2.0);
+        assert_eq!(Param::constant(4.0, Kind::Money).quantile(0.1), None);
+    }
+
+    #[test]
+    fn a_pinned_field_returns_its_value_and_draws_as_before() {
+        let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap();
+        let pinned = p.pinned(3.0);
+        let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(5), Xoshiro256PlusPlus::seed_from_u64(5));
+        for _ in 0..100 {
+            p.sample(&mut a);
+            assert_eq!(pinned.sample(&mut b), 3.0);
+        }
+        assert_eq!(rand::RngExt::random::<u64>(&mut a), rand::RngExt::random::<u64>(&mut b), "streams stay in step");
+        assert_eq!(p.pinned(2.6).pinned(7.0).sample(&mut a), 7.0);
+        assert_eq!(
+            Param::new(&ParamSpec::Uniform { lo: 0.0, hi: 10.0 }, Kind::Count).unwrap().pinned(2.6).sample(&mut a),
+            3.0
+        );
     }
 
     /// Pins the first draws of each distribution: an upgrade of rand or rand_distr that changes the

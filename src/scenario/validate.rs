@@ -242,22 +242,33 @@ fn add_phase(
         ));
     }
     let range = (first - 1) as usize..last as usize;
+    let mut declared = Phase {
+        name: phase.name.clone(),
+        first: first as u32,
+        last: last as u32,
+        early_warning: None,
+        raid_size: None,
+        shares: None,
+    };
     if let Some(spec) = &phase.early_warning {
         plan.early_warning.push(param(spec, Kind::Probability, path.key("early_warning"))?);
         let index = plan.early_warning.len() - 1;
+        declared.early_warning = Some(index);
         plan.nights[range.clone()].iter_mut().for_each(|n| n.early_warning = index);
     }
     if let Some(spec) = &phase.raid_size {
         plan.raid_size.push(param(spec, Kind::Raid, path.key("raid_size"))?);
         let index = plan.raid_size.len() - 1;
+        declared.raid_size = Some(index);
         plan.nights[range.clone()].iter_mut().for_each(|n| n.raid_size = index);
     }
     if let Some(shares) = &phase.shares {
         plan.shares.push(phase_shares(shares, path.key("shares"), threats)?);
         let index = plan.shares.len() - 1;
+        declared.shares = Some(index);
         plan.nights[range.clone()].iter_mut().for_each(|n| n.shares = index);
     }
-    plan.phases.push(Phase { name: phase.name.clone(), first: first as u32, last: last as u32 });
+    plan.phases.push(declared);
     Ok(())
 }
 
