@@ -117,6 +117,35 @@ fn a_two_parameter_sweep_draws_heatmaps() {
     }
 }
 
+/// A briefer's heatmap: the title states where the defence breaks even in words, the axes name the
+/// fields with their units (or the --label given), the key is a colour bar, the footer speaks of
+/// no bands.
+#[test]
+fn heatmaps_state_the_finding_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    salvosim()
+        .args([
+            "sweep",
+            "scenarios/baseline.toml",
+            "--vary",
+            "raid.size=100:700:6",
+            "--vary",
+            "defence.early_warning=0.4:1:3",
+        ])
+        .args(["--label", "defence.early_warning=Warning level", "--trials", "300", "--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(tmp.path().join("charts/cost-exchange-heatmap.svg")).unwrap();
+    let title = svg.split("</text>").next().unwrap();
+    assert!(title.contains("drones launched a night the defence spends less than the attacker"), "{title}");
+    assert!(title.contains("whatever the warning level"), "{title}");
+    let text_line = |words: &str| svg.lines().any(|line| line.trim() == words);
+    assert!(text_line("Drones launched a night") && text_line("Warning level"), "worded axes");
+    assert!(text_line("cost-exchange ratio"), "a colour bar with its name");
+    assert!(!svg.contains("bands:"), "a heatmap draws no bands");
+}
+
 #[test]
 fn bad_sweep_specifications_exit_2() {
     for (vary, message) in [

@@ -17,7 +17,7 @@ pub struct SweepData {
     pub version: String,
     /// Every layer in file order (for colours shared with the run charts).
     pub layers: Vec<String>,
-    /// (path, values) of each axis.
+    /// (label, values) of each axis: the varied field in words, with its unit.
     pub axes: Vec<(String, Vec<f64>)>,
     /// Per grid point (first axis slowest): its values and its metrics by name.
     pub points: Vec<PointMetrics>,
@@ -39,6 +39,11 @@ impl SweepData {
 
     fn footer(&self) -> String {
         format!("salvosim {} · bands: 95% confidence interval of the mean", self.version)
+    }
+
+    /// Heatmaps draw no bands: each cell is a mean.
+    fn heatmap_footer(&self) -> String {
+        format!("salvosim {} · each cell: the mean over the point's trials", self.version)
     }
 
     /// Finite-stock layers, by name, from the metric names.
@@ -185,11 +190,13 @@ fn cost_exchange_curve(data: &SweepData) -> Result<String> {
     let crossing = ratios.windows(2).position(|w| (w[0] - 1.0) * (w[1] - 1.0) < 0.0);
     let title = match crossing {
         Some(i) => format!(
-            "Defender/attacker spend crosses 1 to 1 between {path} = {} and {}",
+            "{path}: defender and attacker spend break even between {} and {}",
             short(values[i]),
             short(values[i + 1])
         ),
-        None => format!("Defence spends {} to {} dollars per attacker dollar across {path}", ratio(lo), ratio(hi)),
+        None => {
+            format!("Defence spends {} to {} dollars per attacker dollar across {}", ratio(lo), ratio(hi), phrase(path))
+        }
     };
     let series = [
         ("cost_exchange_ratio".to_string(), "defender / attacker spend".to_string(), theme::DEFENDER),
@@ -207,8 +214,9 @@ fn leak_rate_curve(data: &SweepData) -> Result<String> {
     let rate = |i: usize| data.metric(i, "leak_rate").map_or(f64::NAN, |s| 100.0 * s.mean);
     let last = values.len() - 1;
     let title = format!(
-        "Strike-drone leak rate: {:.1}% at {path} = {}, {:.1}% at {}",
+        "Strike-drone leak rate: {:.1}% at {} {}, {:.1}% at {}",
         rate(0),
+        phrase(path),
         short(values[0]),
         rate(last),
         short(values[last])
@@ -252,15 +260,30 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
         HeatMetric::CostExchange => ("cost_exchange_ratio".to_string(), String::new(), "ratio"),
         HeatMetric::ExhaustionNight(layer) => (
             format!("layers.{layer}.exhaustion_night"),
-            format!("Night {layer} runs dry (median over campaigns where it does)"),
+            format!("Night {layer} runs dry (mean over campaigns where it does)"),
             "night",
         ),
     };
     let value = |i: usize, j: usize| data.metric(i * ys.len() + j, &metric).map(|s| s.mean);
     let all: Vec<f64> = (0..xs.len()).flat_map(|i| (0..ys.len()).filter_map(move |j| value(i, j))).collect();
     let (lo, hi) = all.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    let title = if title.is_empty() && lo < 1.0 && hi >= 1.0 {
-        "Where the defence breaks even: the black line".to_string()
+    let title = if let HeatMetric::ExhaustionNight(layer) = &what {
+        let soonest = (0..xs.len())
+            .flat_map(|i| (0..ys.len()).map(move |j| (i, j)))
+            .filter_map(|(i, j)| value(i, j).map(|v| (v, i, j)))
+            .min_by(|a, b| a.0.total_cmp(&b.0));
+        match soonest {
+            Some((v, i, j)) => format!(
+                "{layer} runs dry by night {v:.0} at the soonest ({} {}, {} {}), night {hi:.0} at the latest",
+                phrase(x_path),
+                short(xs[i]),
+                phrase(y_path),
+                short(ys[j])
+            ),
+            None => title,
+        }
+    } else if title.is_empty() && lo < 1.0 && hi >= 1.0 {
+        break_even_finding(xs, ys, x_path, y_path, &|i, j| value(i, j))
     } else if title.is_empty() {
         format!("Defence spends {}–{}× the attacker everywhere on this grid: no break-even", ratio(lo), ratio(hi))
     } else {
@@ -273,7 +296,7 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
         RGBColor(mix(255, 8), mix(247, 48), mix(188, 107))
     };
     theme::svg(|root| {
-        let area = theme::frame(root, &title, &data.subtitle(), &data.footer())?;
+        let area = theme::frame(root, &title, &data.subtitle(), &data.heatmap_footer())?;
         let mut chart = ChartBuilder::on(&area)
             .margin(10)
             .margin_right(theme::SIDE_LEGEND)
@@ -347,18 +370,96 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
                 }
             }
         }
-        let key = [
-            (
-                format!("low: {}", if unit == "ratio" { ratio(lo) } else { format!("{lo:.0}") }),
-                Mark::Block(colour_of(lo)),
-            ),
-            (
-                format!("high: {}", if unit == "ratio" { ratio(hi) } else { format!("{hi:.0}") }),
-                Mark::Block(colour_of(hi)),
-            ),
-            ("grey: no value".to_string(), Mark::Block(theme::GRID)),
-        ];
-        theme::side_key(&area, &key)?;
+        let spell = |v: f64| if unit == "ratio" { ratio(v) } else { format!("{v:.0}") };
+        colour_bar(&area, lo, hi, &colour_of, &spell, if unit == "ratio" { "cost-exchange ratio" } else { "night" })?;
+        let mut key = vec![("grey: no value".to_string(), Mark::Block(theme::GRID))];
+        if matches!(what, HeatMetric::CostExchange) {
+            key.insert(0, ("black line: break-even (ratio 1)".to_string(), Mark::Line(theme::INK)));
+        }
+        let (_, height) = area.dim_in_pixel();
+        let below = area.margin(height as i32 / 2 + 60, 0, 0, 0);
+        theme::side_key(&below, &key)?;
         Ok(())
     })
+}
+
+/// A label as it reads inside a sentence: its unit dropped, its first letter lower-case.
+fn phrase(label: &str) -> String {
+    let words = label.split(" (").next().unwrap_or(label);
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
+}
+
+/// The heatmap's finding about the break-even line, from where each row (fixed y) crosses ratio 1
+/// along x: one threshold whatever y, a threshold that moves with y, or (no single crossing per
+/// row) how much of the grid favours the defence.
+fn break_even_finding(
+    xs: &[f64],
+    ys: &[f64],
+    x_label: &str,
+    y_label: &str,
+    value: &dyn Fn(usize, usize) -> Option<f64>,
+) -> String {
+    let crossing = |j: usize| -> Option<(usize, bool)> {
+        let sides: Vec<bool> = (0..xs.len()).map(|i| value(i, j).map(|v| v < 1.0)).collect::<Option<_>>()?;
+        let changes: Vec<usize> = (1..sides.len()).filter(|&i| sides[i] != sides[i - 1]).collect();
+        match changes.as_slice() {
+            [i] => Some((*i, sides[*i])),
+            _ => None,
+        }
+    };
+    let rows: Option<Vec<(usize, bool)>> = (0..ys.len()).map(crossing).collect();
+    if let Some(rows) = rows.filter(|r| r.iter().all(|(_, cheap)| *cheap == r[0].1)) {
+        let (first, last) = (rows.iter().map(|r| r.0).min().unwrap_or(0), rows.iter().map(|r| r.0).max().unwrap_or(0));
+        let above = if rows[0].1 { "Above" } else { "Below" };
+        // The break-even lies between the two cells either side of the line: say its middle.
+        let at = |i: usize| short((xs[i - 1] + xs[i]) / 2.0);
+        return if first == last {
+            format!(
+                "{above} ~{} {} the defence spends less than the attacker, whatever the {}",
+                at(first),
+                phrase(x_label),
+                phrase(y_label)
+            )
+        } else {
+            format!(
+                "The defence spends less than the attacker {} ~{}–{} {}, depending on {}",
+                above.to_lowercase(),
+                at(first),
+                at(last),
+                phrase(x_label),
+                phrase(y_label)
+            )
+        };
+    }
+    let cells: Vec<f64> = (0..xs.len()).flat_map(|i| (0..ys.len()).filter_map(move |j| value(i, j))).collect();
+    let cheap = cells.iter().filter(|&&v| v < 1.0).count();
+    format!("The defence spends less than the attacker in {cheap} of {} cells: inside the black line", cells.len())
+}
+
+/// A vertical colour bar in the key margin: the heatmap's scale from `lo` (bottom) to `hi`.
+fn colour_bar(
+    area: &theme::Canvas,
+    lo: f64,
+    hi: f64,
+    colour_of: &dyn Fn(f64) -> RGBColor,
+    spell: &dyn Fn(f64) -> String,
+    what: &str,
+) -> Result<()> {
+    let (width, _) = area.dim_in_pixel();
+    let (x, top, height) = (width as i32 - theme::SIDE_LEGEND as i32 + 28, 50, 300);
+    area.draw(&Text::new(what.to_string(), (x, 14), font(20)))?;
+    let steps = 60;
+    for k in 0..steps {
+        let t = k as f64 / (steps - 1) as f64;
+        let y = top + height - (k + 1) * height / steps;
+        let fill = colour_of(lo + t * (hi - lo)).filled();
+        area.draw(&Rectangle::new([(x, y), (x + 34, y + height / steps + 1)], fill))?;
+    }
+    for (t, v) in [(0.0, lo), (0.5, (lo + hi) / 2.0), (1.0, hi)] {
+        let y = top + height - (t * f64::from(height)) as i32;
+        area.draw(&PathElement::new(vec![(x + 34, y), (x + 42, y)], theme::MUTED.stroke_width(2)))?;
+        area.draw(&Text::new(spell(v), (x + 48, y - 10), font(19)))?;
+    }
+    Ok(())
 }

@@ -5,6 +5,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme::{self, font};
+use crate::scenario::labels::{label, metric_label};
 use crate::sensitivity::Row;
 
 /// Bars drawn at most; the rest are listed as a count in the footer.
@@ -30,8 +31,8 @@ fn spell(metric: &str, value: f64) -> String {
     }
 }
 
-/// The input's values as written in a label: `layer.nasams.pk 0.78 → 0.92`.
-fn label(row: &Row) -> String {
+/// The input in words with the values it was pinned at: `nasams kill probability per round 0.78 → 0.92`.
+fn row_text(row: &Row) -> String {
     let value = |v: f64| {
         if v.abs() >= 10_000.0 {
             crate::output::format::usd_tick(v).replace('$', "")
@@ -43,7 +44,7 @@ fn label(row: &Row) -> String {
             format!("{}", (v * scale).round() / scale)
         }
     };
-    format!("{}  {} → {}", row.input.path, value(row.input.low), value(row.input.high))
+    format!("{}  {} → {}", label(&row.input.path), value(row.input.low), value(row.input.high))
 }
 
 pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
@@ -57,12 +58,12 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
     let title = match rows.first() {
         Some(top) if top.swing() != 0.0 => format!(
             "{} matters most: {} from {} to {}",
-            top.input.path,
-            metric,
+            label(&top.input.path),
+            metric_label(metric).to_lowercase(),
             spell(metric, top.at_low.mean),
             spell(metric, top.at_high.mean)
         ),
-        _ => format!("No input moves {metric}"),
+        _ => format!("No input moves the {}", metric_label(metric).to_lowercase()),
     };
     let subtitle = format!(
         "scenario {} · {} trials a run · seed {} · each input pinned at its 10th and 90th percentile",
@@ -89,10 +90,10 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
             .y_label_area_size(520)
             .margin_right(theme::SIDE_LEGEND)
             .build_cartesian_2d(lo - pad..hi + pad, -0.6..n as f64 - 0.4)?;
-        let labels: Vec<String> = rows.iter().map(|r| label(r)).collect();
+        let labels: Vec<String> = rows.iter().map(|r| row_text(r)).collect();
         chart
             .configure_mesh()
-            .x_desc(metric.to_string())
+            .x_desc(metric_label(metric))
             .axis_desc_style(font(24))
             .label_style(font(19))
             .x_label_formatter(&|v| spell(metric, *v))

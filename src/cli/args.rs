@@ -77,6 +77,10 @@ pub(super) struct SweepArgs {
     /// curve, twice for a grid.
     #[arg(long = "vary", value_name = "PATH=RANGE", required = true)]
     pub(super) vary: Vec<String>,
+    /// Words for a varied path on the charts, PATH=TEXT (repeatable); default: a built-in label
+    /// with its unit, e.g. raid.size reads "Drones launched a night".
+    #[arg(long = "label", value_name = "PATH=TEXT")]
+    pub(super) labels: Vec<String>,
     #[command(flatten)]
     pub(super) engine: EngineArgs,
     /// Run only shard K of N of the sweep's work (grid points × chunks of trials) and write a

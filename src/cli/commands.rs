@@ -7,7 +7,7 @@ use salvosim::charts::ChartData;
 use salvosim::charts::sweep::SweepData;
 use salvosim::engine;
 use salvosim::output::{self, RunInfo};
-use salvosim::scenario::{self, InputError, Loaded, Override};
+use salvosim::scenario::{self, InputError, Loaded, Override, labels};
 use salvosim::sensitivity::{self, Input};
 use salvosim::shard::{self, ShardFile, ShardSpec};
 use salvosim::sweep::{self, Axis};
@@ -160,7 +160,7 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
     let staging = output::Staging::begin(&dir)?;
     let finished =
         SweepResult { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
-    publish_sweep(staging, &dir, &finished, args.output.no_charts, args.output.quiet)
+    publish_sweep(staging, &dir, &finished, &[], args.output.no_charts, args.output.quiet)
 }
 
 pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
@@ -170,6 +170,15 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         return Err(argument_error("--vary", axes.len(), "one --vary gives a curve, two a grid; at most two").into());
     }
     let points = sweep::points(&base, &axes)?;
+    let labels = args
+        .labels
+        .iter()
+        .map(|text| {
+            let (path, words) =
+                text.split_once('=').ok_or_else(|| argument_error("--label", text, "expected PATH=TEXT"))?;
+            Ok((path.trim().to_string(), words.trim().to_string()))
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
     let engine = args.engine.resolve(&base.scenario)?;
     if let Some(spec) = &args.shard {
         let total = points.len() as u64 * engine::chunk_count(engine.trials);
@@ -189,7 +198,7 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     let aggregates = aggregates?;
     let info = run_info(&base.hash, &engine);
     let finished = SweepResult { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
-    publish_sweep(staging, &dir, &finished, args.engine.output.no_charts, args.engine.output.quiet)
+    publish_sweep(staging, &dir, &finished, &labels, args.engine.output.no_charts, args.engine.output.quiet)
 }
 
 /// A finished sweep, run here or merged from shards.
@@ -206,6 +215,7 @@ fn publish_sweep(
     staging: output::Staging,
     dir: &Path,
     finished: &SweepResult,
+    labels: &[(String, String)],
     no_charts: bool,
     quiet: bool,
 ) -> Result<(), Failure> {
@@ -223,7 +233,7 @@ fn publish_sweep(
         seed: finished.info.seed,
         version: finished.info.version.clone(),
         layers: base.layers.iter().map(|l| l.name.clone()).collect(),
-        axes: finished.axes.iter().map(|a| (a.path.clone(), a.values.clone())).collect(),
+        axes: finished.axes.iter().map(|a| (labels::label_with(&a.path, labels), a.values.clone())).collect(),
         points: table.clone(),
     };
     output::write_sweep(

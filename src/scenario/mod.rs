@@ -5,6 +5,7 @@
 //! argument, the field path, the value and what is allowed.
 
 mod error;
+pub mod labels;
 mod locate;
 mod model;
 mod overrides;

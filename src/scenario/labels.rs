@@ -1,0 +1,86 @@
+//! Words for `--set` paths: what a chart axis, a legend or a report calls a field, with its unit,
+//! so that a briefer reads "NASAMS price per round (USD)" rather than
+//! `layer.nasams.cost_per_shot`. A path it does not know reads as itself.
+
+/// The human label of `path`, e.g. `raid.size` → "Drones launched a night".
+pub fn label(path: &str) -> String {
+    let parts: Vec<&str> = path.split('.').collect();
+    let known = match parts.as_slice() {
+        ["scenario", "nights"] => Some("Campaign length (nights)".to_string()),
+        ["raid", "size"] => Some("Drones launched a night".to_string()),
+        ["raid", "stock"] => Some("Attacker inventory at the start (drones)".to_string()),
+        ["raid", "production_per_night"] => Some("Attacker production (drones a night)".to_string()),
+        ["defence", "early_warning"] => Some("Early warning (0 = none, 1 = full)".to_string()),
+        ["defence", "ew_defeat"] => Some("P(EW defeats a drone)".to_string()),
+        ["defence", "decoy_discrimination"] => Some("P(a decoy is recognised)".to_string()),
+        ["threat", name, field] => threat_label(name, field),
+        ["layer", name, field] => layer_label(name, field),
+        ["phase", name, "early_warning"] => Some(format!("Early warning during {name} (0–1)")),
+        ["phase", name, "raid_size"] => Some(format!("Drones a night during {name}")),
+        ["phase", name, "shares", threat] => Some(format!("{threat} share of the raid during {name} (weight)")),
+        _ => None,
+    };
+    known.unwrap_or_else(|| path.to_string())
+}
+
+fn threat_label(name: &str, field: &str) -> Option<String> {
+    Some(match field {
+        "share" => format!("{name} share of the raid (weight)"),
+        "unit_cost" => format!("Cost of one {name} (USD)"),
+        "damage_on_leak" => format!("Damage per leaking {name} (USD)"),
+        _ => return None,
+    })
+}
+
+fn layer_label(name: &str, field: &str) -> Option<String> {
+    Some(match field {
+        "pk" => format!("{name} kill probability per round"),
+        "max_shots" => format!("{name} rounds per threat, at most"),
+        "cost_per_shot" => format!("{name} price per round (USD)"),
+        "coverage" => format!("{name} coverage (0–1)"),
+        "capacity" => format!("{name} threats engaged a night, at most"),
+        "stock" => format!("{name} stock at the start (rounds)"),
+        "reserve" => format!("{name} reserve held back (rounds)"),
+        "resupply_per_night" => format!("{name} resupply (rounds a night)"),
+        "max_stock" => format!("{name} stock cap (rounds)"),
+        "warning_sensitivity" => format!("{name} dependence on warning (exponent)"),
+        _ => return None,
+    })
+}
+
+/// The words for a summary.json metric path: `leak_rate` → "Strike-drone leak rate".
+pub fn metric_label(metric: &str) -> String {
+    let parts: Vec<&str> = metric.split('.').collect();
+    match parts.as_slice() {
+        ["cost_exchange_ratio"] => "Cost-exchange ratio (defender / attacker spend)".into(),
+        ["cost_exchange_ratio_with_damage"] => "Cost-exchange ratio with damage".into(),
+        ["leak_rate"] => "Strike-drone leak rate".into(),
+        ["defender_spend_usd"] => "Defender spend (USD)".into(),
+        ["attacker_spend_usd"] => "Attacker spend (USD)".into(),
+        ["damage_usd"] => "Damage from leakers (USD)".into(),
+        ["layers", layer, "p_exhausted"] => format!("P({layer} runs dry)"),
+        ["layers", layer, "exhaustion_night"] => format!("Night {layer} runs dry"),
+        _ => metric.to_string(),
+    }
+}
+
+/// `label`, unless `overrides` (`PATH=TEXT` pairs) names the path.
+pub fn label_with(path: &str, overrides: &[(String, String)]) -> String {
+    overrides.iter().find(|(p, _)| p == path).map_or_else(|| label(path), |(_, text)| text.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_as_words_with_units() {
+        assert_eq!(label("raid.size"), "Drones launched a night");
+        assert_eq!(label("layer.nasams.cost_per_shot"), "nasams price per round (USD)");
+        assert_eq!(label("defence.early_warning"), "Early warning (0 = none, 1 = full)");
+        assert_eq!(label("phase.truce.shares.decoy"), "decoy share of the raid during truce (weight)");
+        assert_eq!(label("layer.nasams.colour"), "layer.nasams.colour", "unknown paths read as themselves");
+        let overrides = [("raid.size".to_string(), "Raid size".to_string())];
+        assert_eq!(label_with("raid.size", &overrides), "Raid size");
+    }
+}
