@@ -1,13 +1,17 @@
 //! salvosim: a Monte Carlo simulator of the drone-versus-interceptor cost war.
 //!
-//! The library is the engine: [`scenario`] reads and validates campaign descriptions, [`engine`]
-//! runs trials and aggregates them, [`stats`] holds the streaming tallies, and [`output`] turns a
-//! finished run into files and text. The `salvosim` binary (`src/cli/`) is one consumer of it;
-//! benches and tests are others.
+//! The library is the engine and what surrounds it, with data flowing one way: [`scenario`] reads
+//! and validates campaign descriptions; [`engine`] runs trials and aggregates them into [`stats`]
+//! tallies; [`output`] writes a finished run's files, whose names and read-back live in
+//! [`results`]; [`charts`] draws from what [`results`] reads; [`sweep`], [`sensitivity`] and
+//! [`shard`] run many scenarios or pieces of one; [`mod@format`] spells numbers for people. The
+//! `salvosim` binary (`src/cli/`) is one consumer of it; benches and tests are others.
 
 pub mod charts;
 pub mod engine;
+pub mod format;
 pub mod output;
+pub mod results;
 pub mod scenario;
 pub mod sensitivity;
 pub mod shard;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use resvg::{tiny_skia, usvg};
 use salvosim::charts::{ChartData, HEIGHT, WIDTH};
-use salvosim::output::format::usd;
+use salvosim::format::usd;
 
 const CHARTS: [&str; 5] = ["stock-depletion", "cumulative-spend", "cost-per-kill", "nightly-outcome", "p-run-dry"];
 

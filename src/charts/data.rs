@@ -8,7 +8,7 @@ use anyhow::{Context, Result, anyhow};
 use serde_json::Value;
 
 use crate::engine::layout::TOTAL;
-use crate::output::{NIGHTS_CSV, SUMMARY_JSON};
+use crate::results;
 
 /// Mean and quantiles of one tally.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -77,14 +77,14 @@ fn entries<'a>(root: &'a Value, key: &str) -> Result<&'a serde_json::Map<String,
 impl ChartData {
     /// Reads `dir/summary.json` and `dir/nights.csv`.
     pub fn load(dir: &Path) -> Result<ChartData> {
-        let summary_path = dir.join(SUMMARY_JSON);
-        let text = std::fs::read_to_string(&summary_path)
-            .with_context(|| format!("cannot read {}", summary_path.display()))?;
-        let summary: Value =
-            serde_json::from_str(&text).with_context(|| format!("{} is not JSON", summary_path.display()))?;
-        let mut data = ChartData::from_summary(&summary).with_context(|| format!("in {}", summary_path.display()))?;
-        let nights_path = dir.join(NIGHTS_CSV);
-        data.series = read_series(&nights_path).with_context(|| format!("in {}", nights_path.display()))?;
+        let summary = results::read_summary(dir)?;
+        let mut data = ChartData::from_summary(&summary)
+            .with_context(|| format!("in {}", dir.join(results::SUMMARY_JSON).display()))?;
+        let figure = |n: &results::NightFigure| Figure { mean: n.mean, p5: n.p5, p50: n.p50, p95: n.p95 };
+        data.series = results::read_nights(dir)?
+            .into_iter()
+            .map(|(key, nights)| (key, nights.iter().map(figure).collect()))
+            .collect();
         Ok(data)
     }
 
@@ -147,7 +147,7 @@ impl ChartData {
         format!(
             "scenario {} · {} trials of {} nights · seed {}",
             self.scenario,
-            crate::output::format::thousands(self.trials),
+            crate::format::thousands(self.trials),
             self.nights,
             self.seed
         )
@@ -178,28 +178,4 @@ fn layer_info(name: &str, l: &Value) -> Result<LayerInfo> {
         cost_per_kill_usd: optional_figure(&l["cost_per_kill_usd"], &what("cost_per_kill_usd"))?,
         stock,
     })
-}
-
-fn read_series(path: &Path) -> Result<HashMap<(String, String), Vec<Figure>>> {
-    let mut reader = csv::Reader::from_path(path)?;
-    let mut series: HashMap<(String, String), Vec<Figure>> = HashMap::new();
-    for (line, row) in reader.records().enumerate() {
-        let row = row?;
-        let number = |i: usize| -> Result<f64> {
-            row.get(i)
-                .and_then(|v| v.parse().ok())
-                .ok_or_else(|| anyhow!("row {}: column {} is not a number", line + 2, i + 1))
-        };
-        let column = |name: &str| {
-            let index = crate::output::nights_csv::HEADER.iter().position(|h| *h == name).expect("a nights.csv column");
-            number(index)
-        };
-        let night = number(0)? as usize;
-        let values = series.entry((row[1].to_string(), row[2].to_string())).or_default();
-        if night != values.len() + 1 {
-            return Err(anyhow!("row {}: night {night} out of order", line + 2));
-        }
-        values.push(Figure { mean: column("mean")?, p5: column("p5")?, p50: column("p50")?, p95: column("p95")? });
-    }
-    Ok(series)
 }

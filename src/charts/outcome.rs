@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use super::data::ChartData;
 use super::theme;
 use crate::engine::layout::metric;
-use crate::output::format::count;
+use crate::format::count;
 
 pub const NAME: &str = "nightly-outcome";
 

@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::data::{ChartData, ThreatInfo};
 use super::theme::{self, font};
-use crate::output::format::usd;
+use crate::format::usd;
 
 pub const NAME: &str = "cost-per-kill";
 
@@ -58,7 +58,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             .x_desc("Cost per kill (USD, log scale)")
             .axis_desc_style(font(24))
             .label_style(font(22))
-            .x_label_formatter(&|v| crate::output::format::usd_tick(*v))
+            .x_label_formatter(&|v| crate::format::usd_tick(*v))
             .y_labels(n.max(1) * 2 + 1)
             .y_label_formatter(&|v| theme::row_label(&names, *v))
             .disable_y_mesh()

@@ -6,7 +6,7 @@ use anyhow::Result;
 use super::data::ChartData;
 use super::theme;
 use crate::engine::layout::metric;
-use crate::output::format::usd;
+use crate::format::usd;
 
 pub const NAME: &str = "cumulative-spend";
 
@@ -26,7 +26,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
         let attacker = data.total(metric::ATTACKER_SPEND_CUM);
         let top = defender.iter().chain(attacker).map(|f| f.p95).fold(1.0, f64::max) * 1.08;
         let mut chart =
-            theme::night_plane(&area, data, top, "Cumulative spend (USD)", &|v| crate::output::format::usd_tick(*v))?;
+            theme::night_plane(&area, data, top, "Cumulative spend (USD)", &|v| crate::format::usd_tick(*v))?;
         theme::band_and_line(&mut chart, defender, theme::DEFENDER)?;
         theme::band_and_line(&mut chart, attacker, theme::ATTACKER)?;
         let key = [

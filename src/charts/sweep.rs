@@ -5,7 +5,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme::{self, Mark, font};
-use crate::output::format::{ratio, ratio_tick, short};
+use crate::format::{ratio, ratio_tick, short};
 use crate::stats::Stats;
 use crate::sweep::PointMetrics;
 
@@ -32,7 +32,7 @@ impl SweepData {
         format!(
             "scenario {} · {} trials per point, common random numbers · seed {}",
             self.scenario,
-            crate::output::format::thousands(self.trials),
+            crate::format::thousands(self.trials),
             self.seed
         )
     }

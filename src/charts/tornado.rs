@@ -25,9 +25,9 @@ fn spell(metric: &str, value: f64) -> String {
     if metric.ends_with("leak_rate") || metric.ends_with("p_exhausted") {
         format!("{:.1}%", 100.0 * value)
     } else if metric.ends_with("_usd") {
-        crate::output::format::usd(value)
+        crate::format::usd(value)
     } else {
-        crate::output::format::ratio(value)
+        crate::format::ratio(value)
     }
 }
 
@@ -35,7 +35,7 @@ fn spell(metric: &str, value: f64) -> String {
 fn row_text(row: &Row) -> String {
     let value = |v: f64| {
         if v.abs() >= 10_000.0 {
-            crate::output::format::usd_tick(v).replace('$', "")
+            crate::format::usd_tick(v).replace('$', "")
         } else if v == 0.0 {
             "0".to_string()
         } else {

@@ -7,6 +7,7 @@ use salvosim::charts::ChartData;
 use salvosim::charts::sweep::SweepData;
 use salvosim::engine;
 use salvosim::output::{self, RunInfo};
+use salvosim::results;
 use salvosim::scenario::{self, InputError, Loaded, Override, labels};
 use salvosim::sensitivity::{self, Input};
 use salvosim::shard::{self, ShardFile, ShardSpec};
@@ -89,9 +90,9 @@ fn publish(
     staging.commit()?;
     if !quiet {
         print!("{}", output::console::summary(info, scenario, aggregate));
-        println!("\nwrote {}/{{{}, {}}}", dir.display(), output::SUMMARY_JSON, output::NIGHTS_CSV);
+        println!("\nwrote {}/{{{}, {}}}", dir.display(), results::SUMMARY_JSON, results::NIGHTS_CSV);
         if !no_charts {
-            println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
+            println!("charts in {}/", dir.join(results::CHARTS_DIR).display());
         }
     }
     Ok(())
@@ -250,9 +251,9 @@ fn publish_sweep(
         println!(
             "wrote {}/{{{}, {}}} and {}/NNN/",
             dir.display(),
-            output::SWEEP_CSV,
-            output::SWEEP_JSON,
-            output::POINTS_DIR
+            results::SWEEP_CSV,
+            results::SWEEP_JSON,
+            results::POINTS_DIR
         );
     }
     Ok(())
@@ -298,7 +299,7 @@ pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     staging.commit()?;
     if !args.engine.output.quiet {
         print!("{}", output::console::sensitivity_table(&data.rows, &chart_metrics));
-        println!("wrote {}/{{{}, {}}}", dir.display(), output::SENSITIVITY_CSV, output::SENSITIVITY_JSON);
+        println!("wrote {}/{{{}, {}}}", dir.display(), results::SENSITIVITY_CSV, results::SENSITIVITY_JSON);
     }
     Ok(())
 }
@@ -324,6 +325,6 @@ pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {
     output::copy_results(dir, staging.path())?;
     output::write_charts(staging.path(), &data)?;
     staging.commit()?;
-    println!("charts in {}/", dir.join(output::CHARTS_DIR).display());
+    println!("charts in {}/", dir.join(results::CHARTS_DIR).display());
     Ok(())
 }

@@ -3,8 +3,8 @@
 use std::fmt::Write;
 
 use super::RunInfo;
-use super::format::{count, thousands, usd};
 use crate::engine::Aggregate;
+use crate::format::{count, thousands, usd};
 use crate::scenario::Scenario;
 use crate::stats::Tally;
 

@@ -5,7 +5,6 @@
 //! stale files of an earlier run beside new ones.
 
 pub mod console;
-pub mod format;
 pub mod nights_csv;
 pub mod sensitivity;
 pub mod summary_json;
@@ -19,16 +18,9 @@ use crate::charts::{self, ChartData};
 use crate::engine::{Aggregate, NightLayout};
 use crate::scenario::Scenario;
 
-pub const SUMMARY_JSON: &str = "summary.json";
-pub const NIGHTS_CSV: &str = "nights.csv";
-pub const SWEEP_CSV: &str = "sweep.csv";
-pub const SWEEP_JSON: &str = "sweep.json";
-pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
-pub const SENSITIVITY_JSON: &str = "sensitivity.json";
-/// Subfolder of a sweep folder with each grid point's own summary.json and nights.csv.
-pub const POINTS_DIR: &str = "points";
-/// Subfolder of a results folder that holds the charts.
-pub const CHARTS_DIR: &str = "charts";
+use crate::results::{
+    CHARTS_DIR, NIGHTS_CSV, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
+};
 
 /// What identifies a run's results.
 #[derive(Clone, Debug, PartialEq)]
@@ -101,10 +93,6 @@ pub fn write_sweep(
     Ok(())
 }
 
-/// Entries salvosim writes into a results folder; a folder holding anything else is not replaced.
-const OWN_ENTRIES: [&str; 8] =
-    [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON];
-
 /// A results folder being written: files go into a hidden staging folder beside the target, and
 /// [`Staging::commit`] swaps it into place atomically. Dropped uncommitted, it removes itself.
 pub struct Staging {
@@ -129,7 +117,7 @@ impl Staging {
             let entries = fs::read_dir(target).map_err(|e| unusable(format!("cannot be read as a folder: {e}")))?;
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().to_string();
-                if !OWN_ENTRIES.contains(&name.as_str()) {
+                if !crate::results::OWN_ENTRIES.contains(&name.as_str()) {
                     return Err(unusable(format!(
                         "holds `{name}`, which salvosim did not write; results replace the whole folder, so choose a new or empty one"
                     )));

@@ -2,12 +2,9 @@
 
 use crate::engine::{Aggregate, NightLayout};
 
-/// Columns: `se` is the standard error of the mean over trials.
-pub const HEADER: [&str; 8] = ["night", "metric", "series", "mean", "se", "p5", "p50", "p95"];
-
 pub fn write<W: std::io::Write>(out: W, layout: &NightLayout, aggregate: &Aggregate) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
-    writer.write_record(HEADER)?;
+    writer.write_record(crate::results::NIGHTS_HEADER)?;
     for (night, row) in aggregate.nightly.chunks(layout.width()).enumerate() {
         let night = (night + 1).to_string();
         for ((metric, series), tally) in layout.columns.iter().zip(row) {

@@ -2,7 +2,7 @@
 //!
 //! Every field given as a distribution is pinned at its 10th and then its 90th percentile while
 //! every other field stays uncertain, and the run is repeated with the same seed and trials. A
-//! pinned field still makes its draws ([`Param::pinned`]), so every other input of every trial is
+//! pinned field still makes its draws ([`crate::scenario::Param::pinned`]), so every other input of every trial is
 //! the same as in the base run: the difference between the two pinned runs — the *swing* — is that
 //! field's effect, not noise. Fields given as constants can be added with two values of their own.
 

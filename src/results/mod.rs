@@ -1,0 +1,78 @@
+//! The results folder as a format: its file names, the columns of nights.csv, and reading a saved
+//! run back. One home for them, so that data flows one way — the engine's aggregate is written by
+//! `output`, read back here, and drawn by `charts` — with no module needing the other's internals.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::Value;
+
+pub const SUMMARY_JSON: &str = "summary.json";
+pub const NIGHTS_CSV: &str = "nights.csv";
+pub const SWEEP_CSV: &str = "sweep.csv";
+pub const SWEEP_JSON: &str = "sweep.json";
+pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
+pub const SENSITIVITY_JSON: &str = "sensitivity.json";
+/// Subfolder of a sweep folder with each grid point's own summary.json and nights.csv.
+pub const POINTS_DIR: &str = "points";
+/// Subfolder of a results folder that holds the charts.
+pub const CHARTS_DIR: &str = "charts";
+
+/// Everything salvosim writes into a results folder; a folder holding anything else is not
+/// replaced.
+pub const OWN_ENTRIES: [&str; 8] =
+    [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON];
+
+/// Columns of nights.csv: `se` is the standard error of the mean over trials.
+pub const NIGHTS_HEADER: [&str; 8] = ["night", "metric", "series", "mean", "se", "p5", "p50", "p95"];
+
+/// One night's figure of one series, as nights.csv holds it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct NightFigure {
+    pub mean: f64,
+    pub se: f64,
+    pub p5: f64,
+    pub p50: f64,
+    pub p95: f64,
+}
+
+/// A saved run's summary.json.
+pub fn read_summary(dir: &Path) -> Result<Value> {
+    let path = dir.join(SUMMARY_JSON);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// A saved run's nights.csv: each (metric, series) with its figures for nights 1, 2, … in order.
+pub fn read_nights(dir: &Path) -> Result<HashMap<(String, String), Vec<NightFigure>>> {
+    let path = dir.join(NIGHTS_CSV);
+    read_nights_file(&path).with_context(|| format!("in {}", path.display()))
+}
+
+fn read_nights_file(path: &Path) -> Result<HashMap<(String, String), Vec<NightFigure>>> {
+    let mut reader = csv::Reader::from_path(path)?;
+    let mut series: HashMap<(String, String), Vec<NightFigure>> = HashMap::new();
+    for (line, row) in reader.records().enumerate() {
+        let row = row?;
+        let column = |name: &str| -> Result<f64> {
+            let index = NIGHTS_HEADER.iter().position(|h| *h == name).expect("a nights.csv column");
+            row.get(index)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| anyhow!("row {}: column {} is not a number", line + 2, index + 1))
+        };
+        let night = column("night")? as usize;
+        let values = series.entry((row[1].to_string(), row[2].to_string())).or_default();
+        if night != values.len() + 1 {
+            return Err(anyhow!("row {}: night {night} out of order", line + 2));
+        }
+        values.push(NightFigure {
+            mean: column("mean")?,
+            se: column("se")?,
+            p5: column("p5")?,
+            p50: column("p50")?,
+            p95: column("p95")?,
+        });
+    }
+    Ok(series)
+}
