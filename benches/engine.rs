@@ -101,6 +101,41 @@ fn full_run(c: &mut Criterion) {
     group.finish();
 }
 
+/// The stress set: whole runs (aggregation included) of scenarios the baseline does not stress, on
+/// a pool of 1 and of 2 threads, throughput in the threats actually simulated.
+fn stress(c: &mut Criterion) {
+    let set = |sets: &[&str]| baseline(sets);
+    let late_guns = {
+        let text = std::fs::read_to_string("scenarios/baseline.toml").unwrap() + common::LATE_GUNS;
+        scenario::parse(&text, Path::new("late-guns.toml"), &[]).unwrap().scenario
+    };
+    let cases: [(&str, Scenario); 6] = [
+        (
+            "many leakers, PERT damage",
+            set(&["defence.early_warning=0.3", "threat.shahed.damage_on_leak={ pert = [20000, 150000, 2000000] }"]),
+        ),
+        ("missile layers at their reserve", set(&["layer.nasams.stock=45", "layer.shorad-missile.stock=35", "layer.patriot.stock=42"])),
+        ("capacity-limited first layer", set(&["layer.mobile-fire-group.capacity=40"])),
+        ("90 nights", set(&["scenario.nights=90"])),
+        ("1,000-drone nights", set(&["raid.size=1000"])),
+        ("late layer engaging recognised decoys", late_guns),
+    ];
+    let trials = 4000;
+    let mut group = c.benchmark_group("stress");
+    group.sample_size(10);
+    for (name, s) in &cases {
+        let threats = (mean_threats_per_trial(s, trials) * trials as f64).round() as u64;
+        group.throughput(Throughput::Elements(threats));
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            group.bench_function(format!("{name}, {threads} thread(s)"), |b| {
+                b.iter(|| pool.install(|| engine::run(s, black_box(trials), SEED, &Silent).unwrap()))
+            });
+        }
+    }
+    group.finish();
+}
+
 /// The cost of one uniform draw from the trial generator: the unit of the draw-count bound.
 fn one_draw(c: &mut Criterion) {
     use rand::RngExt;
@@ -128,5 +163,5 @@ fn samplers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_draw, samplers, one_threat, one_night, one_trial, full_run);
+criterion_group!(benches, one_draw, samplers, one_threat, one_night, one_trial, full_run, stress);
 criterion_main!(benches);
