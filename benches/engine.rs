@@ -114,7 +114,10 @@ fn stress(c: &mut Criterion) {
             "many leakers, PERT damage",
             set(&["defence.early_warning=0.3", "threat.shahed.damage_on_leak={ pert = [20000, 150000, 2000000] }"]),
         ),
-        ("missile layers at their reserve", set(&["layer.nasams.stock=45", "layer.shorad-missile.stock=35", "layer.patriot.stock=42"])),
+        (
+            "missile layers at their reserve",
+            set(&["layer.nasams.stock=45", "layer.shorad-missile.stock=35", "layer.patriot.stock=42"]),
+        ),
         ("capacity-limited first layer", set(&["layer.mobile-fire-group.capacity=40"])),
         ("90 nights", set(&["scenario.nights=90"])),
         ("1,000-drone nights", set(&["raid.size=1000"])),

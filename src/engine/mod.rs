@@ -98,7 +98,7 @@ pub fn run_until(
     let mut total = Aggregate::new(scenario, &layout);
     for chunk in 0..chunk_count(trials) {
         let job = Chunk { scenario, layout: &layout, trials, seed, chunk };
-        let (aggregate, stopped) = job.run(progress, &total, stop)?;
+        let (aggregate, stopped) = job.run(progress, total.trials, stop.map(|rule| (rule, &total)))?;
         total.merge(&aggregate);
         if stopped {
             break;
@@ -116,11 +116,11 @@ pub fn run_chunks(
     progress: &dyn Progress,
 ) -> Result<Vec<Aggregate>, Cancelled> {
     let layout = NightLayout::new(scenario);
-    let mut done = Aggregate::new(scenario, &layout);
+    let mut done = 0;
     chunks
         .map(|chunk| {
-            let (aggregate, _) = Chunk { scenario, layout: &layout, trials, seed, chunk }.run(progress, &done, None)?;
-            done.trials += aggregate.trials;
+            let (aggregate, _) = Chunk { scenario, layout: &layout, trials, seed, chunk }.run(progress, done, None)?;
+            done += aggregate.trials;
             Ok(aggregate)
         })
         .collect()
@@ -143,14 +143,15 @@ struct Chunk<'a> {
 }
 
 impl Chunk<'_> {
-    /// Its blocks simulated in parallel waves of a few per thread, folded in block order; with a
-    /// stopping rule, asked at each checkpoint of `before` (the run so far) plus the blocks folded
-    /// so far. Returns the chunk's aggregate and whether the rule stopped the run.
+    /// Its blocks simulated in parallel waves of a few per thread, folded in block order, after
+    /// `done_before` trials of the run. Given a stopping rule and the run's aggregate before this
+    /// chunk, the rule is asked at each checkpoint about that aggregate plus the blocks folded so
+    /// far. Returns the chunk's aggregate and whether the rule stopped the run.
     fn run(
         &self,
         progress: &dyn Progress,
-        before: &Aggregate,
-        stop: Option<StopRule>,
+        done_before: u64,
+        stop: Option<(StopRule, &Aggregate)>,
     ) -> Result<(Aggregate, bool), Cancelled> {
         let mut aggregate = Aggregate::new(self.scenario, self.layout);
         let blocks = self.trials.div_ceil(BLOCK_TRIALS);
@@ -159,7 +160,7 @@ impl Chunk<'_> {
         let mut next = first;
         while next < end {
             if progress.cancelled() {
-                return Err(Cancelled { done: before.trials + aggregate.trials, trials: self.trials });
+                return Err(Cancelled { done: done_before + aggregate.trials, trials: self.trials });
             }
             let last = (next + wave).min(end);
             let results: Vec<Aggregate> = (next..last)
@@ -174,7 +175,7 @@ impl Chunk<'_> {
                 .collect();
             for (block, result) in (next..last).zip(&results) {
                 aggregate.merge(result);
-                if let Some(stop) = stop.filter(|_| is_checkpoint(block + 1) && block + 1 < blocks) {
+                if let Some((stop, before)) = stop.filter(|_| is_checkpoint(block + 1) && block + 1 < blocks) {
                     let mut so_far = before.clone();
                     so_far.merge(&aggregate);
                     if stop(&so_far) {
