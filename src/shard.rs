@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::engine::precision::Precision;
 use crate::engine::{self, Aggregate};
 use crate::scenario::{self, InputError, Loaded, Override};
 use crate::sweep::{self, Axis, Point};
@@ -77,25 +78,53 @@ impl Unit {
 pub struct UnitResult {
     pub unit: Unit,
     pub aggregate: Aggregate,
+    /// With a precision target, in a point's first chunk: the folds of its blocks at each
+    /// checkpoint ([`engine::is_checkpoint`]), so that `merge` stops where the unsharded run would.
+    pub checkpoints: Vec<Aggregate>,
 }
 
 /// Runs units `units` of a run (one scenario) or sweep (one scenario a point), in order: one
-/// shard's work.
+/// shard's work; with `checkpoints`, keeping the folds a precision target is judged on.
 pub fn run_units(
     scenarios: &[&scenario::Scenario],
     trials: u64,
     seed: u64,
     units: std::ops::Range<u64>,
     progress: &dyn engine::Progress,
+    checkpoints: bool,
 ) -> Result<Vec<UnitResult>, engine::Cancelled> {
     units
         .map(|index| {
             let unit = Unit::at(index, trials);
             let scenario = scenarios[unit.point as usize];
-            let mut aggregates = engine::run_chunks(scenario, trials, seed, unit.chunk..unit.chunk + 1, progress)?;
-            Ok(UnitResult { unit, aggregate: aggregates.remove(0) })
+            let (aggregate, checkpoints) = if checkpoints {
+                engine::run_chunk_with_checkpoints(scenario, trials, seed, unit.chunk, progress)?
+            } else {
+                let mut aggregates = engine::run_chunks(scenario, trials, seed, unit.chunk..unit.chunk + 1, progress)?;
+                (aggregates.remove(0), Vec::new())
+            };
+            Ok(UnitResult { unit, aggregate, checkpoints })
         })
         .collect()
+}
+
+/// A point's aggregate from its units in chunk order, stopped where `precision` is first reached
+/// at a checkpoint, as [`engine::run_until`] stops: inside the first chunk from its recorded folds,
+/// then at each chunk boundary short of the run's end.
+fn merge_until(scenario: &scenario::Scenario, units: &[&UnitResult], trials: u64, precision: &Precision) -> Aggregate {
+    if let Some(fold) = units[0].checkpoints.iter().find(|fold| precision.reached(fold)) {
+        return fold.clone();
+    }
+    let blocks = trials.div_ceil(engine::BLOCK_TRIALS);
+    let mut total = Aggregate::new(scenario, &engine::NightLayout::new(scenario));
+    for (chunk, unit) in units.iter().enumerate() {
+        total.merge(&unit.aggregate);
+        let done = (chunk as u64 + 1) * engine::CHUNK_BLOCKS;
+        if chunk >= 1 && done < blocks && engine::is_checkpoint(done) && precision.reached(&total) {
+            break;
+        }
+    }
+    total
 }
 
 /// Trials in units `units` of a run or sweep of `trials` trials a point.
@@ -120,6 +149,8 @@ pub struct ShardFile {
     pub shard: u64,
     /// The sweep's `--vary` arguments; empty for a run.
     pub vary: Vec<String>,
+    /// The precision the run stops at, if one was asked for.
+    pub precision: Option<Precision>,
     /// This shard's units, in order.
     pub units: Vec<UnitResult>,
 }
@@ -132,6 +163,7 @@ impl ShardFile {
         trials: u64,
         spec: ShardSpec,
         units: Vec<UnitResult>,
+        precision: Option<Precision>,
     ) -> Self {
         ShardFile {
             format: FORMAT.into(),
@@ -147,6 +179,7 @@ impl ShardFile {
             shard: spec.index,
             vary: vary.to_vec(),
             units,
+            precision,
         }
     }
 }
@@ -160,6 +193,7 @@ pub struct Merged {
     pub aggregates: Vec<Aggregate>,
     pub seed: u64,
     pub trials: u64,
+    pub precision: Option<Precision>,
 }
 
 fn refuse(file: &Path, problem: String) -> InputError {
@@ -200,6 +234,12 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
             ("trials", shard.trials != first.trials, shard.trials.to_string(), first.trials.to_string()),
             ("shard count", shard.shards != first.shards, shard.shards.to_string(), first.shards.to_string()),
             ("sweep", shard.vary != first.vary, format!("{:?}", shard.vary), format!("{:?}", first.vary)),
+            (
+                "precision",
+                shard.precision != first.precision,
+                format!("{:?}", shard.precision),
+                format!("{:?}", first.precision),
+            ),
         ];
         if let Some((what, _, theirs, ours)) = differs.into_iter().find(|d| d.1) {
             let reference =
@@ -246,11 +286,17 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
         .enumerate()
         .map(|(point, units)| {
             let scenario = points.get(point).map_or(&loaded.scenario, |p| &p.loaded.scenario);
-            let aggregates: Vec<Aggregate> = units.iter().map(|u| u.aggregate.clone()).collect();
-            engine::merge_chunks(scenario, &aggregates)
+            match &first.precision {
+                Some(precision) => merge_until(scenario, units, first.trials, precision),
+                None => {
+                    let aggregates: Vec<Aggregate> = units.iter().map(|u| u.aggregate.clone()).collect();
+                    engine::merge_chunks(scenario, &aggregates)
+                }
+            }
         })
         .collect();
-    Ok(Merged { loaded, axes, points, aggregates, seed: first.seed, trials: first.trials })
+    let precision = first.precision.clone();
+    Ok(Merged { loaded, axes, points, aggregates, seed: first.seed, trials: first.trials, precision })
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `--precision REL`: a run stops at the first checkpoint (4, 8, 16, 32, 64 blocks of 1,000
 //! trials, then every 64) where every chosen metric's 95 % CI half-width is within REL of its mean.
 //! Where it stops depends only on the results, so the files are byte-identical at any thread count
-//! and equal a plain run of the trials it ran.
+//! and shard split, and equal a plain run of the trials it ran.
 
 use std::path::Path;
 
@@ -107,13 +107,12 @@ fn a_sweep_point_with_precision_is_the_matching_run() {
 
 #[test]
 fn bad_precision_requests_exit_2_and_write_nothing() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 5] = [
         (&["--precision", "0"], "strictly between 0 and 1"),
         (&["--precision", "1.5"], "strictly between 0 and 1"),
         (&["--precision", "NaN"], "strictly between 0 and 1"),
         (&["--precision", "0.01", "--precision-metric", "leak"], "unknown metric `leak`; allowed: defender_spend_usd"),
         (&["--precision-metric", "leak_rate"], "needs --precision REL"),
-        (&["--precision", "0.01", "--shard", "0/2"], "cannot be combined with --shard"),
     ];
     for (args, message) in cases {
         let tmp = tempfile::tempdir().unwrap();
@@ -126,5 +125,52 @@ fn bad_precision_requests_exit_2_and_write_nothing() {
             .code(2)
             .stderr(predicate::str::contains(message));
         assert!(!out.exists(), "{args:?}: nothing written");
+    }
+}
+
+/// Shards run all their chunks; the shard with the first chunk keeps the folds at its checkpoints,
+/// and merge stops where the unsharded run stops: inside the first chunk or past it.
+#[test]
+fn a_sharded_run_with_precision_merges_into_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cheap = [
+        "--set",
+        "scenario.nights=2",
+        "--set",
+        "raid.size=20",
+        "--trials",
+        "400000",
+        "--precision-metric",
+        "leak_rate",
+    ];
+    for (target, inside_first_chunk) in [("0.02", true), ("0.004", false)] {
+        let whole = tmp.path().join(format!("whole-{target}"));
+        let stopped = run(&whole, &[&cheap[..], &["--precision", target]].concat())["trials"].as_u64().unwrap();
+        assert_eq!(stopped < 64_000, inside_first_chunk, "target {target} stopped at {stopped}");
+        for n in [1, 2, 3] {
+            let shards = tmp.path().join(format!("shards-{target}-{n}"));
+            for k in 0..n {
+                salvosim()
+                    .args(["run", "scenarios/baseline.toml", "--quiet", "--no-charts", "--precision", target])
+                    .args(cheap)
+                    .args(["--shard", &format!("{k}/{n}"), "--out"])
+                    .arg(&shards)
+                    .assert()
+                    .success();
+            }
+            let merged = tmp.path().join(format!("merged-{target}-{n}"));
+            let files: Vec<_> = std::fs::read_dir(&shards).unwrap().map(|e| e.unwrap().path()).collect();
+            salvosim()
+                .arg("merge")
+                .args(&files)
+                .args(["--quiet", "--no-charts", "--out"])
+                .arg(&merged)
+                .assert()
+                .success();
+            for file in ["summary.json", "nights.csv"] {
+                let (a, b) = (std::fs::read(whole.join(file)).unwrap(), std::fs::read(merged.join(file)).unwrap());
+                assert!(a == b, "target {target}, {n} shards: merged {file} differs from the unsharded run");
+            }
+        }
     }
 }

@@ -56,7 +56,7 @@ pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
     if let Some(spec) = &args.shard {
         let chunks = engine::chunk_count(engine.trials);
         return run_shard(&args.engine, &loaded, &[], &engine, ShardSpec::parse(spec)?, chunks, |units, bar| {
-            shard::run_units(&[scenario], engine.trials, engine.seed, units, bar)
+            shard::run_units(&[scenario], engine.trials, engine.seed, units, bar, engine.precision.is_some())
         });
     }
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_dir(scenario));
@@ -109,18 +109,13 @@ fn run_shard(
     total: u64,
     run: impl Fn(std::ops::Range<u64>, &Bar) -> Result<Vec<shard::UnitResult>, engine::Cancelled> + Sync,
 ) -> Result<(), Failure> {
-    if engine.precision.is_some() {
-        let problem = "cannot be combined with --shard: where a run stops depends on every trial before, which \
-                       one shard does not see; run unsharded, or shard a fixed --trials";
-        return Err(InputError::argument("--precision with --shard", problem).into());
-    }
     let dir = engine_args.output.out.clone().unwrap_or_else(|| output::default_shard_dir(&loaded.scenario));
     let units = spec.units(total);
     let trials = shard::trials_in(units.clone(), engine.trials);
     let bar = progress_bar(trials, engine_args.output.quiet);
     let done = engine.pool.install(|| run(units.clone(), &bar));
     bar.0.finish_and_clear();
-    let shard = ShardFile::new(loaded, vary, engine.seed, engine.trials, spec, done?);
+    let shard = ShardFile::new(loaded, vary, engine.seed, engine.trials, spec, done?, engine.precision.clone());
     let path = output::write_shard(&dir, &spec.file_name(), &shard)?;
     if !engine_args.output.quiet {
         println!(
@@ -142,7 +137,7 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
         seed: merged.seed,
         trials: merged.trials,
         version: env!("CARGO_PKG_VERSION").into(),
-        precision: None,
+        precision: merged.precision.clone(),
     };
     if merged.axes.is_empty() {
         let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
@@ -185,7 +180,7 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         let total = points.len() as u64 * engine::chunk_count(engine.trials);
         return run_shard(&args.engine, &base, &args.vary, &engine, ShardSpec::parse(spec)?, total, |units, bar| {
             let scenarios: Vec<&scenario::Scenario> = points.iter().map(|p| &p.loaded.scenario).collect();
-            shard::run_units(&scenarios, engine.trials, engine.seed, units, bar)
+            shard::run_units(&scenarios, engine.trials, engine.seed, units, bar, engine.precision.is_some())
         });
     }
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));

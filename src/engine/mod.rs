@@ -126,6 +126,31 @@ pub fn run_chunks(
         .collect()
 }
 
+/// Chunk `chunk` of a `trials`-trial run, with the folds of its blocks a stopping rule would be
+/// asked about inside it: the aggregate so far at each checkpoint ([`is_checkpoint`]) the chunk
+/// spans, short of the run's end. Only the first chunk holds checkpoints below [`CHUNK_BLOCKS`];
+/// a sharded run with a precision target keeps them so that `merge` can stop where the unsharded
+/// run would.
+pub fn run_chunk_with_checkpoints(
+    scenario: &Scenario,
+    trials: u64,
+    seed: u64,
+    chunk: u64,
+    progress: &dyn Progress,
+) -> Result<(Aggregate, Vec<Aggregate>), Cancelled> {
+    let layout = NightLayout::new(scenario);
+    let folds = std::sync::Mutex::new(Vec::new());
+    let record = |so_far: &Aggregate| {
+        folds.lock().expect("no panic while recording").push(so_far.clone());
+        false
+    };
+    let empty = Aggregate::new(scenario, &layout);
+    let job = Chunk { scenario, layout: &layout, trials, seed, chunk };
+    let before = chunk * CHUNK_BLOCKS * BLOCK_TRIALS;
+    let (aggregate, _) = job.run(progress, before, (chunk == 0).then_some((&record as StopRule, &empty)))?;
+    Ok((aggregate, folds.into_inner().expect("no panic while recording")))
+}
+
 /// Folds chunk aggregates, in order, into the run's aggregate.
 pub fn merge_chunks(scenario: &Scenario, chunks: &[Aggregate]) -> Aggregate {
     let mut total = Aggregate::new(scenario, &NightLayout::new(scenario));

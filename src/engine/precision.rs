@@ -8,7 +8,7 @@ use super::Aggregate;
 pub const DEFAULT_METRICS: [&str; 3] = ["cost_exchange_ratio", "cost_exchange_ratio_with_damage", "leak_rate"];
 
 /// Stop once every chosen metric's 95 % CI half-width is within `relative` of its mean.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Precision {
     /// Largest half-width allowed, as a share of the mean (0.005 = ±0.5 %).
     pub relative: f64,
