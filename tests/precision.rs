@@ -3,10 +3,11 @@
 //! Where it stops depends only on the results, so the files are byte-identical at any thread count
 //! and shard split, and equal a plain run of the trials it ran.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
-use predicates::prelude::*;
 
 fn salvosim() -> Command {
     Command::cargo_bin("salvosim").unwrap()
@@ -115,16 +116,7 @@ fn bad_precision_requests_exit_2_and_write_nothing() {
         (&["--precision-metric", "leak_rate"], "needs --precision REL"),
     ];
     for (args, message) in cases {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("never");
-        salvosim()
-            .args(["run", "scenarios/baseline.toml", "--out"])
-            .arg(&out)
-            .args(args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(message));
-        assert!(!out.exists(), "{args:?}: nothing written");
+        common::assert_refused(&["run", "scenarios/baseline.toml"], args, message);
     }
 }
 

@@ -2,10 +2,11 @@
 //! random numbers. A pinned input still makes its draws, so a pure price moves defender spend by
 //! exactly the arithmetic of the rounds fired, and an input that cannot matter moves nothing.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
-use predicates::prelude::*;
 
 const TRIALS: &str = "2000";
 
@@ -111,15 +112,6 @@ fn bad_sensitivity_requests_exit_2_and_write_nothing() {
         (&["--precision", "0.01"], "is not used by sensitivity"),
     ];
     for (args, message) in cases {
-        let tmp = tempfile::tempdir().unwrap();
-        let out = tmp.path().join("never");
-        salvosim()
-            .args(["sensitivity", "scenarios/baseline.toml", "--trials", "100", "--out"])
-            .arg(&out)
-            .args(args)
-            .assert()
-            .code(2)
-            .stderr(predicate::str::contains(message));
-        assert!(!out.exists(), "{args:?}: nothing written");
+        common::assert_refused(&["sensitivity", "scenarios/baseline.toml", "--trials", "100"], args, message);
     }
 }

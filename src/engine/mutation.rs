@@ -19,7 +19,7 @@ pub enum Mutation {
     /// as a count (stock cannot run out tonight).
     Kill { layer: usize, bias: f64 },
     /// P(a shoot-look-shoot kill came at the first round) × (1 + bias) at layer `layer`: the rounds
-    /// fired per kill.
+    /// fired per kill (no change at a layer of one shot).
     KillingRound { layer: usize, bias: f64 },
     /// The threats capacity-limited layer `layer` may still engage tonight × (1 + bias), on average.
     Capacity { layer: usize, bias: f64 },

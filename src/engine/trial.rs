@@ -355,8 +355,10 @@ impl<'a> Campaign<'a> {
                 state.kill_within_max = biased(&state.kill_within_max, bias);
             }
             Mutation::KillingRound { layer, bias } => {
-                let first = &mut self.ws.layers[layer].kill_round[0];
-                *first = biased(first, bias);
+                // A one-shot layer has no round to get wrong: nothing to mutate.
+                if let Some(first) = self.ws.layers[layer].kill_round.first_mut() {
+                    *first = biased(first, bias);
+                }
             }
             Mutation::Capacity { .. } | Mutation::LeakSplit { .. } | Mutation::EwSpread { .. } => {}
         }

@@ -254,3 +254,20 @@ pub fn skip_or_fail_in_ci(test: &str, reason: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }
+
+/// `salvosim <command> <args>` with `--out` a new folder must exit 2, say `message` on stderr and
+/// write nothing.
+pub fn assert_refused(command: &[&str], args: &[&str], message: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    assert_cmd::Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(command)
+        .arg("--out")
+        .arg(&out)
+        .args(args)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(message));
+    assert!(!out.exists(), "{command:?} {args:?}: nothing written");
+}
