@@ -200,14 +200,21 @@ fn refuse(file: &Path, problem: String) -> InputError {
     InputError::file(file, None, problem)
 }
 
+/// A shard file's format tag alone: read first, so that a file of another format is named as such
+/// rather than failing on whatever part of its body changed.
+#[derive(Deserialize)]
+struct FormatTag {
+    format: String,
+}
+
 fn read(file: &Path) -> Result<ShardFile, InputError> {
     let bytes = std::fs::read(file).map_err(|e| refuse(file, format!("cannot read the shard file: {e}")))?;
-    let shard: ShardFile =
-        serde_json::from_slice(&bytes).map_err(|e| refuse(file, format!("is not a salvosim shard file: {e}")))?;
-    if shard.format != FORMAT {
-        return Err(refuse(file, format!("has format `{}`; this salvosim reads `{FORMAT}`", shard.format)));
+    let not_a_shard = |e: serde_json::Error| refuse(file, format!("is not a salvosim shard file: {e}"));
+    let tag: FormatTag = serde_json::from_slice(&bytes).map_err(not_a_shard)?;
+    if tag.format != FORMAT {
+        return Err(refuse(file, format!("has format `{}`; this salvosim reads `{FORMAT}`", tag.format)));
     }
-    Ok(shard)
+    serde_json::from_slice(&bytes).map_err(not_a_shard)
 }
 
 /// Reads shard files, checks that they are all the shards of one run, and merges them.

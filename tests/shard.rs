@@ -88,9 +88,13 @@ fn shards_that_do_not_belong_together_are_refused() {
         text.replacen(&format!("\"version\":\"{}\"", env!("CARGO_PKG_VERSION")), "\"version\":\"0.0.1\"", 1),
     )
     .unwrap();
+    // A shard of the first format, whose units were tuples: named by its format, not by a parse
+    // error deep in its body.
+    let old_format = dir("a").join("old-format.json");
+    std::fs::write(&old_format, r#"{"format":"salvosim-shard-1","version":"0.1.0","units":[[0,0,{}]]}"#).unwrap();
     let garbage = dir("a").join("garbage.json");
     std::fs::write(&garbage, "{ not json").unwrap();
-    let cases: [(Vec<PathBuf>, &str); 8] = [
+    let cases: [(Vec<PathBuf>, &str); 9] = [
         (vec![a0.clone()], "missing shard(s) 1 of 2"),
         (vec![a0.clone(), a0.clone(), a1.clone()], "is shard 0 again"),
         (
@@ -111,6 +115,7 @@ fn shards_that_do_not_belong_together_are_refused() {
         ),
         (vec![a0.clone(), other_version], "salvosim version 0.0.1"),
         (vec![a0.clone(), garbage], "is not a salvosim shard file"),
+        (vec![a0.clone(), old_format], "has format `salvosim-shard-1`; this salvosim reads `salvosim-shard-2`"),
     ];
     for (inputs, message) in cases {
         let out = tmp.path().join("never");
