@@ -5,7 +5,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use salvosim::engine::{self, Campaign, NightLayout, Silent, TrialRecord, Workspace, simulate};
+use salvosim::engine::{self, Campaign, Method, NightLayout, Silent, TrialRecord, Workspace, simulate};
 use salvosim::scenario::{self, Override, Scenario};
 
 #[path = "../tests/common/mod.rs"]
@@ -25,21 +25,23 @@ fn mean_threats_per_trial(s: &Scenario, trials: u64) -> f64 {
     aggregate.threats.iter().map(|t| t.launched.stats().unwrap().mean).sum()
 }
 
-/// One threat through EW and the six baseline layers, stocks and capacities unlimited so that
-/// every iteration meets the same defence.
+/// A 100-drone night threat by threat (the reference method) through EW and the six baseline
+/// layers, stocks and capacities unlimited so that every iteration meets the same defence.
 fn one_threat(c: &mut Criterion) {
     let unlimited: Vec<String> =
         ["mobile-fire-group", "gepard", "interceptor-drones", "shorad-missile", "nasams", "patriot"]
             .iter()
             .flat_map(|l| [format!("layer.{l}.capacity=1000000000000"), format!("layer.{l}.stock=1000000000000")])
             .collect();
-    let s = baseline(&unlimited.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut sets: Vec<&str> = unlimited.iter().map(String::as_str).collect();
+    sets.push("raid.size=100");
+    let s = baseline(&sets);
     let layout = NightLayout::new(&s);
     let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
-    let mut campaign = Campaign::start(&s, &layout, SEED, 0, &mut ws, &mut record);
+    let mut campaign = Campaign::start(&s, &layout, SEED, 0, &mut ws, &mut record).with_method(Method::PerThreat);
     let mut group = c.benchmark_group("threat");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("through six layers", |b| b.iter(|| campaign.threat(black_box(0))));
+    group.throughput(Throughput::Elements(100));
+    group.bench_function("one by one through six layers", |b| b.iter(|| campaign.night(black_box(0))));
     group.finish();
 }
 

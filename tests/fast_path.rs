@@ -230,7 +230,7 @@ fn each_injected_one_percent_bias_is_caught() {
         Mutation::Kill { layer: drones, bias },
         Mutation::KillingRound { layer: guns, bias },
         Mutation::Capacity { layer: guns, bias },
-        Mutation::LeakSplit { bias },
+        Mutation::GroupSplit { bias },
         // Right on average, 10 % off in spread: only the variance and chi-square checks see it.
         Mutation::EwSpread { bias: 0.1 },
     ];

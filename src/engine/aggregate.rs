@@ -34,6 +34,20 @@ pub struct LayerTallies {
     pub exhaustion_night: Tally,
 }
 
+/// Tallies of one layer against one threat type it engages.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PairTallies {
+    pub rounds: Tally,
+    pub kills: Tally,
+    pub spend_usd: Tally,
+}
+
+impl Default for PairTallies {
+    fn default() -> Self {
+        PairTallies { rounds: Tally::counts(), kills: Tally::counts(), spend_usd: Tally::amounts() }
+    }
+}
+
 impl Default for ThreatTallies {
     fn default() -> Self {
         ThreatTallies {
@@ -76,6 +90,9 @@ pub struct Aggregate {
     pub leak_rate: Tally,
     pub threats: Vec<ThreatTallies>,
     pub layers: Vec<LayerTallies>,
+    /// Per (layer, threat type) pair in which the layer engages the type, in [`NightLayout::pairs`]
+    /// order.
+    pub pairs: Vec<PairTallies>,
     /// `nights × layout.width()` tallies, night-major, in [`NightLayout`] column order.
     pub nightly: Vec<Tally>,
 }
@@ -92,6 +109,7 @@ impl Aggregate {
             leak_rate: Tally::default(),
             threats: vec![ThreatTallies::default(); scenario.threats.len()],
             layers: vec![LayerTallies::default(); scenario.layers.len()],
+            pairs: vec![PairTallies::default(); layout.pairs.len()],
             nightly: (0..scenario.nights as usize * layout.width())
                 .map(|i| if layout.is_count(i % layout.width()) { Tally::counts() } else { Tally::amounts() })
                 .collect(),
@@ -162,6 +180,14 @@ impl Aggregate {
                 tallies.exhaustion_night.add(f64::from(night));
             }
         }
+        let types = scenario.threats.len();
+        let engaged = scenario.layers.iter().flat_map(|l| &l.treatment).enumerate().filter(|(_, t)| t.engaged);
+        for (tallies, (i, _)) in self.pairs.iter_mut().zip(engaged) {
+            let totals = &record.by_threat[i];
+            tallies.rounds.add(totals.rounds as f64);
+            tallies.kills.add(totals.kills as f64);
+            tallies.spend_usd.add(totals.rounds as f64 * record.layers[i / types].cost_per_shot_usd);
+        }
         for (tally, &value) in self.nightly.iter_mut().zip(&record.nightly) {
             tally.add(value);
         }
@@ -192,6 +218,11 @@ impl Aggregate {
             mine.reserve.merge(&theirs.reserve);
             mine.exhausted_trials += theirs.exhausted_trials;
             mine.exhaustion_night.merge(&theirs.exhaustion_night);
+        }
+        for (mine, theirs) in self.pairs.iter_mut().zip(&other.pairs) {
+            mine.rounds.merge(&theirs.rounds);
+            mine.kills.merge(&theirs.kills);
+            mine.spend_usd.merge(&theirs.spend_usd);
         }
         for (mine, theirs) in self.nightly.iter_mut().zip(&other.nightly) {
             mine.merge(theirs);

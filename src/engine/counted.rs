@@ -1,53 +1,40 @@
 //! The counting method: a night's raid drawn as counts instead of threat by threat.
 //!
-//! Threats of a night are independent and alike, so their fates are multinomial: types by the
-//! mix, EW and recognition as binomial thinnings, opportunities at each layer as binomials, kills
-//! as binomials, and the shot that killed as a multinomial. A layer's capacity lets through the
-//! first threats in arrival order. Threats that every layer so far has treated alike are
-//! exchangeable, so they travel as one count: while the layers engage recognised decoys (the
-//! *prefix*) every surviving threat is alike. After the prefix, recognised decoys split off by a
-//! hypergeometric draw; if every later layer holds fire at them they pass untouched while the rest
-//! go on as one count. If a later layer engages them again, the survivors of the prefix meet the
-//! later layers one by one instead, as in the per-threat method: the prefix was blind to who is a
-//! recognised decoy, so which survivors are is a uniformly random arrangement, drawn without
-//! replacement as they come. Who leaked is split back into threat types by hypergeometric draws at
-//! the end. Where stock could run out mid-night, the threats with an opportunity at that layer are
-//! engaged one by one until stock reaches its reserve; where a layer can do nothing tonight
-//! (capacity used, stock at reserve) nothing is drawn. The result has the per-threat model's
-//! distribution exactly, for every scenario (tests/fast_path.rs compares the two).
+//! Threats of a night are independent and alike within a class (a threat type, recognised decoys
+//! apart), so their fates are multinomial: types by the mix, EW and recognition as binomial
+//! thinnings, opportunities at each layer as binomials per class, kills as binomials, and the shot
+//! that killed as a multinomial. When a layer can engage every threat with an opportunity, that is
+//! all. When its capacity binds, it engages the first threats of each priority group in arrival
+//! order: which classes they are is a hypergeometric split of the group's opportunities, exact
+//! because the classes are arranged uniformly at random among the arrivals. When its stock could
+//! run out mid-night, the threats with an opportunity are engaged one by one in that uniformly
+//! random order (a draw without replacement per threat) while stock lasts. A binding layer that
+//! treats two classes differently unmixes them; where a later layer mixes them again, the night's
+//! threats are lined up in a uniformly random order and meet the rest of the layers one by one
+//! instead (see [`super::classes`]). Where a layer can do nothing tonight (capacity used, stock at
+//! its floor) nothing is drawn. The result has the per-threat model's distribution exactly, for
+//! every scenario (tests/fast_path.rs compares the two).
 
 use rand::RngExt;
 
+use super::classes::{class, kind_of};
 use super::draw::{Chance, binomial, hypergeometric};
 use super::mutation::Mutation;
 use super::rng::TrialRng;
-use super::trial::{Campaign, LayerState, through_layers};
+use super::trial::{Campaign, KillTable, LayerState};
 
-/// Splits `draws` items taken from groups of sizes `groups` (without replacement) into how many
-/// came from each group, adding them to `into`. `first_bias` is 0 but under
-/// [`Mutation::LeakSplit`], which adds a Binomial(taken, bias) to the first group's count.
-fn split(rng: &mut TrialRng, groups: &[u64], draws: u64, into: &mut [u64], first_bias: f64) {
-    let (mut total, mut left) = (groups.iter().sum::<u64>(), draws);
-    for (i, (group, slot)) in groups.iter().zip(into).enumerate() {
-        let mut taken = hypergeometric(rng, total, *group, left);
-        if i == 0 && first_bias != 0.0 {
-            taken = (taken + binomial(rng, taken, &Chance::new(first_bias))).min(*group).min(left);
-        }
-        *slot += taken;
-        total -= group;
-        left -= taken;
-    }
-}
-
-/// Per-night counts of the counting method, per threat type.
+/// Per-night counts of the counting method, per class (see [`super::classes`]).
 #[derive(Debug, Default)]
 pub(super) struct Counts {
-    /// Not defeated by EW and not recognised (decoys) — or not decoys.
-    unrecognised: Vec<u64>,
-    /// Recognised decoys.
-    recognised: Vec<u64>,
-    /// Both of the above, per type (scratch, so nothing is allocated per night).
-    both: Vec<u64>,
+    /// Past EW, at launch.
+    flying: Vec<u64>,
+    /// Still in the air.
+    alive: Vec<u64>,
+    /// With an opportunity at the current layer.
+    opportunities: Vec<u64>,
+    /// Engaged at the current layer (scratch of a group's split).
+    engaged: Vec<u64>,
+    /// Leaked, per threat type.
     leaked: Vec<u64>,
 }
 
@@ -56,62 +43,27 @@ impl Campaign<'_> {
     pub(super) fn raid_counted(&mut self, launched: u64, mix: usize) {
         let mut counts = std::mem::take(&mut self.ws.counts);
         self.launch_counted(launched, mix, &mut counts);
-        let all: u64 = counts.unrecognised.iter().chain(&counts.recognised).sum();
-        // While layers engage recognised decoys, every threat is alike: one count.
-        let prefix = self.ws.layers.iter().take_while(|l| l.engage_identified_decoys).count();
-        let mut alike = all;
-        for layer in 0..prefix {
-            alike -= self.layer_counted(layer, alike);
+        let mut lined_up = false;
+        for layer in 0..self.ws.layers.len() {
+            if !lined_up && !self.layer_counted(layer, &mut counts) {
+                self.line_up(layer, &mut counts.alive, &counts.opportunities);
+                lined_up = true;
+            }
+            if lined_up {
+                self.layer_one_by_one(layer);
+            }
         }
+        let types = self.scenario.threats.len();
         counts.leaked.clear();
-        counts.leaked.resize(counts.recognised.len(), 0);
-        if prefix == self.ws.layers.len() {
-            // No layer held fire: the leakers are a random subset of all threats.
-            counts.both.clear();
-            counts.both.extend(counts.unrecognised.iter().zip(&counts.recognised).map(|(u, r)| u + r));
-            self.split_leakers(&counts.both, alike, &mut counts.leaked);
-        } else if self.ws.layers[prefix..].iter().all(|l| !l.engage_identified_decoys) {
-            // Recognised decoys split off and pass the remaining layers untouched.
-            let recognised_total: u64 = counts.recognised.iter().sum();
-            let recognised_left = hypergeometric(&mut self.rng, all, recognised_total, alike);
-            let mut unrecognised_left = alike - recognised_left;
-            for layer in prefix..self.ws.layers.len() {
-                unrecognised_left -= self.layer_counted(layer, unrecognised_left);
-            }
-            self.split_leakers(&counts.unrecognised, unrecognised_left, &mut counts.leaked);
-            self.split_leakers(&counts.recognised, recognised_left, &mut counts.leaked);
-        } else {
-            self.rest_one_by_one(prefix, all, alike, &mut counts);
+        counts.leaked.extend((0..types).map(|k| counts.alive[class(k, false)] + counts.alive[class(k, true)]));
+        if lined_up {
+            self.queue_leakers(&mut counts.leaked);
         }
-        self.leak_counted(&counts);
+        for (kind, &leaked) in counts.leaked.iter().enumerate() {
+            let flying = counts.flying[class(kind, false)] + counts.flying[class(kind, true)];
+            self.book_leaks(kind, flying, leaked);
+        }
         self.ws.counts = counts;
-    }
-
-    /// The `alike` survivors of the first `prefix` layers meet the remaining layers one by one, in
-    /// arrival order, each first labelled recognised decoy or not by a draw without replacement
-    /// from the night's `all` threats past EW (the prefix was blind to the label).
-    fn rest_one_by_one(&mut self, prefix: usize, all: u64, alike: u64, counts: &mut Counts) {
-        let (mut urn, mut urn_recognised) = (all, counts.recognised.iter().sum::<u64>());
-        let (mut unrecognised_leaked, mut recognised_leaked) = (0, 0);
-        for _ in 0..alike {
-            let recognised = self.rng.random_range(0..urn) < urn_recognised;
-            urn -= 1;
-            urn_recognised -= u64::from(recognised);
-            if !through_layers(&mut self.ws.layers[prefix..], recognised, &mut self.rng) {
-                *(if recognised { &mut recognised_leaked } else { &mut unrecognised_leaked }) += 1;
-            }
-        }
-        self.split_leakers(&counts.unrecognised, unrecognised_leaked, &mut counts.leaked);
-        self.split_leakers(&counts.recognised, recognised_leaked, &mut counts.leaked);
-    }
-
-    /// Splits `leaked` of the threats counted in `groups` back into their types.
-    fn split_leakers(&mut self, groups: &[u64], leaked: u64, into: &mut [u64]) {
-        let bias = match self.mutation {
-            Some(Mutation::LeakSplit { bias }) => bias,
-            _ => 0.0,
-        };
-        split(&mut self.rng, groups, leaked, into, bias);
     }
 
     /// Of `n` threats, how many EW defeats.
@@ -142,102 +94,161 @@ impl Campaign<'_> {
     /// Types by the mix, then EW and decoy recognition, per type.
     fn launch_counted(&mut self, launched: u64, mix: usize, counts: &mut Counts) {
         let types = self.scenario.threats.len();
-        counts.unrecognised.clear();
-        counts.recognised.clear();
+        counts.flying.clear();
         let mut left = launched;
         for kind in 0..types {
             let n =
                 if kind + 1 == types { left } else { binomial(&mut self.rng, left, &self.ws.type_split[mix][kind]) };
             left -= n;
             let defeated = self.ew_defeated(n);
-            let totals = &mut self.record.threats[kind];
-            totals.launched += n;
-            self.ws.launched_tonight[kind] += n;
-            self.record.attacker_spend_usd += n as f64 * self.ws.unit_cost_usd[kind];
-            totals.ew_defeated += defeated;
-            self.ew_tonight += defeated;
+            self.book_launch(kind, n, defeated);
             let flying = n - defeated;
             let recognised = if self.scenario.threats[kind].decoy {
                 binomial(&mut self.rng, flying, &self.discrimination)
             } else {
                 0
             };
-            counts.unrecognised.push(flying - recognised);
-            counts.recognised.push(recognised);
+            counts.flying.extend([flying - recognised, recognised]);
         }
+        counts.alive.clone_from(&counts.flying);
+        counts.opportunities.clear();
+        counts.opportunities.resize(counts.flying.len(), 0);
+        counts.engaged.clear();
+        counts.engaged.resize(counts.flying.len(), 0);
     }
 
-    /// One layer meets `arriving` alike threats; returns how many it killed. When the layer can do
-    /// nothing (no capacity or no rounds left tonight) nothing is drawn. Otherwise the
-    /// opportunities are a count; when stock could run out tonight the threats with one are then
-    /// engaged one by one, as in the per-threat method, until stock reaches the reserve; otherwise
-    /// kills and rounds are drawn as counts too.
-    fn layer_counted(&mut self, index: usize, arriving: u64) -> u64 {
+    /// Layer `index` meets the classes still alive, by counts. Returns false, having drawn only
+    /// the opportunities, when its capacity or stock binds tonight and it would unmix classes that
+    /// a later layer mixes: the caller lines the threats up and goes on one by one.
+    fn layer_counted(&mut self, index: usize, counts: &mut Counts) -> bool {
         let room = self.room(index);
-        let rng = &mut self.rng;
-        let layer = &mut self.ws.layers[index];
-        if arriving == 0 || room == 0 || layer.rounds_available() == 0 {
-            return 0;
+        let layer = &self.ws.layers[index];
+        if room == 0 || layer.spent() {
+            return true;
         }
-        let most_rounds = arriving.min(room).saturating_mul(layer.max_shots);
-        let stock_suffices = !layer.finite || layer.stock - layer.reserve >= most_rounds;
-        let engaged = binomial(rng, arriving, &layer.opportunity).min(room);
-        if stock_suffices { engage_all(rng, layer, engaged) } else { engage_one_by_one(rng, layer, engaged) }
+        let mut total = 0;
+        for (c, (&alive, with)) in counts.alive.iter().zip(&mut counts.opportunities).enumerate() {
+            let (kind, recognised) = kind_of(c);
+            *with =
+                if alive > 0 && layer.engages(kind, recognised) { binomial(&mut self.rng, alive, &layer.opportunity[kind]) } else { 0 };
+            total += *with;
+        }
+        if total == 0 {
+            return true;
+        }
+        let most_rounds = total.min(room).saturating_mul(layer.max_shots);
+        let stock_suffices = !layer.finite || layer.stock.saturating_sub(layer.reserve) >= most_rounds;
+        if total <= room && stock_suffices {
+            let layer = &mut self.ws.layers[index];
+            for (c, &with) in counts.opportunities.iter().enumerate() {
+                counts.alive[c] -= engage_all(&mut self.rng, layer, kind_of(c).0, with);
+            }
+            return true;
+        }
+        if !self.ws.classes.may_count_binding(index, &counts.alive) {
+            return false;
+        }
+        let groups = layer.treatment.iter().filter(|t| t.engaged).map(|t| t.priority + 1).max().unwrap_or(0);
+        let mut room = room;
+        for group in 0..groups {
+            room -= if stock_suffices {
+                self.engage_group_counted(index, group, room, counts)
+            } else {
+                self.engage_group_one_by_one(index, group, counts);
+                0
+            };
+            if room == 0 || self.ws.layers[index].spent() {
+                break;
+            }
+        }
+        true
     }
 
-    /// Per type: who leaked; the rest of those past EW were killed. Leaking strike drones do damage.
-    fn leak_counted(&mut self, counts: &Counts) {
-        for (kind, &leaked) in counts.leaked.iter().enumerate() {
-            let totals = &mut self.record.threats[kind];
-            totals.leaked += leaked;
-            totals.killed += counts.unrecognised[kind] + counts.recognised[kind] - leaked;
-            self.ws.leaked_tonight[kind] += leaked;
-            let threat = &self.scenario.threats[kind];
-            if !threat.decoy {
-                for _ in 0..leaked {
-                    self.record.damage_usd += threat.damage_on_leak_usd.sample(&mut self.rng);
-                }
+    /// Capacity binds but stock does not: the first `room` threats with an opportunity in
+    /// priority group `group` are engaged, split among its classes by a hypergeometric draw.
+    /// Returns how many were engaged.
+    fn engage_group_counted(&mut self, index: usize, group: usize, room: u64, counts: &mut Counts) -> u64 {
+        let layer = &self.ws.layers[index];
+        let in_group = |c: usize| layer.treatment[kind_of(c).0].priority == group;
+        let offered: u64 = counts.opportunities.iter().enumerate().filter(|&(c, _)| in_group(c)).map(|(_, n)| n).sum();
+        let take = offered.min(room);
+        let bias = match self.mutation {
+            Some(Mutation::GroupSplit { bias }) => bias,
+            _ => 0.0,
+        };
+        let (mut urn, mut left, mut first) = (offered, take, true);
+        for (c, &with) in counts.opportunities.iter().enumerate() {
+            counts.engaged[c] = 0;
+            if !in_group(c) || with == 0 {
+                continue;
+            }
+            let mut n = hypergeometric(&mut self.rng, urn, with, left);
+            if first && bias != 0.0 {
+                n = (n + binomial(&mut self.rng, n, &Chance::new(bias))).min(with).min(left);
+            }
+            first = false;
+            counts.engaged[c] = n;
+            urn -= with;
+            left -= n;
+        }
+        let layer = &mut self.ws.layers[index];
+        for (c, &n) in counts.engaged.iter().enumerate() {
+            counts.alive[c] -= engage_all(&mut self.rng, layer, kind_of(c).0, n);
+        }
+        take
+    }
+
+    /// Stock may run out tonight: the threats with an opportunity in priority group `group` are
+    /// engaged one by one in arrival order — each one's class drawn without replacement — while
+    /// capacity and stock last.
+    fn engage_group_one_by_one(&mut self, index: usize, group: usize, counts: &mut Counts) {
+        let layer = &mut self.ws.layers[index];
+        let in_group = |layer: &LayerState, c: usize| layer.treatment[kind_of(c).0].priority == group;
+        let mut urn: u64 =
+            counts.opportunities.iter().enumerate().filter(|&(c, _)| in_group(layer, c)).map(|(_, n)| n).sum();
+        while urn > 0 && !layer.spent() {
+            let mut pick = self.rng.random_range(0..urn);
+            let c = (0..counts.opportunities.len())
+                .filter(|&c| in_group(layer, c))
+                .find(|&c| {
+                    let hit = pick < counts.opportunities[c];
+                    if !hit {
+                        pick -= counts.opportunities[c];
+                    }
+                    hit
+                })
+                .expect("the urn holds the group's opportunities");
+            counts.opportunities[c] -= 1;
+            urn -= 1;
+            let u = self.rng.random();
+            if layer.engage_one(kind_of(c).0, u) {
+                counts.alive[c] -= 1;
             }
         }
     }
 }
 
-/// Stock cannot run out tonight: all `engaged` threats meet every round the layer may fire.
-fn engage_all(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -> u64 {
+/// Stock cannot run out tonight: all `engaged` threats of type `kind` meet every round the layer
+/// may fire. Returns the kills.
+fn engage_all(rng: &mut TrialRng, layer: &mut LayerState, kind: usize, engaged: u64) -> u64 {
     if engaged == 0 {
         return 0;
     }
     let m = layer.max_shots;
-    let kills = binomial(rng, engaged, &layer.kill_within_max);
-    let rounds = if layer.salvo { engaged * m } else { (engaged - kills) * m + rounds_for_kills(rng, layer, kills) };
+    let table = layer.table(kind);
+    let kills = binomial(rng, engaged, &table.kill_within_max);
+    let rounds = if layer.salvo { engaged * m } else { (engaged - kills) * m + rounds_for_kills(rng, table, m, kills) };
     layer.engaged_tonight += engaged;
-    layer.kills_tonight += kills;
-    layer.rounds_tonight += rounds;
-    if layer.finite {
-        layer.stock -= rounds;
-    }
-    kills
-}
-
-/// Stock may run out tonight: the `engaged` threats with an opportunity are engaged in turn, each
-/// with the rounds still available, until stock reaches the reserve.
-fn engage_one_by_one(rng: &mut TrialRng, layer: &mut LayerState, engaged: u64) -> u64 {
-    let mut kills = 0;
-    for _ in 0..engaged {
-        if layer.rounds_available() == 0 {
-            break;
-        }
-        kills += u64::from(layer.engage_one(rng.random()));
-    }
+    layer.tally(kind, rounds, kills);
     kills
 }
 
 /// Rounds that shoot-look-shoot fired at `kills` threats it killed within `max_shots`: split by
 /// the round that killed, one conditional binomial per round but the last, which takes the rest
-/// (see [`LayerState::kill_round`]).
-fn rounds_for_kills(rng: &mut TrialRng, layer: &LayerState, kills: u64) -> u64 {
+/// (see [`KillTable::kill_round`]).
+fn rounds_for_kills(rng: &mut TrialRng, table: &KillTable, max_shots: u64, kills: u64) -> u64 {
     let (mut left, mut rounds) = (kills, 0);
-    for (j, chance) in layer.kill_round.iter().enumerate() {
+    for (j, chance) in table.kill_round.iter().enumerate() {
         if left == 0 {
             return rounds;
         }
@@ -245,5 +256,5 @@ fn rounds_for_kills(rng: &mut TrialRng, layer: &LayerState, kills: u64) -> u64 {
         rounds += (j as u64 + 1) * n;
         left -= n;
     }
-    rounds + layer.max_shots * left
+    rounds + max_shots * left
 }

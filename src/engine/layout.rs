@@ -29,6 +29,11 @@ pub struct NightLayout {
     layers: usize,
     /// Indices of the layers with a finite stock: the series of `stock`.
     pub stock_layers: Vec<usize>,
+    /// (layer, threat type) of every pair in which the layer engages the type: the `<layer>/<threat>`
+    /// series of `rounds` and `kills`.
+    pub pairs: Vec<(usize, usize)>,
+    /// `pair_of[layer × threats + type]`: its index in `pairs`, if the layer engages the type.
+    pair_of: Vec<Option<usize>>,
     /// (metric, series) of every column, in row order.
     pub columns: Vec<(&'static str, String)>,
 }
@@ -39,14 +44,28 @@ impl NightLayout {
         let layer_names: Vec<String> = scenario.layers.iter().map(|l| l.name.clone()).collect();
         let stock_layers: Vec<usize> =
             scenario.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()).map(|(i, _)| i).collect();
+        let types = threat_names.len();
+        let mut pairs = Vec::new();
+        let mut pair_of = vec![None; layer_names.len() * types];
+        for (l, layer) in scenario.layers.iter().enumerate() {
+            for (t, how) in layer.treatment.iter().enumerate() {
+                if how.engaged {
+                    pair_of[l * types + t] = Some(pairs.len());
+                    pairs.push((l, t));
+                }
+            }
+        }
+        let pair_names: Vec<String> =
+            pairs.iter().map(|&(l, t)| format!("{}/{}", layer_names[l], threat_names[t])).collect();
         let with_total = |names: &[String]| names.iter().cloned().chain([TOTAL.to_string()]).collect::<Vec<_>>();
+        let by_layer = || layer_names.iter().chain(&pair_names).cloned().collect::<Vec<_>>();
         let stock_names: Vec<String> = stock_layers.iter().map(|&i| layer_names[i].clone()).collect();
         let groups: [(&'static str, Vec<String>); 10] = [
             (metric::LAUNCHED, with_total(&threat_names)),
             (metric::LEAKERS, with_total(&threat_names)),
             (metric::EW_DEFEATED, vec![TOTAL.to_string()]),
-            (metric::ROUNDS, layer_names.clone()),
-            (metric::KILLS, layer_names.clone()),
+            (metric::ROUNDS, by_layer()),
+            (metric::KILLS, by_layer()),
             (metric::STOCK, stock_names.clone()),
             (metric::EXHAUSTED, stock_names),
             (metric::DEFENDER_SPEND_CUM, vec![TOTAL.to_string()]),
@@ -54,7 +73,7 @@ impl NightLayout {
             (metric::DAMAGE_CUM, vec![TOTAL.to_string()]),
         ];
         let columns = groups.into_iter().flat_map(|(m, series)| series.into_iter().map(move |s| (m, s))).collect();
-        NightLayout { threats: threat_names.len(), layers: layer_names.len(), stock_layers, columns }
+        NightLayout { threats: types, layers: layer_names.len(), stock_layers, pairs, pair_of, columns }
     }
 
     /// Values per night.
@@ -79,13 +98,27 @@ impl NightLayout {
         self.ew_defeated() + 1 + layer
     }
 
+    /// Column of pair `k`'s rounds (see [`NightLayout::pairs`]).
+    pub fn rounds_by_threat(&self, k: usize) -> usize {
+        self.rounds(self.layers) + k
+    }
+
     pub fn kills(&self, layer: usize) -> usize {
-        self.rounds(self.layers) + layer
+        self.rounds_by_threat(self.pairs.len()) + layer
+    }
+
+    pub fn kills_by_threat(&self, k: usize) -> usize {
+        self.kills(self.layers) + k
+    }
+
+    /// The pair index of layer `layer` against threat type `kind`, if the layer engages it.
+    pub fn pair(&self, layer: usize, kind: usize) -> Option<usize> {
+        self.pair_of[layer * self.threats + kind]
     }
 
     /// Column of the `k`-th finite-stock layer's stock.
     pub fn stock(&self, k: usize) -> usize {
-        self.kills(self.layers) + k
+        self.kills_by_threat(self.pairs.len()) + k
     }
 
     /// Column of the `k`-th finite-stock layer's exhaustion indicator.

@@ -8,20 +8,22 @@
 //! The core never prints: it reports progress to a [`Progress`] sink.
 
 mod aggregate;
+mod classes;
 mod counted;
 pub mod draw;
 pub mod layout;
 mod mutation;
+mod one_by_one;
 pub mod precision;
 pub mod rng;
 mod trial;
 
 use rayon::prelude::*;
 
-pub use aggregate::{Aggregate, LayerTallies, ThreatTallies};
+pub use aggregate::{Aggregate, LayerTallies, PairTallies, ThreatTallies};
 pub use layout::NightLayout;
 pub use mutation::Mutation;
-pub use trial::{Campaign, LayerTotals, Method, ThreatTotals, TrialRecord, Workspace, simulate};
+pub use trial::{Campaign, LayerTotals, Method, PairTotals, ThreatTotals, TrialRecord, Workspace, simulate};
 
 use crate::scenario::Scenario;
 

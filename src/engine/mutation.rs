@@ -23,8 +23,9 @@ pub enum Mutation {
     KillingRound { layer: usize, bias: f64 },
     /// The threats capacity-limited layer `layer` may still engage tonight × (1 + bias), on average.
     Capacity { layer: usize, bias: f64 },
-    /// Leakers split back into threat types: the first type's count × (1 + bias), on average.
-    LeakSplit { bias: f64 },
+    /// A binding capacity's split among the classes of a priority group: the first class's share
+    /// × (1 + bias), on average.
+    GroupSplit { bias: f64 },
     /// EW's defeat probability on each night and type is p × (1 + bias) or p × (1 − bias), either
     /// with probability ½: right on average, wrong in spread.
     EwSpread { bias: f64 },

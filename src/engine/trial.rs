@@ -4,13 +4,13 @@
 //! damage once per leaker. The trial writes into a caller-owned [`TrialRecord`] so that running
 //! millions of trials allocates nothing per trial.
 
-use rand::{Rng, RngExt};
 
 use super::draw::Chance;
 use super::layout::NightLayout;
 use super::mutation::Mutation;
 use super::rng::{TrialRng, trial_rng};
-use crate::scenario::{Doctrine, Layer, Param, Scenario};
+use super::classes::Classes;
+use crate::scenario::{Doctrine, Layer, Param, Scenario, Treatment};
 
 /// Campaign totals of one threat type.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -50,11 +50,20 @@ pub struct LayerTotals {
     pub exhaustion_night: Option<u32>,
 }
 
+/// Campaign totals of one layer against one threat type.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PairTotals {
+    pub rounds: u64,
+    pub kills: u64,
+}
+
 /// Everything one trial reports. Reused from trial to trial.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrialRecord {
     pub threats: Vec<ThreatTotals>,
     pub layers: Vec<LayerTotals>,
+    /// Per layer and threat type (layer-major): what the layer fired at that type and killed.
+    pub by_threat: Vec<PairTotals>,
     pub defender_spend_usd: f64,
     pub attacker_spend_usd: f64,
     pub damage_usd: f64,
@@ -80,6 +89,8 @@ impl TrialRecord {
         self.threats.resize(threats, ThreatTotals::default());
         self.layers.clear();
         self.layers.resize(layers, LayerTotals::default());
+        self.by_threat.clear();
+        self.by_threat.resize(layers * threats, PairTotals::default());
         self.defender_spend_usd = 0.0;
         self.attacker_spend_usd = 0.0;
         self.damage_usd = 0.0;
@@ -88,10 +99,9 @@ impl TrialRecord {
     }
 }
 
-/// One layer's parameters as drawn for this trial, plus its state during the campaign.
+/// Kill probabilities of one single-round pk, worked out once per trial.
 #[derive(Clone, Debug, Default)]
-pub(super) struct LayerState {
-    pub(super) salvo: bool,
+pub(super) struct KillTable {
     /// `kill_by[k]` = 1 − (1 − pk)^k: P(killed by one of k rounds), for k = 0..=max_shots.
     pub(super) kill_by: Vec<f64>,
     /// `kill_by[max_shots]`: P(killed by a full engagement).
@@ -99,9 +109,43 @@ pub(super) struct LayerState {
     /// `kill_round[j]`: P(the kill came at round j + 1 | killed within `max_shots`, not by rounds
     /// 1..=j), for j = 0..max_shots − 1; the last round takes the rest, so it has no entry.
     pub(super) kill_round: Vec<Chance>,
+}
+
+impl KillTable {
+    fn fill(&mut self, pk: f64, max_shots: u64) {
+        self.kill_by.clear();
+        let mut survive = 1.0;
+        self.kill_by.push(0.0);
+        for _ in 0..max_shots {
+            survive *= 1.0 - pk;
+            self.kill_by.push(1.0 - survive);
+        }
+        let all = self.kill_by[max_shots as usize];
+        self.kill_within_max = Chance::new(all);
+        self.kill_round.clear();
+        let mut mass = all;
+        for j in 1..max_shots as usize {
+            let p = self.kill_by[j] - self.kill_by[j - 1];
+            self.kill_round.push(Chance::new(if mass > 0.0 { p / mass } else { 0.0 }));
+            mass -= p;
+        }
+    }
+}
+
+/// One layer's parameters as drawn for this trial, plus its state during the campaign.
+#[derive(Clone, Debug, Default)]
+pub(super) struct LayerState {
+    pub(super) salvo: bool,
+    /// Kill tables: `[0]` of the layer's `pk`, `[i]` of `pk_vs[i - 1]`.
+    pub(super) kill: Vec<KillTable>,
+    /// Coverages: `[0]` the layer's, `[i]` of `coverage_vs[i - 1]`.
+    pub(super) coverage: Vec<f64>,
+    /// How the layer treats each threat type (from the scenario).
+    pub(super) treatment: Vec<Treatment>,
+    /// Whether every engaged type shares one priority group.
+    pub(super) one_group: bool,
     pub(super) max_shots: u64,
     pub(super) cost_per_shot_usd: f64,
-    pub(super) coverage: f64,
     pub(super) warning_sensitivity: f64,
     /// Threats engaged per night at most; `u64::MAX` = unlimited.
     pub(super) capacity: u64,
@@ -113,22 +157,25 @@ pub(super) struct LayerState {
     /// `u64::MAX` = no cap.
     pub(super) max_stock: u64,
     pub(super) engage_identified_decoys: bool,
-    /// Opportunity probability tonight: coverage × w^sensitivity.
-    pub(super) opportunity: Chance,
+    /// Opportunity probability tonight per threat type: coverage × w^sensitivity.
+    pub(super) opportunity: Vec<Chance>,
     pub(super) engaged_tonight: u64,
     pub(super) rounds_tonight: u64,
     pub(super) kills_tonight: u64,
+    /// Tonight's rounds and kills per threat type.
+    pub(super) rounds_by_type: Vec<u64>,
+    pub(super) kills_by_type: Vec<u64>,
 }
 
 impl LayerState {
-    /// Draws this trial's parameters, reusing the allocations of `kill_by` and `kill_round`.
+    /// Draws this trial's parameters, reusing every allocation.
     fn draw(&mut self, layer: &Layer, rng: &mut TrialRng) {
         let count = |p: &Param, rng: &mut TrialRng| p.sample_count(rng);
         self.salvo = layer.doctrine == Doctrine::Salvo;
         let pk = layer.pk.sample(rng);
         self.max_shots = count(&layer.max_shots, rng);
         self.cost_per_shot_usd = layer.cost_per_shot_usd.sample(rng);
-        self.coverage = layer.coverage.sample(rng);
+        let coverage = layer.coverage.sample(rng);
         self.warning_sensitivity = layer.warning_sensitivity.sample(rng);
         self.capacity = layer.capacity.as_ref().map_or(u64::MAX, |p| count(p, rng));
         let stock = layer.stock.as_ref().map(|p| count(p, rng));
@@ -137,68 +184,95 @@ impl LayerState {
         self.resupply_per_night = count(&layer.resupply_per_night, rng);
         self.max_stock = layer.max_stock.as_ref().map_or(u64::MAX, |p| count(p, rng));
         self.engage_identified_decoys = layer.engage_identified_decoys;
-        self.kill_by.clear();
-        let mut survive = 1.0;
-        self.kill_by.push(0.0);
-        for _ in 0..self.max_shots {
-            survive *= 1.0 - pk;
-            self.kill_by.push(1.0 - survive);
+        self.kill.resize_with(1 + layer.pk_vs.len(), KillTable::default);
+        self.kill[0].fill(pk, self.max_shots);
+        for (table, (_, pk)) in self.kill[1..].iter_mut().zip(&layer.pk_vs) {
+            table.fill(pk.sample(rng), self.max_shots);
         }
-        let all = self.kill_by[self.max_shots as usize];
-        self.kill_within_max = Chance::new(all);
-        self.kill_round.clear();
-        let mut mass = all;
-        for j in 1..self.max_shots as usize {
-            let p = self.kill_by[j] - self.kill_by[j - 1];
-            self.kill_round.push(Chance::new(if mass > 0.0 { p / mass } else { 0.0 }));
-            mass -= p;
-        }
+        self.coverage.clear();
+        self.coverage.push(coverage);
+        self.coverage.extend(layer.coverage_vs.iter().map(|(_, c)| c.sample(rng)));
+        self.treatment.clone_from(&layer.treatment);
+        let mut engaged = self.treatment.iter().filter(|t| t.engaged);
+        let first = engaged.next().map(|t| t.priority);
+        self.one_group = engaged.all(|t| Some(t.priority) == first);
+        let types = layer.treatment.len();
+        self.opportunity.resize(types, Chance::default());
+        self.rounds_by_type.clear();
+        self.rounds_by_type.resize(types, 0);
+        self.kills_by_type.clear();
+        self.kills_by_type.resize(types, 0);
     }
 
-    /// Rounds the layer may fire at one threat now: `max_shots`, limited by stock above reserve.
-    pub(super) fn rounds_available(&self) -> u64 {
-        if self.finite { self.max_shots.min(self.stock.saturating_sub(self.reserve)) } else { self.max_shots }
+    /// Whether the layer fires at threat type `kind`, recognised as a decoy or not.
+    pub(super) fn engages(&self, kind: usize, recognised: bool) -> bool {
+        self.treatment[kind].engaged && (!recognised || self.engage_identified_decoys)
+    }
+
+    /// Rounds the layer may fire at one threat of type `kind` now: `max_shots`, limited by stock
+    /// above the reserve (above 0 for a type the reserve is kept for).
+    pub(super) fn rounds_available(&self, kind: usize) -> u64 {
+        if !self.finite {
+            return self.max_shots;
+        }
+        let floor = if self.treatment[kind].below_reserve { 0 } else { self.reserve };
+        self.max_shots.min(self.stock.saturating_sub(floor))
+    }
+
+    /// Whether no threat of any type could be engaged now.
+    pub(super) fn spent(&self) -> bool {
+        self.engaged_tonight >= self.capacity
+            || (self.finite && (self.stock == 0 || (self.stock <= self.reserve && !self.any_below_reserve())))
+    }
+
+    fn any_below_reserve(&self) -> bool {
+        self.treatment.iter().any(|t| t.below_reserve)
+    }
+
+    /// The kill table that applies to threat type `kind`.
+    pub(super) fn table(&self, kind: usize) -> &KillTable {
+        &self.kill[self.treatment[kind].pk]
     }
 
     /// Rounds fired and whether the threat died, with `rounds` available and a uniform `u`.
     /// Under shoot-look-shoot the j-th round kills when `kill_by[j-1] <= u < kill_by[j]`, which
     /// has the probabilities of j independent rounds; a salvo of k kills when `u < kill_by[k]`.
-    pub(super) fn engage(&self, rounds: u64, u: f64) -> (u64, bool) {
+    pub(super) fn engage(&self, kind: usize, rounds: u64, u: f64) -> (u64, bool) {
+        let kill_by = &self.table(kind).kill_by;
         if self.salvo {
-            return (rounds, u < self.kill_by[rounds as usize]);
+            return (rounds, u < kill_by[rounds as usize]);
         }
-        match self.kill_by[1..=rounds as usize].iter().position(|&p| u < p) {
+        match kill_by[1..=rounds as usize].iter().position(|&p| u < p) {
             Some(j) => (j as u64 + 1, true),
             None => (rounds, false),
         }
     }
 
-    /// One threat reaches the layer; true if the layer killed it. One uniform `u` decides the
-    /// opportunity (`u < a`) and, rescaled to `u / a` (uniform given an opportunity), the
-    /// engagement.
-    pub(super) fn meet(&mut self, u: f64) -> bool {
-        let opportunity = self.opportunity.p();
-        u < opportunity && self.engage_one(u / opportunity)
-    }
-
-    /// One threat with an opportunity: the capacity and stock checks, in the model's order,
-    /// then the engagement settled by the uniform `u`; true if the layer killed it.
-    pub(super) fn engage_one(&mut self, u: f64) -> bool {
+    /// One threat of type `kind` with an opportunity: the capacity and stock checks, in the
+    /// model's order, then the engagement settled by the uniform `u`; true if the layer killed it.
+    pub(super) fn engage_one(&mut self, kind: usize, u: f64) -> bool {
         if self.engaged_tonight >= self.capacity {
             return false;
         }
-        let available = self.rounds_available();
+        let available = self.rounds_available(kind);
         if available == 0 {
             return false;
         }
         self.engaged_tonight += 1;
-        let (fired, killed) = self.engage(available, u);
-        if self.finite {
-            self.stock -= fired;
-        }
-        self.rounds_tonight += fired;
-        self.kills_tonight += u64::from(killed);
+        let (fired, killed) = self.engage(kind, available, u);
+        self.tally(kind, fired, u64::from(killed));
         killed
+    }
+
+    /// Books `rounds` fired and `kills` made against threat type `kind`.
+    pub(super) fn tally(&mut self, kind: usize, rounds: u64, kills: u64) {
+        if self.finite {
+            self.stock -= rounds;
+        }
+        self.rounds_tonight += rounds;
+        self.kills_tonight += kills;
+        self.rounds_by_type[kind] += rounds;
+        self.kills_by_type[kind] += kills;
     }
 
     pub(super) fn is_exhausted(&self) -> bool {
@@ -221,8 +295,8 @@ impl LayerState {
 pub struct Workspace {
     pub(super) layers: Vec<LayerState>,
     pub(super) unit_cost_usd: Vec<f64>,
-    /// Opportunity of each layer at each early-warning level of the plan, level-major:
-    /// coverage × w^warning_sensitivity, worked out once per trial.
+    /// Opportunity of each layer against each threat type at each early-warning level of the
+    /// plan (level-major, then layer): coverage × w^warning_sensitivity, worked out once per trial.
     pub(super) opportunity: Vec<Chance>,
     /// Cumulative normalised shares of each mix in the plan.
     pub(super) share_cdf: Vec<Vec<f64>>,
@@ -230,9 +304,13 @@ pub struct Workspace {
     pub(super) type_split: Vec<Vec<Chance>>,
     /// Tonight's launches and leakers per threat type.
     pub(super) launched_tonight: Vec<u64>,
+    pub(super) leaked_tonight: Vec<u64>,
     /// Scratch of the counting method.
     pub(super) counts: super::counted::Counts,
-    pub(super) leaked_tonight: Vec<u64>,
+    /// Which classes of threat the counting method may keep as counts (see [`Classes`]).
+    pub(super) classes: Classes,
+    /// Scratch of the threat-by-threat method.
+    pub(super) queue: super::one_by_one::Queue,
 }
 
 /// How a night's raid is simulated. Both are exact for every scenario.
@@ -240,13 +318,12 @@ pub struct Workspace {
 pub enum Method {
     /// Every threat drawn one by one: the reference.
     PerThreat,
-    /// Counts drawn per night (binomial, multinomial and hypergeometric splits), threat by threat
-    /// only where counts would not be exact: the default.
+    /// Counts drawn per night (binomial and hypergeometric splits), threat by threat only where
+    /// counts would not be exact: the default.
     Counting,
 }
 
-/// One trial in progress. [`simulate`] runs it whole; benches drive it night by night or threat
-/// by threat.
+/// One trial in progress. [`simulate`] runs it whole; benches drive it night by night.
 pub struct Campaign<'a> {
     pub(super) scenario: &'a Scenario,
     pub(super) layout: &'a NightLayout,
@@ -277,12 +354,13 @@ impl<'a> Campaign<'a> {
     ) -> Campaign<'a> {
         let mut rng = trial_rng(seed, trial);
         let threats = scenario.threats.len();
-        record.reset(threats, scenario.layers.len(), scenario.nights as usize * layout.width());
+        let layers = scenario.layers.len();
+        record.reset(threats, layers, scenario.nights as usize * layout.width());
         let ew_defeat = Chance::new(scenario.defence.ew_defeat.sample(&mut rng));
         let discrimination = Chance::new(scenario.defence.decoy_discrimination.sample(&mut rng));
         ws.unit_cost_usd.clear();
         ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(&mut rng)));
-        ws.layers.resize_with(scenario.layers.len(), LayerState::default);
+        ws.layers.resize_with(layers, LayerState::default);
         for (state, layer) in ws.layers.iter_mut().zip(&scenario.layers) {
             state.draw(layer, &mut rng);
         }
@@ -291,7 +369,10 @@ impl<'a> Campaign<'a> {
         ws.opportunity.clear();
         for level in &scenario.plan.early_warning {
             let w = level.sample(&mut rng);
-            ws.opportunity.extend(ws.layers.iter().map(|l| Chance::new(l.coverage * w.powf(l.warning_sensitivity))));
+            for l in &ws.layers {
+                let warning = w.powf(l.warning_sensitivity);
+                ws.opportunity.extend(l.treatment.iter().map(|t| Chance::new(l.coverage[t.coverage] * warning)));
+            }
         }
         ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
         for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
@@ -303,6 +384,7 @@ impl<'a> Campaign<'a> {
         }
         ws.launched_tonight.resize(threats, 0);
         ws.leaked_tonight.resize(threats, 0);
+        ws.classes.fill(&ws.layers);
         for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
             totals.initial_stock = state.finite.then_some(state.stock);
             totals.cost_per_shot_usd = state.cost_per_shot_usd;
@@ -341,26 +423,31 @@ impl<'a> Campaign<'a> {
     pub fn with_mutation(mut self, mutation: Mutation) -> Self {
         assert_eq!(self.method, Method::Counting, "mutations are errors in the counting method");
         let biased = |chance: &Chance, bias: f64| Chance::new(chance.p() * (1.0 + bias));
-        let layers = self.ws.layers.len();
+        let (layers, types) = (self.ws.layers.len(), self.scenario.threats.len());
         match mutation {
             Mutation::Ew { bias } => self.ew_defeat = biased(&self.ew_defeat, bias),
             Mutation::Recognition { bias } => self.discrimination = biased(&self.discrimination, bias),
             Mutation::Opportunity { layer, bias } => {
-                for chance in self.ws.opportunity.iter_mut().skip(layer).step_by(layers) {
-                    *chance = biased(chance, bias);
+                for level in self.ws.opportunity.chunks_mut(layers * types) {
+                    for chance in &mut level[layer * types..(layer + 1) * types] {
+                        *chance = biased(chance, bias);
+                    }
                 }
             }
             Mutation::Kill { layer, bias } => {
-                let state = &mut self.ws.layers[layer];
-                state.kill_within_max = biased(&state.kill_within_max, bias);
+                for table in &mut self.ws.layers[layer].kill {
+                    table.kill_within_max = biased(&table.kill_within_max, bias);
+                }
             }
             Mutation::KillingRound { layer, bias } => {
                 // A one-shot layer has no round to get wrong: nothing to mutate.
-                if let Some(first) = self.ws.layers[layer].kill_round.first_mut() {
-                    *first = biased(first, bias);
+                for table in &mut self.ws.layers[layer].kill {
+                    if let Some(first) = table.kill_round.first_mut() {
+                        *first = biased(first, bias);
+                    }
                 }
             }
-            Mutation::Capacity { .. } | Mutation::LeakSplit { .. } | Mutation::EwSpread { .. } => {}
+            Mutation::Capacity { .. } | Mutation::GroupSplit { .. } | Mutation::EwSpread { .. } => {}
         }
         self.mutation = Some(mutation);
         self
@@ -369,10 +456,11 @@ impl<'a> Campaign<'a> {
     /// Runs night `night` (0-based): the raid, then exhaustion, resupply and production.
     pub fn night(&mut self, night: usize) {
         let inputs = self.scenario.plan.nights[night];
-        let layers = self.ws.layers.len();
-        let tonight = &self.ws.opportunity[inputs.early_warning * layers..][..layers];
-        for (layer, &opportunity) in self.ws.layers.iter_mut().zip(tonight) {
-            layer.opportunity = opportunity;
+        let types = self.scenario.threats.len();
+        let per_level = self.ws.layers.len() * types;
+        let tonight = &self.ws.opportunity[inputs.early_warning * per_level..][..per_level];
+        for (layer, chances) in self.ws.layers.iter_mut().zip(tonight.chunks(types)) {
+            layer.opportunity.copy_from_slice(chances);
         }
         let wanted = self.scenario.plan.raid_size[inputs.raid_size].sample_count(&mut self.rng);
         let launched = match self.inventory.as_mut() {
@@ -384,40 +472,32 @@ impl<'a> Campaign<'a> {
             None => wanted,
         };
         match self.method {
-            Method::PerThreat => (0..launched).for_each(|_| self.threat(inputs.shares)),
+            Method::PerThreat => self.raid_one_by_one(launched, inputs.shares),
             Method::Counting => self.raid_counted(launched, inputs.shares),
         }
         self.end_of_night(night);
     }
 
-    /// Launches one threat, its type drawn from mix `mix` of the plan, and sends it through EW and
-    /// the layers.
-    pub fn threat(&mut self, mix: usize) {
-        let cdf = &self.ws.share_cdf[mix];
-        // One uniform picks the type, then — rescaled within the type's interval, which leaves it
-        // uniform and independent of the type — decides EW, then decoy recognition.
-        let u: f64 = self.rng.random();
-        let kind = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
-        let below = if kind == 0 { 0.0 } else { cdf[kind - 1] };
-        let v = (u - below) / (cdf[kind] - below);
+    /// Books `n` launches of type `kind`, `defeated` of them by EW.
+    pub(super) fn book_launch(&mut self, kind: usize, n: u64, defeated: u64) {
         let totals = &mut self.record.threats[kind];
-        totals.launched += 1;
-        self.ws.launched_tonight[kind] += 1;
-        self.record.attacker_spend_usd += self.ws.unit_cost_usd[kind];
-        let (ew_defeat, discrimination) = (self.ew_defeat.p(), self.discrimination.p());
-        if v < ew_defeat {
-            totals.ew_defeated += 1;
-            self.ew_tonight += 1;
-            return;
-        }
+        totals.launched += n;
+        totals.ew_defeated += defeated;
+        self.ws.launched_tonight[kind] += n;
+        self.ew_tonight += defeated;
+        self.record.attacker_spend_usd += n as f64 * self.ws.unit_cost_usd[kind];
+    }
+
+    /// Books `leaked` leakers of type `kind` out of `flying` past EW (the rest were killed);
+    /// leaking strike drones do damage.
+    pub(super) fn book_leaks(&mut self, kind: usize, flying: u64, leaked: u64) {
+        let totals = &mut self.record.threats[kind];
+        totals.leaked += leaked;
+        totals.killed += flying - leaked;
+        self.ws.leaked_tonight[kind] += leaked;
         let threat = &self.scenario.threats[kind];
-        let recognised = threat.decoy && (v - ew_defeat) / (1.0 - ew_defeat) < discrimination;
-        if through_layers(&mut self.ws.layers, recognised, &mut self.rng) {
-            totals.killed += 1;
-        } else {
-            totals.leaked += 1;
-            self.ws.leaked_tonight[kind] += 1;
-            if !threat.decoy {
+        if !threat.decoy {
+            for _ in 0..leaked {
                 self.record.damage_usd += threat.damage_on_leak_usd.sample(&mut self.rng);
             }
         }
@@ -426,6 +506,7 @@ impl<'a> Campaign<'a> {
     /// Exhaustion, resupply, attacker production, and the night's row of the record.
     fn end_of_night(&mut self, night: usize) {
         let (layout, width) = (self.layout, self.layout.width());
+        let types = self.scenario.threats.len();
         let row = &mut self.record.nightly[night * width..(night + 1) * width];
         let mut defender_cum_usd = 0.0;
         for (i, (state, totals)) in self.ws.layers.iter_mut().zip(&mut self.record.layers).enumerate() {
@@ -438,6 +519,18 @@ impl<'a> Campaign<'a> {
             totals.engaged += state.engaged_tonight;
             row[layout.rounds(i)] = state.rounds_tonight as f64;
             row[layout.kills(i)] = state.kills_tonight as f64;
+            let pairs = &mut self.record.by_threat[i * types..(i + 1) * types];
+            for (kind, pair) in pairs.iter_mut().enumerate() {
+                let (rounds, kills) = (state.rounds_by_type[kind], state.kills_by_type[kind]);
+                pair.rounds += rounds;
+                pair.kills += kills;
+                if let Some(k) = layout.pair(i, kind) {
+                    row[layout.rounds_by_threat(k)] = rounds as f64;
+                    row[layout.kills_by_threat(k)] = kills as f64;
+                }
+            }
+            state.rounds_by_type.fill(0);
+            state.kills_by_type.fill(0);
             (state.rounds_tonight, state.kills_tonight, state.engaged_tonight) = (0, 0, 0);
             defender_cum_usd += totals.rounds as f64 * state.cost_per_shot_usd;
         }
@@ -448,13 +541,12 @@ impl<'a> Campaign<'a> {
         if let Some(stock) = self.inventory.as_mut() {
             *stock = stock.saturating_add(self.production);
         }
-        let threats = self.record.threats.len();
-        for t in 0..threats {
+        for t in 0..types {
             row[layout.launched(t)] = self.ws.launched_tonight[t] as f64;
             row[layout.leakers(t)] = self.ws.leaked_tonight[t] as f64;
         }
-        row[layout.launched(threats)] = self.ws.launched_tonight.iter().sum::<u64>() as f64;
-        row[layout.leakers(threats)] = self.ws.leaked_tonight.iter().sum::<u64>() as f64;
+        row[layout.launched(types)] = self.ws.launched_tonight.iter().sum::<u64>() as f64;
+        row[layout.leakers(types)] = self.ws.leaked_tonight.iter().sum::<u64>() as f64;
         row[layout.ew_defeated()] = self.ew_tonight as f64;
         self.ws.launched_tonight.fill(0);
         self.ws.leaked_tonight.fill(0);
@@ -523,42 +615,35 @@ fn fill_type_split(split: &mut Vec<Chance>, cdf: &[f64]) {
     }
 }
 
-/// Sends one threat through the layers in order; true if a layer killed it.
-pub(super) fn through_layers<R: Rng + ?Sized>(layers: &mut [LayerState], recognised_decoy: bool, rng: &mut R) -> bool {
-    layers
-        .iter_mut()
-        .filter(|layer| !recognised_decoy || layer.engage_identified_decoys)
-        .any(|layer| layer.meet(rng.random()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn layer(salvo: bool, pk: f64, max_shots: u64) -> LayerState {
-        let mut kill_by = vec![0.0];
-        (1..=max_shots).for_each(|k| kill_by.push(1.0 - (1.0 - pk).powi(k as i32)));
-        LayerState { salvo, kill_by, max_shots, ..LayerState::default() }
+        let mut table = KillTable::default();
+        table.fill(pk, max_shots);
+        let treatment = vec![Treatment { engaged: true, ..Treatment::default() }];
+        LayerState { salvo, kill: vec![table], treatment, max_shots, ..LayerState::default() }
     }
 
     #[test]
     fn one_uniform_settles_shoot_look_shoot() {
         // pk 0.5: kill on round 1 for u < 0.5, round 2 for u < 0.75, round 3 for u < 0.875.
         let sls = layer(false, 0.5, 3);
-        assert_eq!(sls.engage(3, 0.1), (1, true));
-        assert_eq!(sls.engage(3, 0.6), (2, true));
-        assert_eq!(sls.engage(3, 0.8), (3, true));
-        assert_eq!(sls.engage(3, 0.9), (3, false));
-        assert_eq!(sls.engage(2, 0.8), (2, false), "stock allows only two rounds");
-        assert_eq!(layer(false, 0.0, 4).engage(4, 0.0), (4, false));
-        assert_eq!(layer(false, 1.0, 4).engage(4, 0.999), (1, true));
+        assert_eq!(sls.engage(0, 3, 0.1), (1, true));
+        assert_eq!(sls.engage(0, 3, 0.6), (2, true));
+        assert_eq!(sls.engage(0, 3, 0.8), (3, true));
+        assert_eq!(sls.engage(0, 3, 0.9), (3, false));
+        assert_eq!(sls.engage(0, 2, 0.8), (2, false), "stock allows only two rounds");
+        assert_eq!(layer(false, 0.0, 4).engage(0, 4, 0.0), (4, false));
+        assert_eq!(layer(false, 1.0, 4).engage(0, 4, 0.999), (1, true));
     }
 
     #[test]
     fn salvo_fires_everything_available() {
         let salvo = layer(true, 0.5, 2);
-        assert_eq!(salvo.engage(2, 0.74), (2, true));
-        assert_eq!(salvo.engage(2, 0.76), (2, false));
-        assert_eq!(salvo.engage(1, 0.6), (1, false));
+        assert_eq!(salvo.engage(0, 2, 0.74), (2, true));
+        assert_eq!(salvo.engage(0, 2, 0.76), (2, false));
+        assert_eq!(salvo.engage(0, 1, 0.6), (1, false));
     }
 }

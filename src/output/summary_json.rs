@@ -76,11 +76,27 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
         })
         .collect();
     root.insert("threats".into(), Value::Object(threats));
+    let layout = crate::engine::NightLayout::new(scenario);
     let layers: Map<String, Value> = scenario
         .layers
         .iter()
         .zip(&aggregate.layers)
-        .map(|(layer, l)| {
+        .enumerate()
+        .map(|(index, (layer, l))| {
+            let by_threat: Map<String, Value> = layout
+                .pairs
+                .iter()
+                .zip(&aggregate.pairs)
+                .filter(|((pair_layer, _), _)| *pair_layer == index)
+                .map(|(&(_, kind), p)| {
+                    let value = json!({
+                        "rounds": stats(&p.rounds),
+                        "kills": stats(&p.kills),
+                        "spend_usd": stats(&p.spend_usd),
+                    });
+                    (scenario.threats[kind].name.clone(), value)
+                })
+                .collect();
             let finite = layer.stock.is_some();
             let p_exhausted =
                 if finite { stats_json(Stats::of_share(l.exhausted_trials, aggregate.trials)) } else { Value::Null };
@@ -93,6 +109,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
                 "reserve": stats(&l.reserve),
                 "p_exhausted": p_exhausted,
                 "exhaustion_night": stats(&l.exhaustion_night),
+                "by_threat": by_threat,
             });
             (layer.name.clone(), value)
         })

@@ -11,6 +11,7 @@ mod model;
 mod overrides;
 mod param;
 mod raw;
+mod treatment;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 pub use error::{FieldError, FieldPath, InputError, Origin, Segment};
-pub use model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
+pub use model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat, Treatment};
 pub use overrides::Override;
 pub use param::{Kind, Param, ParamSpec};
 pub use validate::{MAX_NIGHTS, MAX_TRIALS};

@@ -58,6 +58,8 @@ pub struct Threat {
     /// USD of damage per leaker; drawn per leaking drone (0 for decoys).
     pub damage_on_leak_usd: Param,
     pub decoy: bool,
+    /// A tag shared by threats that layers treat alike (`ballistic`, `cruise`); default: the name.
+    pub kind: String,
 }
 
 #[derive(Clone, Debug)]
@@ -92,6 +94,32 @@ pub struct Layer {
     pub engage_identified_decoys: bool,
     /// Opportunity = coverage * early_warning ^ warning_sensitivity.
     pub warning_sensitivity: Param,
+    /// Threat names or kinds the layer fires at, in priority order; `None` = every threat alike.
+    pub engages: Option<Vec<String>>,
+    /// Single-round kill probability against a threat name or kind, overriding `pk`.
+    pub pk_vs: Vec<(String, Param)>,
+    /// Coverage against a threat name or kind, overriding `coverage`.
+    pub coverage_vs: Vec<(String, Param)>,
+    /// Threat names or kinds that may draw the reserve.
+    pub reserve_for: Vec<String>,
+    /// How the layer treats each threat, in threat order (resolved from the four fields above).
+    pub treatment: Vec<Treatment>,
+}
+
+/// How one layer treats one threat type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Treatment {
+    /// Whether the layer fires at it at all.
+    pub engaged: bool,
+    /// Its priority group: the position in `engages` of the entry naming it (its name before its
+    /// kind); 0 for every threat when `engages` is absent. Lower groups are served first.
+    pub priority: usize,
+    /// Which kill probability applies: 0 = the layer's `pk`, i = `pk_vs[i - 1]`.
+    pub pk: usize,
+    /// Which coverage applies: 0 = the layer's `coverage`, i = `coverage_vs[i - 1]`.
+    pub coverage: usize,
+    /// Whether it may be engaged with the reserve (down to 0 rounds).
+    pub below_reserve: bool,
 }
 
 /// Phase-dependent inputs. Each distinct parameter is drawn once per trial (raid sizes once per
@@ -172,6 +200,11 @@ impl Scenario {
             for (field, param) in fields.into_iter().chain(more) {
                 if let Some(param) = param {
                     out.push((at(field), param));
+                }
+            }
+            for (table, entries) in [("pk_vs", &mut layer.pk_vs), ("coverage_vs", &mut layer.coverage_vs)] {
+                for (key, param) in entries.iter_mut() {
+                    out.push((at(&format!("{table}.{key}")), param));
                 }
             }
         }

@@ -52,6 +52,7 @@ pub struct RawThreat {
     pub damage_on_leak: Option<ParamSpec>,
     #[serde(default)]
     pub decoy: bool,
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -79,6 +80,11 @@ pub struct RawLayer {
     #[serde(default)]
     pub engage_identified_decoys: bool,
     pub warning_sensitivity: Option<ParamSpec>,
+    /// Threat names or kinds, in priority order.
+    pub engages: Option<Vec<String>>,
+    pub pk_vs: Option<BTreeMap<String, ParamSpec>>,
+    pub coverage_vs: Option<BTreeMap<String, ParamSpec>>,
+    pub reserve_for: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]

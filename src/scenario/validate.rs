@@ -7,6 +7,7 @@ use super::error::{FieldError, FieldPath};
 use super::model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
 use super::param::{Kind, Param, ParamSpec, did_you_mean};
 use super::raw::{RawLayer, RawPhase, RawScenario, RawThreat};
+use super::treatment;
 
 /// Longest campaign accepted, in nights.
 pub const MAX_NIGHTS: i64 = 100_000;
@@ -62,7 +63,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario> {
     let trials =
         in_range(header.trials.unwrap_or(DEFAULT_TRIALS), 1, MAX_TRIALS, root("scenario").key("trials"))? as u64;
     let threats = threats(&raw.threat)?;
-    let layers = layers(&raw.layer)?;
+    let layers = layers(&raw.layer, &threats.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())?;
     let defence = Defence {
         ew_defeat: param_or(raw.defence.ew_defeat.as_ref(), 0.0, Kind::Probability, root("defence").key("ew_defeat"))?,
         decoy_discrimination: param_or(
@@ -158,21 +159,38 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
                 unit_cost_usd: param(&t.unit_cost, Kind::Money, path.key("unit_cost"))?,
                 damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?,
                 decoy: t.decoy,
+                kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
             };
+            if let Some(kind) = &t.kind {
+                check_kind(kind, path.key("kind"))?;
+            }
             Ok((threat, param(&t.share, Kind::Share, path.key("share"))?))
         })
         .collect()
 }
 
-fn layers(raw: &[RawLayer]) -> Result<Vec<Layer>> {
+/// A kind is a key of `engages` and the per-threat tables, so it stays plain.
+fn check_kind(kind: &str, path: FieldPath) -> Result<()> {
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_');
+    if kind.is_empty() || kind.len() > 64 || !kind.chars().all(plain) || kind == "total" {
+        return Err(FieldError::new(
+            path,
+            Some(format!("{kind:?}")),
+            "must be 1 to 64 letters, digits, '-' or '_' (and not `total`)",
+        ));
+    }
+    Ok(())
+}
+
+fn layers(raw: &[RawLayer], threats: &[Threat]) -> Result<Vec<Layer>> {
     if raw.is_empty() {
         return Err(FieldError::new(root("layer"), None, "at least one [[layer]] is required"));
     }
     check_entry_names(raw.iter().map(|l| l.name.as_str()), "layer")?;
-    raw.iter().enumerate().map(|(i, l)| layer(l, root("layer").index(i))).collect()
+    raw.iter().enumerate().map(|(i, l)| layer(l, root("layer").index(i), threats)).collect()
 }
 
-fn layer(l: &RawLayer, path: FieldPath) -> Result<Layer> {
+fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
     let doctrine = Doctrine::parse(&l.doctrine).ok_or_else(|| {
         FieldError::new(
             path.key("doctrine"),
@@ -182,6 +200,7 @@ fn layer(l: &RawLayer, path: FieldPath) -> Result<Layer> {
     })?;
     let count = |spec: Option<&ParamSpec>, key| optional(spec, Kind::Count, path.key(key));
     let count_or = |spec: Option<&ParamSpec>, key| param_or(spec, 0.0, Kind::Count, path.key(key));
+    let tables = treatment::tables(l, &path, threats, param)?;
     Ok(Layer {
         name: l.name.clone(),
         doctrine,
@@ -201,6 +220,11 @@ fn layer(l: &RawLayer, path: FieldPath) -> Result<Layer> {
             Kind::NonNegative,
             path.key("warning_sensitivity"),
         )?,
+        engages: tables.engages,
+        pk_vs: tables.pk_vs,
+        coverage_vs: tables.coverage_vs,
+        reserve_for: tables.reserve_for,
+        treatment: tables.treatment,
     })
 }
 
