@@ -73,19 +73,27 @@ fn summary_json_has_the_contract_names() {
         assert!(m["p5"].as_f64() <= m["p50"].as_f64() && m["p50"].as_f64() <= m["p95"].as_f64(), "{metric} quantiles");
     }
     let threats: Vec<&String> = summary["threats"].as_object().unwrap().keys().collect();
-    assert_eq!(threats, ["shahed", "decoy"], "file order");
+    assert_eq!(threats, ["shahed", "decoy", "cruise", "ballistic"], "file order");
     for key in ["launched", "ew_defeated", "killed", "leaked"] {
         assert!(summary["threats"]["shahed"][key]["mean"].is_f64(), "threats.shahed.{key}");
     }
     let layers: Vec<&String> = summary["layers"].as_object().unwrap().keys().collect();
-    assert_eq!(layers, ["mobile-fire-group", "gepard", "interceptor-drones", "shorad-missile", "nasams", "patriot"]);
+    assert_eq!(
+        layers,
+        ["mobile-fire-group", "gepard", "aviation", "interceptor-drones", "shorad-missile", "nasams", "patriot"]
+    );
+    let by_threat: Vec<&String> = summary["layers"]["patriot"]["by_threat"].as_object().unwrap().keys().collect();
+    assert_eq!(by_threat, ["cruise", "ballistic"], "patriot engages missiles only, in threat order");
+    for key in ["rounds", "kills", "spend_usd"] {
+        assert!(summary["layers"]["patriot"]["by_threat"]["ballistic"][key]["mean"].is_f64(), "by_threat.{key}");
+    }
     let patriot = &summary["layers"]["patriot"];
     for key in ["rounds", "kills", "spend_usd", "cost_per_kill_usd", "final_stock"] {
         assert!(patriot[key]["mean"].is_f64(), "layers.patriot.{key}");
     }
-    assert!(patriot["p_exhausted"]["mean"].as_f64().unwrap() > 0.5);
-    assert!(patriot["p_exhausted"]["se"].as_f64().unwrap() > 0.0);
-    assert!(patriot["exhaustion_night"]["p50"].is_f64());
+    let nasams = &summary["layers"]["nasams"];
+    assert!(nasams["p_exhausted"]["mean"].is_f64() && nasams["p_exhausted"]["se"].is_f64());
+    assert!(patriot["exhaustion_night"].is_null() || patriot["exhaustion_night"]["p50"].is_f64());
     assert!(summary["layers"]["mobile-fire-group"]["p_exhausted"].is_null(), "unlimited stock is never exhausted");
 }
 
@@ -98,9 +106,14 @@ fn nights_csv_is_tidy() {
     assert_eq!(lines.next(), Some("night,metric,series,mean,se,p5,p50,p95"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let per_night = rows.iter().filter(|r| r[0] == "1").count();
-    // launched and leakers: 2 threats + total each; ew_defeated; rounds, kills: 6 layers each;
-    // stock and exhausted: 5 finite layers each; three cumulative money series.
-    assert_eq!(per_night, 3 + 3 + 1 + 6 + 6 + 5 + 5 + 3);
+    // launched and leakers: 4 threats + total each; ew_defeated; rounds, kills: 7 layers and each
+    // layer/threat pair the layer engages (guns 2, gepard 3, aviation 3, interceptors 2, the two
+    // missile layers 3 each, patriot 2); stock and exhausted: 5 finite layers each; three
+    // cumulative money series.
+    let pairs = 2 + 3 + 3 + 2 + 3 + 3 + 2;
+    assert_eq!(per_night, 5 + 5 + 1 + 2 * (7 + pairs) + 5 + 5 + 3);
+    assert!(rows.iter().any(|r| r[1] == "rounds" && r[2] == "patriot/ballistic"));
+    assert!(!rows.iter().any(|r| r[2] == "patriot/shahed"), "patriot does not engage drones");
     assert_eq!(rows.len(), 30 * per_night);
     assert!(rows.iter().any(|r| r[1] == "stock" && r[2] == "patriot"));
     assert!(rows.iter().any(|r| r[1] == "leakers" && r[2] == "total"));
@@ -124,11 +137,11 @@ fn set_overrides_fields_and_changes_the_hash() {
     let (a, b) = (json(&plain), json(&set));
     assert_ne!(a["scenario_hash"], b["scenario_hash"]);
     assert!(b["layers"]["patriot"]["final_stock"]["p50"].as_f64().unwrap() > 400.0);
-    assert_eq!(
-        b["threats"]["shahed"]["launched"]["mean"].as_f64().unwrap()
-            + b["threats"]["decoy"]["launched"]["mean"].as_f64().unwrap(),
-        1500.0
-    );
+    let launched: f64 = ["shahed", "decoy", "cruise", "ballistic"]
+        .iter()
+        .map(|t| b["threats"][*t]["launched"]["mean"].as_f64().unwrap())
+        .sum();
+    assert!((launched - 1500.0).abs() < 1e-9, "30 nights of 50: {launched}");
 }
 
 #[test]

@@ -105,19 +105,20 @@ fn check_trial(s: &Scenario, layout: &NightLayout, r: &TrialRecord, trial: u64) 
         );
     }
     for (k, &l) in layout.stock_layers.iter().enumerate() {
-        walk_stock(layout, &rows, &r.layers[l], k, l, &|what| at(&format!("{}: {what}", s.layers[l].name)));
+        let floor = if s.layers[l].reserve_for.is_empty() { r.layers[l].reserve } else { 0 };
+        walk_stock(layout, &rows, &r.layers[l], (k, l, floor), &|what| at(&format!("{}: {what}", s.layers[l].name)));
     }
 }
 
-/// Walks layer `l` (the `k`-th finite one) night by night: no night fires below the reserve, and
-/// the resupply rule reproduces every night's stock, the exhaustion series and night, the final
-/// stock and the rounds resupplied.
+/// Walks layer `l` (the `k`-th finite one) night by night: no night fires below `floor` (the
+/// reserve, or 0 for a layer whose reserve some threats may draw), and the resupply rule
+/// reproduces every night's stock, the exhaustion series and night, the final stock and the rounds
+/// resupplied.
 fn walk_stock(
     layout: &NightLayout,
     rows: &[&[f64]],
     totals: &salvosim::engine::LayerTotals,
-    k: usize,
-    l: usize,
+    (k, l, floor): (usize, usize, u64),
     at: &dyn Fn(&str) -> String,
 ) {
     let (mut stock, mut resupplied, mut exhausted) = (totals.initial_stock.unwrap(), 0, None);
@@ -125,9 +126,9 @@ fn walk_stock(
     for (night, row) in rows.iter().enumerate() {
         let fired = row[layout.rounds(l)] as u64;
         assert!(
-            fired <= stock.saturating_sub(totals.reserve),
+            fired <= stock.saturating_sub(floor),
             "{}",
-            at(&format!("night {}: fired below the reserve", night + 1))
+            at(&format!("night {}: fired below the floor of {floor}", night + 1))
         );
         let before_resupply = stock - fired;
         if before_resupply <= totals.reserve && exhausted.is_none() {

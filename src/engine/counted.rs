@@ -66,14 +66,15 @@ impl Campaign<'_> {
         self.ws.counts = counts;
     }
 
-    /// Of `n` threats, how many EW defeats.
-    fn ew_defeated(&mut self, n: u64) -> u64 {
+    /// Of `n` threats of type `kind`, how many EW defeats.
+    fn ew_defeated(&mut self, kind: usize, n: u64) -> u64 {
+        let chance = &self.ws.ew_defeat[kind];
         match self.mutation {
             Some(Mutation::EwSpread { bias }) => {
                 let sign = if self.rng.random::<bool>() { 1.0 } else { -1.0 };
-                binomial(&mut self.rng, n, &Chance::new(self.ew_defeat.p() * (1.0 + sign * bias)))
+                binomial(&mut self.rng, n, &Chance::new(chance.p() * (1.0 + sign * bias)))
             }
-            _ => binomial(&mut self.rng, n, &self.ew_defeat),
+            _ => binomial(&mut self.rng, n, chance),
         }
     }
 
@@ -100,7 +101,7 @@ impl Campaign<'_> {
             let n =
                 if kind + 1 == types { left } else { binomial(&mut self.rng, left, &self.ws.type_split[mix][kind]) };
             left -= n;
-            let defeated = self.ew_defeated(n);
+            let defeated = self.ew_defeated(kind, n);
             self.book_launch(kind, n, defeated);
             let flying = n - defeated;
             let recognised = if self.scenario.threats[kind].decoy {

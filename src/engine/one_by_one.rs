@@ -72,7 +72,7 @@ impl Campaign<'_> {
         let kind = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
         let below = if kind == 0 { 0.0 } else { cdf[kind - 1] };
         let v = (u - below) / (cdf[kind] - below);
-        let (ew_defeat, discrimination) = (self.ew_defeat.p(), self.discrimination.p());
+        let (ew_defeat, discrimination) = (self.ws.ew_defeat[kind].p(), self.discrimination.p());
         if v < ew_defeat {
             self.book_launch(kind, 1, 1);
             return (kind, None);

@@ -295,6 +295,8 @@ impl LayerState {
 pub struct Workspace {
     pub(super) layers: Vec<LayerState>,
     pub(super) unit_cost_usd: Vec<f64>,
+    /// P(EW defeats one), per threat type.
+    pub(super) ew_defeat: Vec<Chance>,
     /// Opportunity of each layer against each threat type at each early-warning level of the
     /// plan (level-major, then layer): coverage × w^warning_sensitivity, worked out once per trial.
     pub(super) opportunity: Vec<Chance>,
@@ -330,7 +332,6 @@ pub struct Campaign<'a> {
     pub(super) ws: &'a mut Workspace,
     pub(super) record: &'a mut TrialRecord,
     pub(super) rng: TrialRng,
-    pub(super) ew_defeat: Chance,
     pub(super) discrimination: Chance,
     /// Attacker inventory; `None` = unlimited.
     pub(super) inventory: Option<u64>,
@@ -356,10 +357,14 @@ impl<'a> Campaign<'a> {
         let threats = scenario.threats.len();
         let layers = scenario.layers.len();
         record.reset(threats, layers, scenario.nights as usize * layout.width());
-        let ew_defeat = Chance::new(scenario.defence.ew_defeat.sample(&mut rng));
+        let ew_defeat = scenario.defence.ew_defeat.sample(&mut rng);
         let discrimination = Chance::new(scenario.defence.decoy_discrimination.sample(&mut rng));
         ws.unit_cost_usd.clear();
         ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(&mut rng)));
+        ws.ew_defeat.clear();
+        ws.ew_defeat.extend(
+            scenario.threats.iter().map(|t| Chance::new(t.ew_defeat.as_ref().map_or(ew_defeat, |p| p.sample(&mut rng)))),
+        );
         ws.layers.resize_with(layers, LayerState::default);
         for (state, layer) in ws.layers.iter_mut().zip(&scenario.layers) {
             state.draw(layer, &mut rng);
@@ -401,7 +406,6 @@ impl<'a> Campaign<'a> {
             ws,
             record,
             rng,
-            ew_defeat,
             discrimination,
             inventory,
             production,
@@ -425,7 +429,7 @@ impl<'a> Campaign<'a> {
         let biased = |chance: &Chance, bias: f64| Chance::new(chance.p() * (1.0 + bias));
         let (layers, types) = (self.ws.layers.len(), self.scenario.threats.len());
         match mutation {
-            Mutation::Ew { bias } => self.ew_defeat = biased(&self.ew_defeat, bias),
+            Mutation::Ew { bias } => self.ws.ew_defeat.iter_mut().for_each(|c| *c = biased(c, bias)),
             Mutation::Recognition { bias } => self.discrimination = biased(&self.discrimination, bias),
             Mutation::Opportunity { layer, bias } => {
                 for level in self.ws.opportunity.chunks_mut(layers * types) {

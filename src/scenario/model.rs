@@ -58,6 +58,8 @@ pub struct Threat {
     /// USD of damage per leaker; drawn per leaking drone (0 for decoys).
     pub damage_on_leak_usd: Param,
     pub decoy: bool,
+    /// P(EW defeats one), overriding `defence.ew_defeat` (missiles, say, that EW cannot touch).
+    pub ew_defeat: Option<Param>,
     /// A tag shared by threats that layers treat alike (`ballistic`, `cruise`); default: the name.
     pub kind: String,
 }
@@ -179,6 +181,9 @@ impl Scenario {
             out.push((at("unit_cost"), &mut threat.unit_cost_usd));
             if !threat.decoy {
                 out.push((at("damage_on_leak"), &mut threat.damage_on_leak_usd));
+            }
+            if let Some(ew) = threat.ew_defeat.as_mut() {
+                out.push((at("ew_defeat"), ew));
             }
         }
         out.push(("defence.early_warning".into(), early_warning));

@@ -53,6 +53,7 @@ pub struct RawThreat {
     #[serde(default)]
     pub decoy: bool,
     pub kind: Option<String>,
+    pub ew_defeat: Option<ParamSpec>,
 }
 
 #[derive(Debug, Default, Deserialize)]

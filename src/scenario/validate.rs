@@ -160,6 +160,7 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
                 damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?,
                 decoy: t.decoy,
                 kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
+                ew_defeat: optional(t.ew_defeat.as_ref(), Kind::Probability, path.key("ew_defeat"))?,
             };
             if let Some(kind) = &t.kind {
                 check_kind(kind, path.key("kind"))?;
