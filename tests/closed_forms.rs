@@ -204,3 +204,123 @@ fn a_closed_form_five_percent_off_in_its_variance_is_caught() {
         }
     }
 }
+
+/// Two threat types, `high` and `low`, in fixed numbers each night (a phase-free raid whose mix
+/// is drawn per trial would blur the per-trial identities below), and `layers`.
+fn two_types(high: u64, low: u64, layers: &str) -> String {
+    format!(
+        r#"
+[scenario]
+name = "two-types"
+nights = 1
+[raid]
+size = {total}
+[[threat]]
+name = "high"
+kind = "missile"
+share = {high}
+unit_cost = 1000
+[[threat]]
+name = "low"
+kind = "drone"
+share = {low}
+unit_cost = 100
+{layers}
+"#,
+        total = high + low
+    )
+}
+
+/// Per trial, by both methods: (launched, kills) of each type and the layer's rounds by type.
+fn per_type(s: &salvosim::scenario::Scenario, seed: u64, trials: u64) -> Vec<[u64; 6]> {
+    use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
+    let layout = NightLayout::new(s);
+    let (mut ws, mut record) = (Workspace::default(), TrialRecord::default());
+    let method = if seed % 2 == 0 { Method::Counting } else { Method::PerThreat };
+    (0..trials)
+        .map(|trial| {
+            Campaign::start(s, &layout, seed, trial, &mut ws, &mut record).with_method(method).run();
+            let t = &record.threats;
+            let b = &record.by_threat;
+            [t[0].launched, t[1].launched, b[0].kills, b[1].kills, b[0].rounds, b[1].rounds]
+        })
+        .collect()
+}
+
+/// A threat outside a layer's `engages` passes it untouched, by both methods: the layer fires
+/// nothing at it in any trial, while the engaged type is killed at the per-type closed form.
+#[test]
+fn a_threat_outside_engages_passes_untouched() {
+    let layers = layer("shoot-look-shoot", 0.4, 2, 0.8, "engages = [\"missile\"]");
+    let s = common::with_raid_size(scenario(&two_types(1, 1, &layers)), N);
+    let p = p_kill(0.4, 2, 0.8);
+    for seed in SEEDS {
+        let trials = per_type(&s, seed, TRIALS / 4);
+        assert!(trials.iter().all(|t| t[3] == 0 && t[5] == 0), "seed {seed}: the layer fired at a type it does not engage");
+        // Given n launched of the engaged type, kills ~ Binomial(n, p): kills − n·p has mean 0 and
+        // variance E[n]·p(1−p), E[n] = N/2.
+        let residual: Vec<f64> = trials.iter().map(|t| t[2] as f64 - p * t[0] as f64).collect();
+        let what = format!("kills of the engaged type, seed {seed}");
+        assert_distribution(&residual, 0.0, N as f64 / 2.0 * p * (1.0 - p), &what);
+    }
+}
+
+/// Per-type kill probability and rounds, both doctrines: `pk_vs` and `coverage_vs` by kind.
+#[test]
+fn kill_probability_and_rounds_by_threat_type() {
+    for (doctrine, m) in [("shoot-look-shoot", 3), ("salvo", 2)] {
+        let extra = "pk_vs = { drone = 0.7 }\ncoverage_vs = { missile = 0.9 }";
+        let s = scenario(&two_types(N / 2, N / 2, &layer(doctrine, 0.3, m, 0.5, extra)));
+        let (high, low) = ((0.3, 0.9), (0.7, 0.5));
+        for seed in SEEDS {
+            let trials = per_type(&s, seed, TRIALS / 4);
+            for (k, (pk, a)) in [high, low].into_iter().enumerate() {
+                let what = format!("{doctrine}, type {k}, seed {seed}");
+                let p = p_kill(pk, m, a);
+                let (mean_r, var_r) = rounds_per_threat(doctrine, pk, m, a);
+                // Given n launched of the type, kills ~ Binomial(n, p); centred on n·p the
+                // residual has mean 0 and variance E[n]·p(1−p) (likewise for rounds).
+                let kills: Vec<f64> = trials.iter().map(|t| t[2 + k] as f64 - p * t[k] as f64).collect();
+                let rounds: Vec<f64> = trials.iter().map(|t| t[4 + k] as f64 - mean_r * t[k] as f64).collect();
+                let n = N as f64 / 2.0;
+                assert_distribution(&kills, 0.0, n * p * (1.0 - p), &format!("kills, {what}"));
+                assert_distribution(&rounds, 0.0, n * var_r, &format!("rounds, {what}"));
+            }
+        }
+    }
+}
+
+/// Priority under capacity `c`: with coverage 1 and pk 1, `b` high-priority and `d` low-priority
+/// threats reaching the layer, it engages min(b, c) and min(d, max(0, c − b)) — in every trial, by
+/// both methods, whatever the arrival order.
+#[test]
+fn priority_under_capacity_serves_the_first_group_first() {
+    for capacity in [5, 30, 60, 200] {
+        let extra = format!("capacity = {capacity}\nengages = [\"missile\", \"drone\"]");
+        let s = scenario(&two_types(1, 3, &layer("salvo", 1.0, 1, 1.0, &extra)));
+        let s = common::with_raid_size(s, 80);
+        for seed in SEEDS {
+            for [b, d, kills_b, kills_d, _, _] in per_type(&s, seed, 500) {
+                assert_eq!(kills_b, b.min(capacity), "capacity {capacity}, seed {seed}: high-priority engaged");
+                assert_eq!(kills_d, d.min(capacity.saturating_sub(b)), "capacity {capacity}, seed {seed}: low");
+            }
+        }
+    }
+}
+
+/// `reserve_for` lets exactly the listed threats draw the reserve: with stock S, reserve R, the
+/// unlisted type served first stops at R, the listed one fires on down to 0.
+#[test]
+fn reserve_for_lets_exactly_the_listed_threats_draw_the_reserve() {
+    let (stock, reserve) = (50, 30);
+    let extra = format!("stock = {stock}\nreserve = {reserve}\nengages = [\"drone\", \"missile\"]\nreserve_for = [\"missile\"]");
+    let s = scenario(&two_types(1, 1, &layer("salvo", 1.0, 1, 1.0, &extra)));
+    let s = common::with_raid_size(s, 80);
+    for seed in SEEDS {
+        for [missiles, drones, kills_missiles, kills_drones, _, _] in per_type(&s, seed, 500) {
+            let drones_engaged = drones.min(stock - reserve);
+            assert_eq!(kills_drones, drones_engaged, "seed {seed}: the unlisted type stops at the reserve");
+            assert_eq!(kills_missiles, missiles.min(stock - drones_engaged), "seed {seed}: the listed type goes to 0");
+        }
+    }
+}

@@ -208,6 +208,100 @@ fn counting_matches_per_threat_with_fixed_parameters() {
     compare(&common::scenario(TEETH), TEETH_TRIALS);
 }
 
+/// A combined raid with fixed parameters: four threat types; a gun layer blind to the difference
+/// between drones; a binding missile layer that engages cruise missiles before drones, each at its
+/// own pk; Patriot at ballistic then cruise missiles, stock-bound, its reserve for ballistic ones;
+/// and (in the second variant) a last gun layer that mixes every class again, so that the counting
+/// method must line the night up after the missile layer binds.
+const COMBINED: &str = r#"
+[scenario]
+name = "combined"
+nights = 30
+[raid]
+size = 200
+[[threat]]
+name = "shahed"
+kind = "drone"
+share = 0.4
+unit_cost = 30000
+damage_on_leak = 100000
+[[threat]]
+name = "decoy"
+kind = "drone"
+share = 0.5
+unit_cost = 4000
+decoy = true
+[[threat]]
+name = "cruise"
+share = 0.06
+unit_cost = 10000000
+damage_on_leak = 1000000
+[[threat]]
+name = "ballistic"
+share = 0.04
+unit_cost = 3000000
+damage_on_leak = 1000000
+ew_defeat = 0
+[defence]
+ew_defeat = 0.3
+decoy_discrimination = 0.5
+[[layer]]
+name = "guns"
+doctrine = "shoot-look-shoot"
+pk = 0.35
+max_shots = 3
+cost_per_shot = 500
+coverage = 0.6
+capacity = 75                   # about the mean number of opportunities: binds half the nights
+engage_identified_decoys = true
+engages = ["drone"]
+[[layer]]
+name = "sam"
+doctrine = "salvo"
+pk = 0.8
+pk_vs = { cruise = 0.6 }
+max_shots = 1
+cost_per_shot = 400000
+coverage = 0.5
+coverage_vs = { cruise = 0.8 }
+capacity = 25                   # binds on about half the nights
+engages = ["cruise", "drone"]
+[[layer]]
+name = "patriot"
+doctrine = "salvo"
+pk = 0.9
+max_shots = 2
+cost_per_shot = 4000000
+coverage = 0.7
+capacity = 8
+stock = 300
+reserve = 60
+engages = ["ballistic", "cruise"]
+reserve_for = ["ballistic"]
+"#;
+
+const LAST_GUNS: &str = r#"
+[[layer]]
+name = "last-guns"
+doctrine = "shoot-look-shoot"
+pk = 0.3
+max_shots = 2
+cost_per_shot = 300
+coverage = 0.5
+capacity = 30
+engage_identified_decoys = true
+"#;
+
+#[test]
+fn counting_matches_per_threat_in_a_combined_raid_with_priorities() {
+    compare(&common::scenario(COMBINED), 4000);
+}
+
+#[test]
+fn counting_matches_per_threat_when_a_combined_raid_must_be_lined_up() {
+    compare(&common::scenario(&format!("{COMBINED}{LAST_GUNS}")), 4000);
+}
+
 #[test]
 fn counting_matches_per_threat_over_the_ceasefire_pinned() {
     // 90 nights: 30 of raids, the 30-night truce (no raids, resupply and production go on), 30 of

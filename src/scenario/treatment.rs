@@ -11,6 +11,7 @@ use super::error::{FieldError, FieldPath};
 use super::model::{Threat, Treatment};
 use super::param::{Kind, Param, ParamSpec, did_you_mean};
 use super::raw::RawLayer;
+use super::validate::show_spec;
 
 type Result<T> = std::result::Result<T, FieldError>;
 
@@ -47,7 +48,7 @@ pub fn tables(
         raw.iter()
             .map(|(name, spec)| {
                 let at = path.key(key).key(name);
-                keys.check_engaged(name, &at, &treatment, threats)?;
+                keys.check_engaged(name, &at, Some(show_spec(spec)), &treatment, threats)?;
                 Ok((name.clone(), param(spec, Kind::Probability, at)?))
             })
             .collect()
@@ -67,7 +68,7 @@ pub fn tables(
             }
             let list = keys.check_list(list, &at)?;
             for (i, name) in list.iter().enumerate() {
-                keys.check_engaged(name, &at.index(i), &treatment, threats)?;
+                keys.check_engaged(name, &at.index(i), Some(format!("{name:?}")), &treatment, threats)?;
             }
             list
         }
@@ -132,7 +133,14 @@ impl<'a> Keys<'a> {
     }
 
     /// A key of a per-threat table: known, and naming at least one threat the layer engages.
-    fn check_engaged(&self, key: &str, path: &FieldPath, treatment: &[Treatment], threats: &[Threat]) -> Result<()> {
+    fn check_engaged(
+        &self,
+        key: &str,
+        path: &FieldPath,
+        value: Option<String>,
+        treatment: &[Treatment],
+        threats: &[Threat],
+    ) -> Result<()> {
         self.check_known(key, path)?;
         let engaged = threats.iter().zip(treatment).any(|(t, how)| how.engaged && (t.name == key || t.kind == key));
         if engaged {
@@ -140,8 +148,8 @@ impl<'a> Keys<'a> {
         }
         Err(FieldError::new(
             path.clone(),
-            Some(format!("{key:?}")),
-            "the layer does not engage this threat: add it to `engages` or drop the entry",
+            value,
+            format!("the layer does not engage `{key}`: add it to `engages` or drop the entry"),
         ))
     }
 

@@ -40,7 +40,7 @@ fn show(x: f64) -> String {
 }
 
 /// The value as a user would have typed it.
-fn show_spec(spec: &ParamSpec) -> String {
+pub(super) fn show_spec(spec: &ParamSpec) -> String {
     match *spec {
         ParamSpec::Fixed(x) => show(x),
         ParamSpec::Uniform { lo, hi } => format!("{{ uniform = [{}, {}] }}", show(lo), show(hi)),

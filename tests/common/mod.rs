@@ -271,3 +271,10 @@ pub fn assert_refused(command: &[&str], args: &[&str], message: &str) {
         .stderr(predicates::str::contains(message));
     assert!(!out.exists(), "{command:?} {args:?}: nothing written");
 }
+
+/// `s` with every night's raid fixed at `size` threats.
+pub fn with_raid_size(mut s: Scenario, size: u64) -> Scenario {
+    *s.params_mut().into_iter().find(|(path, _)| path == "raid.size").expect("raid.size").1 =
+        salvosim::scenario::Param::constant(size as f64, salvosim::scenario::Kind::Raid);
+    s
+}
