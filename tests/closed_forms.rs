@@ -256,7 +256,10 @@ fn a_threat_outside_engages_passes_untouched() {
     let p = p_kill(0.4, 2, 0.8);
     for seed in SEEDS {
         let trials = per_type(&s, seed, TRIALS / 4);
-        assert!(trials.iter().all(|t| t[3] == 0 && t[5] == 0), "seed {seed}: the layer fired at a type it does not engage");
+        assert!(
+            trials.iter().all(|t| t[3] == 0 && t[5] == 0),
+            "seed {seed}: the layer fired at a type it does not engage"
+        );
         // Given n launched of the engaged type, kills ~ Binomial(n, p): kills − n·p has mean 0 and
         // variance E[n]·p(1−p), E[n] = N/2.
         let residual: Vec<f64> = trials.iter().map(|t| t[2] as f64 - p * t[0] as f64).collect();
@@ -313,7 +316,9 @@ fn priority_under_capacity_serves_the_first_group_first() {
 #[test]
 fn reserve_for_lets_exactly_the_listed_threats_draw_the_reserve() {
     let (stock, reserve) = (50, 30);
-    let extra = format!("stock = {stock}\nreserve = {reserve}\nengages = [\"drone\", \"missile\"]\nreserve_for = [\"missile\"]");
+    let extra = format!(
+        "stock = {stock}\nreserve = {reserve}\nengages = [\"drone\", \"missile\"]\nreserve_for = [\"missile\"]"
+    );
     let s = scenario(&two_types(1, 1, &layer("salvo", 1.0, 1, 1.0, &extra)));
     let s = common::with_raid_size(s, 80);
     for seed in SEEDS {

@@ -46,8 +46,12 @@ fn a_grid_point_is_byte_identical_to_the_matching_run() {
 /// drone raids without its missiles: a missile costs ~$10M, so once the streams of two points part
 /// a night's missile count alone moves the attacker's spend by more than the coverage does.
 fn ratio_per_trial(coverage: &str, seed: u64, trials: u64) -> Vec<f64> {
-    let sets = [format!("layer.nasams.coverage={coverage}"), "threat.cruise.share=0".into(), "threat.ballistic.share=0".into()]
-        .map(|text| Override::parse(&text).unwrap());
+    let sets = [
+        format!("layer.nasams.coverage={coverage}"),
+        "threat.cruise.share=0".into(),
+        "threat.ballistic.share=0".into(),
+    ]
+    .map(|text| Override::parse(&text).unwrap());
     let s = scenario::load(Path::new("scenarios/baseline.toml"), &sets).unwrap().scenario;
     common::per_trial(&s, seed, trials, |r| r.defender_spend_usd / r.attacker_spend_usd)
 }

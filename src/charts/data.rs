@@ -35,6 +35,17 @@ pub struct LayerInfo {
     pub cost_per_kill_usd: Option<Figure>,
     /// Finite-stock layers only.
     pub stock: Option<StockInfo>,
+    /// What the layer did to each threat type it engages, in threat order.
+    pub by_threat: Vec<PairInfo>,
+}
+
+/// One layer against one threat type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairInfo {
+    pub threat: String,
+    pub rounds: Figure,
+    /// `None` where the layer never killed one.
+    pub cost_per_kill_usd: Option<Figure>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,6 +153,13 @@ impl ChartData {
         self.series(metric, TOTAL)
     }
 
+    /// The colour that stands for threat `name` in every chart (see [`theme::threat_colour`]).
+    pub fn threat_colour(&self, name: &str) -> plotters::style::RGBColor {
+        let strike = self.threats.iter().filter(|t| !t.decoy);
+        let decoy = self.threats.iter().find(|t| t.name == name).is_some_and(|t| t.decoy);
+        super::theme::threat_colour(strike.take_while(|t| t.name != name).count(), decoy)
+    }
+
     /// "baseline · 10,000 trials · seed 20250305".
     pub fn subtitle(&self) -> String {
         format!(
@@ -171,8 +189,26 @@ fn layer_info(name: &str, l: &Value) -> Result<LayerInfo> {
         }),
         None => None,
     };
+    let by_threat = l["by_threat"]
+        .as_object()
+        .map(|pairs| {
+            pairs
+                .iter()
+                .map(|(threat, p)| {
+                    let what = |key: &str| what(&format!("by_threat.{threat}.{key}"));
+                    Ok(PairInfo {
+                        threat: threat.clone(),
+                        rounds: figure(&p["rounds"], &what("rounds"))?,
+                        cost_per_kill_usd: optional_figure(&p["cost_per_kill_usd"], &what("cost_per_kill_usd"))?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()
+        })
+        .transpose()?
+        .unwrap_or_default();
     Ok(LayerInfo {
         name: name.to_string(),
+        by_threat,
         kills: figure(&l["kills"], &what("kills"))?,
         spend_usd: figure(&l["spend_usd"], &what("spend_usd"))?,
         cost_per_kill_usd: optional_figure(&l["cost_per_kill_usd"], &what("cost_per_kill_usd"))?,

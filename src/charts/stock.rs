@@ -27,6 +27,20 @@ fn title(data: &ChartData) -> String {
     }
 }
 
+/// "fired at: shahed 61 % · cruise 39 %": which threat types drew the stock (mean rounds over the
+/// campaign), largest first; `None` when the layer engages one type or fired nothing.
+fn drawn_by(layer: &LayerInfo) -> Option<String> {
+    let total: f64 = layer.by_threat.iter().map(|p| p.rounds.mean).sum();
+    if layer.by_threat.len() < 2 || total <= 0.0 {
+        return None;
+    }
+    let mut shares: Vec<(&str, f64)> =
+        layer.by_threat.iter().map(|p| (p.threat.as_str(), 100.0 * p.rounds.mean / total)).collect();
+    shares.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let parts: Vec<String> = shares.iter().map(|(name, share)| format!("{name} {share:.0} %")).collect();
+    Some(format!("rounds fired at: {}", parts.join(" · ")))
+}
+
 pub fn draw(data: &ChartData) -> Result<String> {
     theme::svg(|root| {
         let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
@@ -52,7 +66,10 @@ pub fn draw(data: &ChartData) -> Result<String> {
 fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas) -> Result<()> {
     let stock = layer.stock.as_ref().expect("finite-stock layers only");
     let figures = data.series(metric::STOCK, &layer.name);
-    let top = figures.iter().map(|f| f.p95).fold(stock.reserve, f64::max).max(1.0) * 1.12;
+    let drawn_by = drawn_by(layer);
+    // Headroom above the band for the "fired at" line, where there is one.
+    let headroom = if drawn_by.is_some() { 1.3 } else { 1.12 };
+    let top = figures.iter().map(|f| f.p95).fold(stock.reserve, f64::max).max(1.0) * headroom;
     let mut chart = ChartBuilder::on(panel)
         .caption(&layer.name, theme::bold(26))
         .margin(12)
@@ -76,13 +93,17 @@ fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas)
         let right = font(18).pos(Pos::new(HPos::Right, VPos::Bottom));
         chart.draw_series(std::iter::once(Text::new(label, (x.end - 0.5, reserve + top * 0.01), right)))?;
     }
+    if let Some(drawn_by) = drawn_by {
+        let left = font(17).color(&theme::INK).pos(Pos::new(HPos::Left, VPos::Top));
+        chart.draw_series(std::iter::once(Text::new(drawn_by, (x.start + 0.3, top * 0.98), left)))?;
+    }
     if let Some(night) = stock.exhaustion_night.filter(|_| stock.p_exhausted >= 0.5) {
         let style = theme::VERMILLION.stroke_width(3);
         chart.draw_series(DashedLineSeries::new([(night.p50, 0.0), (night.p50, top)], 8, 6, style))?;
         let label = format!("dry: night {:.0}", night.p50);
         chart.draw_series(std::iter::once(Text::new(
             label,
-            (night.p50 + 0.3, top * 0.93),
+            (night.p50 + 0.3, top * 0.86),
             font(18).color(&theme::VERMILLION),
         )))?;
     }

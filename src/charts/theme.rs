@@ -32,6 +32,13 @@ pub const DEFENDER: RGBColor = BLUE;
 pub const ATTACKER: RGBColor = VERMILLION;
 
 /// Colour of the `i`-th layer, the same in every chart.
+/// Threat `i`'s colour: grey for decoys, the first strike threat vermillion (the attacker's colour),
+/// then blue, purple, green, orange.
+pub fn threat_colour(i: usize, decoy: bool) -> RGBColor {
+    const STRIKE: [RGBColor; 5] = [VERMILLION, BLUE, PURPLE, GREEN, ORANGE];
+    if decoy { GREY } else { STRIKE[i % STRIKE.len()] }
+}
+
 pub fn layer_colour(i: usize) -> RGBColor {
     const LAYERS: [RGBColor; 8] = [ORANGE, SKY_BLUE, GREEN, PURPLE, BLUE, INK, BROWN, YELLOW];
     LAYERS[i % LAYERS.len()]

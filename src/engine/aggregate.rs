@@ -40,11 +40,18 @@ pub struct PairTallies {
     pub rounds: Tally,
     pub kills: Tally,
     pub spend_usd: Tally,
+    /// Over trials in which the layer killed at least one of the type.
+    pub cost_per_kill_usd: Tally,
 }
 
 impl Default for PairTallies {
     fn default() -> Self {
-        PairTallies { rounds: Tally::counts(), kills: Tally::counts(), spend_usd: Tally::amounts() }
+        PairTallies {
+            rounds: Tally::counts(),
+            kills: Tally::counts(),
+            spend_usd: Tally::amounts(),
+            cost_per_kill_usd: Tally::amounts(),
+        }
     }
 }
 
@@ -186,7 +193,11 @@ impl Aggregate {
             let totals = &record.by_threat[i];
             tallies.rounds.add(totals.rounds as f64);
             tallies.kills.add(totals.kills as f64);
-            tallies.spend_usd.add(totals.rounds as f64 * record.layers[i / types].cost_per_shot_usd);
+            let spend_usd = totals.rounds as f64 * record.layers[i / types].cost_per_shot_usd;
+            tallies.spend_usd.add(spend_usd);
+            if totals.kills > 0 {
+                tallies.cost_per_kill_usd.add(spend_usd / totals.kills as f64);
+            }
         }
         for (tally, &value) in self.nightly.iter_mut().zip(&record.nightly) {
             tally.add(value);
@@ -223,6 +234,7 @@ impl Aggregate {
             mine.rounds.merge(&theirs.rounds);
             mine.kills.merge(&theirs.kills);
             mine.spend_usd.merge(&theirs.spend_usd);
+            mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
         }
         for (mine, theirs) in self.nightly.iter_mut().zip(&other.nightly) {
             mine.merge(theirs);

@@ -130,8 +130,11 @@ impl Campaign<'_> {
         let mut total = 0;
         for (c, (&alive, with)) in counts.alive.iter().zip(&mut counts.opportunities).enumerate() {
             let (kind, recognised) = kind_of(c);
-            *with =
-                if alive > 0 && layer.engages(kind, recognised) { binomial(&mut self.rng, alive, &layer.opportunity[kind]) } else { 0 };
+            *with = if alive > 0 && layer.engages(kind, recognised) {
+                binomial(&mut self.rng, alive, &layer.opportunity[kind])
+            } else {
+                0
+            };
             total += *with;
         }
         if total == 0 {

@@ -4,12 +4,11 @@
 //! damage once per leaker. The trial writes into a caller-owned [`TrialRecord`] so that running
 //! millions of trials allocates nothing per trial.
 
-
+use super::classes::Classes;
 use super::draw::Chance;
 use super::layout::NightLayout;
 use super::mutation::Mutation;
 use super::rng::{TrialRng, trial_rng};
-use super::classes::Classes;
 use crate::scenario::{Doctrine, Layer, Param, Scenario, Treatment};
 
 /// Campaign totals of one threat type.
@@ -363,7 +362,10 @@ impl<'a> Campaign<'a> {
         ws.unit_cost_usd.extend(scenario.threats.iter().map(|t| t.unit_cost_usd.sample(&mut rng)));
         ws.ew_defeat.clear();
         ws.ew_defeat.extend(
-            scenario.threats.iter().map(|t| Chance::new(t.ew_defeat.as_ref().map_or(ew_defeat, |p| p.sample(&mut rng)))),
+            scenario
+                .threats
+                .iter()
+                .map(|t| Chance::new(t.ew_defeat.as_ref().map_or(ew_defeat, |p| p.sample(&mut rng)))),
         );
         ws.layers.resize_with(layers, LayerState::default);
         for (state, layer) in ws.layers.iter_mut().zip(&scenario.layers) {

@@ -93,6 +93,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
                         "rounds": stats(&p.rounds),
                         "kills": stats(&p.kills),
                         "spend_usd": stats(&p.spend_usd),
+                        "cost_per_kill_usd": stats(&p.cost_per_kill_usd),
                     });
                     (scenario.threats[kind].name.clone(), value)
                 })
