@@ -114,6 +114,13 @@ fn the_data_behind_the_charts_matches_the_saved_results() {
         assert_eq!(Some(layer.kills.mean), s["kills"]["mean"].as_f64(), "{}", layer.name);
         assert_eq!(layer.cost_per_kill_usd.map(|c| c.p50), s["cost_per_kill_usd"]["p50"].as_f64(), "{}", layer.name);
         assert_eq!(layer.stock.as_ref().map(|x| x.p_exhausted), s["p_exhausted"]["mean"].as_f64(), "{}", layer.name);
+        for pair in &layer.by_threat {
+            let p = &s["by_threat"][&pair.threat];
+            assert_eq!(Some(pair.rounds.mean), p["rounds"]["mean"].as_f64(), "{} · {}", layer.name, pair.threat);
+            let cost = pair.cost_per_kill_usd.map(|c| c.p50);
+            assert_eq!(cost, p["cost_per_kill_usd"]["p50"].as_f64(), "{} · {}", layer.name, pair.threat);
+        }
+        assert_eq!(layer.by_threat.len(), 2, "{}: every layer engages both threats here", layer.name);
     }
     assert_eq!(data.phases, [("intelligence pause".to_string(), 5, 11)]);
 
@@ -139,10 +146,15 @@ fn the_data_behind_the_charts_matches_the_saved_results() {
         100.0 * patriot["p_exhausted"]["mean"].as_f64().unwrap()
     );
     assert_eq!(svg_title(&chart("stock-depletion")), stock_title);
+    // The dearest kill of a strike drone relative to its price: Patriot's, in this scenario where
+    // every layer engages every threat.
     let shahed_cost = summary["threats"]["shahed"]["unit_cost_usd"]["p50"].as_f64().unwrap();
-    let patriot_kill = patriot["cost_per_kill_usd"]["p50"].as_f64().unwrap();
-    let per_kill_title =
-        format!("A patriot kill costs {}: {:.0}× the shahed it stops", usd(patriot_kill), patriot_kill / shahed_cost);
+    let patriot_kill = patriot["by_threat"]["shahed"]["cost_per_kill_usd"]["p50"].as_f64().unwrap();
+    let per_kill_title = format!(
+        "Killing a shahed costs patriot {}: {:.0}× what the shahed cost",
+        usd(patriot_kill),
+        patriot_kill / shahed_cost
+    );
     assert_eq!(svg_title(&chart("cost-per-kill")), per_kill_title);
 }
 
