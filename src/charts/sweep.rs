@@ -214,14 +214,15 @@ fn leak_rate_curve(data: &SweepData) -> Result<String> {
     let rate = |i: usize| data.metric(i, "leak_rate").map_or(f64::NAN, |s| 100.0 * s.mean);
     let last = values.len() - 1;
     let title = format!(
-        "Strike-drone leak rate: {:.1}% at {} {}, {:.1}% at {}",
+        "Strike leak rate: {:.1}% at {} {}, {:.1}% at {}",
         rate(0),
         phrase(path),
         short(values[0]),
         rate(last),
         short(values[last])
     );
-    let series = [("leak_rate".to_string(), "strike drones leaked / launched".to_string(), theme::VERMILLION)];
+    let series =
+        [("leak_rate".to_string(), "strike threats (non-decoys) leaked / launched".to_string(), theme::VERMILLION)];
     curves(data, &title, "Leak rate", &|v| format!("{:.0}%", 100.0 * v), &series, false, Centre::Mean)
 }
 

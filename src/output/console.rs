@@ -68,7 +68,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
         money_line("damage from leakers", &aggregate.damage_usd),
         ratio_line("cost-exchange ratio", &aggregate.cost_exchange_ratio, false),
         ratio_line("  incl. damage", &aggregate.cost_exchange_ratio_with_damage, false),
-        ratio_line("strike-drone leak rate", &aggregate.leak_rate, true),
+        ratio_line("strike leak rate", &aggregate.leak_rate, true),
     ];
     lines.iter().for_each(|l| {
         let _ = writeln!(out, "{l}");

@@ -48,13 +48,13 @@ fn layer_label(name: &str, field: &str) -> Option<String> {
     })
 }
 
-/// The words for a summary.json metric path: `leak_rate` → "Strike-drone leak rate".
+/// The words for a summary.json metric path: `leak_rate` → "Strike leak rate (non-decoys)".
 pub fn metric_label(metric: &str) -> String {
     let parts: Vec<&str> = metric.split('.').collect();
     match parts.as_slice() {
         ["cost_exchange_ratio"] => "Cost-exchange ratio (defender / attacker spend)".into(),
         ["cost_exchange_ratio_with_damage"] => "Cost-exchange ratio with damage".into(),
-        ["leak_rate"] => "Strike-drone leak rate".into(),
+        ["leak_rate"] => "Strike leak rate (non-decoys)".into(),
         ["defender_spend_usd"] => "Defender spend (USD)".into(),
         ["attacker_spend_usd"] => "Attacker spend (USD)".into(),
         ["damage_usd"] => "Damage from leakers (USD)".into(),
