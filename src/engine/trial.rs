@@ -8,7 +8,7 @@ use super::classes::Classes;
 use super::draw::Chance;
 use super::layout::NightLayout;
 use super::mutation::Mutation;
-use super::rng::{TrialRng, trial_rng};
+use super::rng::{TrialRng, night_rng, trial_rng};
 use crate::scenario::{Doctrine, Layer, Param, Scenario, Treatment};
 
 /// Campaign totals of one threat type.
@@ -330,7 +330,10 @@ pub struct Campaign<'a> {
     pub(super) layout: &'a NightLayout,
     pub(super) ws: &'a mut Workspace,
     pub(super) record: &'a mut TrialRecord,
+    /// The trial's stream while its parameters are drawn, then each night's own (see [`night_rng`]).
     pub(super) rng: TrialRng,
+    seed: u64,
+    trial: u64,
     pub(super) discrimination: Chance,
     /// Attacker inventory; `None` = unlimited.
     pub(super) inventory: Option<u64>,
@@ -408,6 +411,8 @@ impl<'a> Campaign<'a> {
             ws,
             record,
             rng,
+            seed,
+            trial,
             discrimination,
             inventory,
             production,
@@ -461,6 +466,7 @@ impl<'a> Campaign<'a> {
 
     /// Runs night `night` (0-based): the raid, then exhaustion, resupply and production.
     pub fn night(&mut self, night: usize) {
+        self.rng = night_rng(self.seed, self.trial, night as u64);
         let inputs = self.scenario.plan.nights[night];
         let types = self.scenario.threats.len();
         let per_level = self.ws.layers.len() * types;
