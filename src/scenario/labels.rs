@@ -15,6 +15,8 @@ pub fn label(path: &str) -> String {
         ["defence", "decoy_discrimination"] => Some("P(a decoy is recognised)".to_string()),
         ["threat", name, field] => threat_label(name, field),
         ["layer", name, field] => layer_label(name, field),
+        ["layer", name, "pk_vs", threat] => Some(format!("{name} kill probability per round against {threat}")),
+        ["layer", name, "coverage_vs", threat] => Some(format!("{name} coverage against {threat} (0–1)")),
         ["phase", name, "early_warning"] => Some(format!("Early warning during {name} (0–1)")),
         ["phase", name, "raid_size"] => Some(format!("Drones a night during {name}")),
         ["phase", name, "shares", threat] => Some(format!("{threat} share of the raid during {name} (weight)")),
@@ -28,6 +30,7 @@ fn threat_label(name: &str, field: &str) -> Option<String> {
         "share" => format!("{name} share of the raid (weight)"),
         "unit_cost" => format!("Cost of one {name} (USD)"),
         "damage_on_leak" => format!("Damage per leaking {name} (USD)"),
+        "ew_defeat" => format!("P(EW defeats a {name})"),
         _ => return None,
     })
 }
