@@ -36,6 +36,11 @@ pub(super) struct Counts {
     engaged: Vec<u64>,
     /// Leaked, per threat type.
     leaked: Vec<u64>,
+    /// Per decoy type: recognition not drawn yet. Until a layer treats recognised decoys
+    /// differently (one that engages the type but not recognised decoys), the type's decoys travel
+    /// as one class; each one's recognition is an independent coin no layer has looked at, so it is
+    /// drawn for the survivors only when first needed.
+    unsorted: Vec<bool>,
 }
 
 impl Campaign<'_> {
@@ -45,7 +50,11 @@ impl Campaign<'_> {
         self.launch_counted(launched, mix, &mut counts);
         let mut lined_up = false;
         for layer in 0..self.ws.layers.len() {
+            if !lined_up {
+                self.sort_decoys(Some(layer), &mut counts);
+            }
             if !lined_up && !self.layer_counted(layer, &mut counts) {
+                self.sort_decoys(None, &mut counts);
                 self.line_up(layer, &mut counts.alive, &counts.opportunities);
                 lined_up = true;
             }
@@ -64,6 +73,35 @@ impl Campaign<'_> {
             self.book_leaks(kind, flying, leaked);
         }
         self.ws.counts = counts;
+    }
+
+    /// Draws which surviving decoys are recognised, for each decoy type still unsorted that layer
+    /// `layer` engages without engaging recognised decoys — before that layer draws anything — or,
+    /// for `None`, for every unsorted type, after the current layer drew its opportunities: those
+    /// are then split too (recognition is independent of opportunity, so the recognised among the
+    /// holders are a hypergeometric draw).
+    fn sort_decoys(&mut self, layer: Option<usize>, counts: &mut Counts) {
+        if !counts.unsorted.contains(&true) {
+            return;
+        }
+        for kind in 0..counts.unsorted.len() {
+            let distinguishes =
+                layer.is_none_or(|l| self.ws.layers[l].engages(kind, false) != self.ws.layers[l].engages(kind, true));
+            if counts.unsorted[kind] && distinguishes {
+                counts.unsorted[kind] = false;
+                let (all, with) = (class(kind, false), class(kind, true));
+                let alive = counts.alive[all];
+                let recognised = binomial(&mut self.rng, alive, &self.discrimination);
+                counts.alive[all] -= recognised;
+                counts.alive[with] += recognised;
+                let holders = match layer {
+                    Some(_) => 0,
+                    None => hypergeometric(&mut self.rng, alive, recognised, counts.opportunities[all]),
+                };
+                counts.opportunities[all] -= holders;
+                counts.opportunities[with] = holders;
+            }
+        }
     }
 
     /// Of `n` threats of type `kind`, how many EW defeats.
@@ -103,14 +141,10 @@ impl Campaign<'_> {
             left -= n;
             let defeated = self.ew_defeated(kind, n);
             self.book_launch(kind, n, defeated);
-            let flying = n - defeated;
-            let recognised = if self.scenario.threats[kind].decoy {
-                binomial(&mut self.rng, flying, &self.discrimination)
-            } else {
-                0
-            };
-            counts.flying.extend([flying - recognised, recognised]);
+            counts.flying.extend([n - defeated, 0]);
         }
+        counts.unsorted.clear();
+        counts.unsorted.extend(self.scenario.threats.iter().map(|t| t.decoy));
         counts.alive.clone_from(&counts.flying);
         counts.opportunities.clear();
         counts.opportunities.resize(counts.flying.len(), 0);
@@ -127,15 +161,15 @@ impl Campaign<'_> {
         if room == 0 || layer.spent() {
             return true;
         }
+        counts.opportunities.fill(0);
         let mut total = 0;
-        for (c, (&alive, with)) in counts.alive.iter().zip(&mut counts.opportunities).enumerate() {
-            let (kind, recognised) = kind_of(c);
-            *with = if alive > 0 && layer.engages(kind, recognised) {
-                binomial(&mut self.rng, alive, &layer.opportunity[kind])
-            } else {
-                0
-            };
-            total += *with;
+        for &c in &layer.engaged_classes {
+            let alive = counts.alive[c];
+            if alive > 0 {
+                let with = binomial(&mut self.rng, alive, &layer.opportunity[kind_of(c).0]);
+                counts.opportunities[c] = with;
+                total += with;
+            }
         }
         if total == 0 {
             return true;
@@ -144,8 +178,9 @@ impl Campaign<'_> {
         let stock_suffices = !layer.finite || layer.stock.saturating_sub(layer.reserve) >= most_rounds;
         if total <= room && stock_suffices {
             let layer = &mut self.ws.layers[index];
-            for (c, &with) in counts.opportunities.iter().enumerate() {
-                counts.alive[c] -= engage_all(&mut self.rng, layer, kind_of(c).0, with);
+            for i in 0..layer.engaged_classes.len() {
+                let c = layer.engaged_classes[i];
+                counts.alive[c] -= engage_all(&mut self.rng, layer, kind_of(c).0, counts.opportunities[c]);
             }
             return true;
         }

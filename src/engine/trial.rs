@@ -93,7 +93,7 @@ impl TrialRecord {
         self.defender_spend_usd = 0.0;
         self.attacker_spend_usd = 0.0;
         self.damage_usd = 0.0;
-        self.nightly.clear();
+        // Every value of every night is written by the night itself: no need to clear them.
         self.nightly.resize(nightly, 0.0);
     }
 }
@@ -143,6 +143,8 @@ pub(super) struct LayerState {
     pub(super) treatment: Vec<Treatment>,
     /// Whether every engaged type shares one priority group.
     pub(super) one_group: bool,
+    /// The classes (see [`super::classes`]) the layer fires at, in class order.
+    pub(super) engaged_classes: Vec<usize>,
     pub(super) max_shots: u64,
     pub(super) cost_per_shot_usd: f64,
     pub(super) warning_sensitivity: f64,
@@ -195,6 +197,13 @@ impl LayerState {
         let mut engaged = self.treatment.iter().filter(|t| t.engaged);
         let first = engaged.next().map(|t| t.priority);
         self.one_group = engaged.all(|t| Some(t.priority) == first);
+        self.engaged_classes.clear();
+        for c in 0..2 * self.treatment.len() {
+            let (kind, recognised) = super::classes::kind_of(c);
+            if self.engages(kind, recognised) {
+                self.engaged_classes.push(c);
+            }
+        }
         let types = layer.treatment.len();
         self.opportunity.resize(types, Chance::default());
         self.rounds_by_type.clear();
