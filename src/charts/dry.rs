@@ -10,6 +10,11 @@ use crate::engine::layout::metric;
 
 pub const NAME: &str = "p-run-dry";
 
+/// A probability as a percentage, with a decimal below 1% so that a rare event does not read 0%.
+fn percent(p: f64) -> String {
+    if p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) }
+}
+
 fn title(data: &ChartData) -> String {
     let worst = data
         .layers
@@ -17,9 +22,15 @@ fn title(data: &ChartData) -> String {
         .filter_map(|l| l.stock.as_ref().map(|s| (l, s.p_exhausted)))
         .max_by(|a, b| a.1.total_cmp(&b.1));
     match worst {
-        Some((layer, p)) if p > 0.0 => {
+        Some((layer, p)) if p >= 0.01 => {
             format!("{}: {:.0}% chance of running dry within {} nights", layer.name, 100.0 * p, data.nights)
         }
+        Some((layer, p)) if p > 0.0 => format!(
+            "No interceptor layer runs dry within {} nights in 1% of campaigns (most often {}: {})",
+            data.nights,
+            layer.name,
+            percent(p)
+        ),
         Some(_) => format!("No interceptor layer runs dry within {} nights", data.nights),
         None => "No layer in this scenario has a finite stock".to_string(),
     }
@@ -37,7 +48,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
                 data.series(metric::EXHAUSTED, &layer.name).iter().enumerate().map(|(i, f)| ((i + 1) as f64, f.mean));
             let p = layer.stock.as_ref().map_or(0.0, |s| s.p_exhausted);
             let label = if p > 0.0 {
-                format!("{}: {:.0}% by night {}", layer.name, 100.0 * p, data.nights)
+                format!("{}: {} by night {}", layer.name, percent(p), data.nights)
             } else {
                 format!("{}: never dry", layer.name)
             };
