@@ -13,7 +13,7 @@
 //! uniformly random order and lets them meet the rest of the layers one by one (see
 //! [`super::one_by_one`]); otherwise it goes on counting.
 
-use super::trial::LayerState;
+use crate::scenario::{Layer, Scenario, Treatment};
 
 /// The class of a threat of type `kind`, recognised as a decoy or not.
 pub(super) fn class(kind: usize, recognised: bool) -> usize {
@@ -25,9 +25,17 @@ pub(super) fn kind_of(c: usize) -> (usize, bool) {
     (c / 2, c % 2 == 1)
 }
 
+/// Whether a layer whose treatment of a threat type is `how` fires at one, recognised as a decoy or
+/// not; `identified` is the layer's `engage_identified_decoys`.
+pub(super) fn engages(how: &Treatment, identified: bool, recognised: bool) -> bool {
+    how.engaged && (!recognised || identified)
+}
+
 /// Per layer: the class pairs a binding night there would unmix, and which classes still matter.
-#[derive(Debug, Default)]
-pub(crate) struct Classes {
+/// Worked out once per run from the scenario (see [`super::NightLayout`]): how layers treat each
+/// class does not change from trial to trial.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Classes {
     count: usize,
     /// Conflicting class pairs of every layer.
     conflicts: Vec<(usize, usize)>,
@@ -35,45 +43,44 @@ pub(crate) struct Classes {
     ranges: Vec<(usize, usize)>,
     /// `relevant[l × count + c]`: some layer from `l` on engages class `c`.
     relevant: Vec<bool>,
-    /// Union-find scratch.
-    parent: Vec<usize>,
 }
 
 impl Classes {
-    /// Works out the conflicts of `layers` (their treatment of each class is fixed for the run,
-    /// so this is the same in every trial; it is cheap, and doing it here keeps it allocation-free).
-    pub(super) fn fill(&mut self, layers: &[LayerState]) {
-        let count = 2 * layers.first().map_or(0, |l| l.treatment.len());
-        self.count = count;
-        self.parent.clear();
-        self.parent.extend(0..count);
-        self.relevant.clear();
-        self.relevant.resize(layers.len() * count, false);
-        self.conflicts.clear();
-        self.ranges.clear();
-        self.ranges.resize(layers.len(), (0, 0));
-        // Backwards: when layer l is visited, `parent` joins the classes that layers after l mix.
+    pub(super) fn new(scenario: &Scenario) -> Classes {
+        let layers = &scenario.layers;
+        let count = 2 * scenario.threats.len();
+        let mut classes = Classes {
+            count,
+            conflicts: Vec::new(),
+            ranges: vec![(0, 0); layers.len()],
+            relevant: vec![false; layers.len() * count],
+        };
+        // Union-find over classes. Backwards: when layer l is visited, it joins the classes that
+        // layers after l put in one priority group.
+        let mut parent: Vec<usize> = (0..count).collect();
         for (l, layer) in layers.iter().enumerate().rev() {
-            let start = self.conflicts.len();
+            let start = classes.conflicts.len();
             for a in 0..count {
                 for b in a + 1..count {
-                    if self.find(a) == self.find(b) && signature(layer, a) != signature(layer, b) {
-                        self.conflicts.push((a, b));
+                    if find(&mut parent, a) == find(&mut parent, b) && signature(layer, a) != signature(layer, b) {
+                        classes.conflicts.push((a, b));
                     }
                 }
             }
-            self.ranges[l] = (start, self.conflicts.len());
+            classes.ranges[l] = (start, classes.conflicts.len());
             for a in 0..count {
-                let later = l + 1 < layers.len() && self.relevant[(l + 1) * count + a];
-                self.relevant[l * count + a] = later || signature(layer, a).is_some();
+                let later = l + 1 < layers.len() && classes.relevant[(l + 1) * count + a];
+                classes.relevant[l * count + a] = later || signature(layer, a).is_some();
                 for b in a + 1..count {
                     let group = |c| signature(layer, c).map(|s| s.0);
                     if group(a).is_some() && group(a) == group(b) {
-                        self.union(a, b);
+                        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+                        parent[ra] = rb;
                     }
                 }
             }
         }
+        classes
     }
 
     /// Whether layer `l` may bind tonight without unmixing classes that later layers mix, with
@@ -87,25 +94,21 @@ impl Classes {
     pub(super) fn relevant(&self, l: usize, c: usize) -> bool {
         self.relevant[l * self.count + c]
     }
-
-    fn find(&mut self, mut a: usize) -> usize {
-        while self.parent[a] != a {
-            self.parent[a] = self.parent[self.parent[a]];
-            a = self.parent[a];
-        }
-        a
-    }
-
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        self.parent[ra] = rb;
-    }
 }
 
-/// How layer `layer` treats class `c`: `None` if it holds fire, else (priority group, kill table,
+/// The root of `a` in the union-find `parent`, halving paths on the way.
+fn find(parent: &mut [usize], mut a: usize) -> usize {
+    while parent[a] != a {
+        parent[a] = parent[parent[a]];
+        a = parent[a];
+    }
+    a
+}
+
+/// How `layer` treats class `c`: `None` if it holds fire, else (priority group, kill probability,
 /// coverage, may draw the reserve). Two classes with equal signatures are treated alike.
-fn signature(layer: &LayerState, c: usize) -> Option<(usize, usize, usize, bool)> {
+fn signature(layer: &Layer, c: usize) -> Option<(usize, usize, usize, bool)> {
     let (kind, recognised) = kind_of(c);
     let t = &layer.treatment[kind];
-    layer.engages(kind, recognised).then_some((t.priority, t.pk, t.coverage, t.below_reserve))
+    engages(t, layer.engage_identified_decoys, recognised).then_some((t.priority, t.pk, t.coverage, t.below_reserve))
 }

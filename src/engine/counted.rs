@@ -81,12 +81,12 @@ impl Campaign<'_> {
     /// are then split too (recognition is independent of opportunity, so the recognised among the
     /// holders are a hypergeometric draw).
     fn sort_decoys(&mut self, layer: Option<usize>, counts: &mut Counts) {
-        if !counts.unsorted.contains(&true) {
+        // A layer that engages recognised decoys treats them like the rest: nothing to sort.
+        if layer.is_some_and(|l| self.ws.layers[l].engage_identified_decoys) || !counts.unsorted.contains(&true) {
             return;
         }
         for kind in 0..counts.unsorted.len() {
-            let distinguishes =
-                layer.is_none_or(|l| self.ws.layers[l].engages(kind, false) != self.ws.layers[l].engages(kind, true));
+            let distinguishes = layer.is_none_or(|l| self.ws.layers[l].treatment[kind].engaged);
             if counts.unsorted[kind] && distinguishes {
                 counts.unsorted[kind] = false;
                 let (all, with) = (class(kind, false), class(kind, true));
@@ -184,7 +184,7 @@ impl Campaign<'_> {
             }
             return true;
         }
-        if !self.ws.classes.may_count_binding(index, &counts.alive) {
+        if !self.layout.classes.may_count_binding(index, &counts.alive) {
             return false;
         }
         let groups = layer.treatment.iter().filter(|t| t.engaged).map(|t| t.priority + 1).max().unwrap_or(0);
@@ -208,8 +208,7 @@ impl Campaign<'_> {
     /// Returns how many were engaged.
     fn engage_group_counted(&mut self, index: usize, group: usize, room: u64, counts: &mut Counts) -> u64 {
         let layer = &self.ws.layers[index];
-        let in_group = |c: usize| layer.treatment[kind_of(c).0].priority == group;
-        let offered: u64 = counts.opportunities.iter().enumerate().filter(|&(c, _)| in_group(c)).map(|(_, n)| n).sum();
+        let offered = offered(layer, group, &counts.opportunities);
         let take = offered.min(room);
         let bias = match self.mutation {
             Some(Mutation::GroupSplit { bias }) => bias,
@@ -218,7 +217,7 @@ impl Campaign<'_> {
         let (mut urn, mut left, mut first) = (offered, take, true);
         for (c, &with) in counts.opportunities.iter().enumerate() {
             counts.engaged[c] = 0;
-            if !in_group(c) || with == 0 {
+            if !in_group(layer, c, group) || with == 0 {
                 continue;
             }
             let mut n = hypergeometric(&mut self.rng, urn, with, left);
@@ -242,13 +241,11 @@ impl Campaign<'_> {
     /// capacity and stock last.
     fn engage_group_one_by_one(&mut self, index: usize, group: usize, counts: &mut Counts) {
         let layer = &mut self.ws.layers[index];
-        let in_group = |layer: &LayerState, c: usize| layer.treatment[kind_of(c).0].priority == group;
-        let mut urn: u64 =
-            counts.opportunities.iter().enumerate().filter(|&(c, _)| in_group(layer, c)).map(|(_, n)| n).sum();
+        let mut urn = offered(layer, group, &counts.opportunities);
         while urn > 0 && !layer.spent() {
             let mut pick = self.rng.random_range(0..urn);
             let c = (0..counts.opportunities.len())
-                .filter(|&c| in_group(layer, c))
+                .filter(|&c| in_group(layer, c, group))
                 .find(|&c| {
                     let hit = pick < counts.opportunities[c];
                     if !hit {
@@ -265,6 +262,16 @@ impl Campaign<'_> {
             }
         }
     }
+}
+
+/// Whether class `c` falls in priority group `group` of `layer`.
+fn in_group(layer: &LayerState, c: usize, group: usize) -> bool {
+    layer.treatment[kind_of(c).0].priority == group
+}
+
+/// Threats with an opportunity at `layer` in its priority group `group`.
+fn offered(layer: &LayerState, group: usize, opportunities: &[u64]) -> u64 {
+    opportunities.iter().enumerate().filter(|&(c, _)| in_group(layer, c, group)).map(|(_, n)| n).sum()
 }
 
 /// Stock cannot run out tonight: all `engaged` threats of type `kind` meet every round the layer

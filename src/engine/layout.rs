@@ -1,7 +1,9 @@
-//! The nightly series of a run: which (metric, series) pairs exist and where each sits in a
-//! night's row of values. One definition serves the engine that fills the rows and the exporters
-//! and charts that read them, so they cannot drift apart.
+//! What a run derives once from its scenario: the nightly series — which (metric, series) pairs
+//! exist and where each sits in a night's row of values — and, for the counting method, how the
+//! layers treat each class of threat. One definition serves the engine that fills the rows and the
+//! exporters and charts that read them, so they cannot drift apart.
 
+use super::classes::Classes;
 use crate::scenario::Scenario;
 
 /// Metric names of nights.csv, in output order (docs/formats.md).
@@ -36,6 +38,8 @@ pub struct NightLayout {
     pair_of: Vec<Option<usize>>,
     /// (metric, series) of every column, in row order.
     pub columns: Vec<(&'static str, String)>,
+    /// How the layers treat each class of threat, for the counting method (see [`Classes`]).
+    pub(crate) classes: Classes,
 }
 
 impl NightLayout {
@@ -73,7 +77,15 @@ impl NightLayout {
             (metric::DAMAGE_CUM, vec![TOTAL.to_string()]),
         ];
         let columns = groups.into_iter().flat_map(|(m, series)| series.into_iter().map(move |s| (m, s))).collect();
-        NightLayout { threats: types, layers: layer_names.len(), stock_layers, pairs, pair_of, columns }
+        NightLayout {
+            threats: types,
+            layers: layer_names.len(),
+            stock_layers,
+            pairs,
+            pair_of,
+            columns,
+            classes: Classes::new(scenario),
+        }
     }
 
     /// Values per night.

@@ -90,7 +90,7 @@ impl Campaign<'_> {
         queue.arrivals.clear();
         let state = &self.ws.layers[layer];
         for (c, (n, &with)) in alive.iter_mut().zip(opportunities).enumerate() {
-            if *n == 0 || !self.ws.classes.relevant(layer, c) {
+            if *n == 0 || !self.layout.classes.relevant(layer, c) {
                 continue;
             }
             let (kind, recognised) = kind_of(c);

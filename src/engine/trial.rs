@@ -4,7 +4,6 @@
 //! damage once per leaker. The trial writes into a caller-owned [`TrialRecord`] so that running
 //! millions of trials allocates nothing per trial.
 
-use super::classes::Classes;
 use super::draw::Chance;
 use super::layout::NightLayout;
 use super::mutation::Mutation;
@@ -214,7 +213,7 @@ impl LayerState {
 
     /// Whether the layer fires at threat type `kind`, recognised as a decoy or not.
     pub(super) fn engages(&self, kind: usize, recognised: bool) -> bool {
-        self.treatment[kind].engaged && (!recognised || self.engage_identified_decoys)
+        super::classes::engages(&self.treatment[kind], self.engage_identified_decoys, recognised)
     }
 
     /// Rounds the layer may fire at one threat of type `kind` now: `max_shots`, limited by stock
@@ -317,8 +316,6 @@ pub struct Workspace {
     pub(super) leaked_tonight: Vec<u64>,
     /// Scratch of the counting method.
     pub(super) counts: super::counted::Counts,
-    /// Which classes of threat the counting method may keep as counts (see [`Classes`]).
-    pub(super) classes: Classes,
     /// Scratch of the threat-by-threat method.
     pub(super) queue: super::one_by_one::Queue,
 }
@@ -403,7 +400,6 @@ impl<'a> Campaign<'a> {
         }
         ws.launched_tonight.resize(threats, 0);
         ws.leaked_tonight.resize(threats, 0);
-        ws.classes.fill(&ws.layers);
         for (totals, state) in record.layers.iter_mut().zip(&ws.layers) {
             totals.initial_stock = state.finite.then_some(state.stock);
             totals.cost_per_shot_usd = state.cost_per_shot_usd;

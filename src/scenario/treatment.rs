@@ -74,7 +74,7 @@ pub fn tables(
         }
     };
     for (t, threat) in treatment.iter_mut().zip(threats) {
-        let lookup = |entries: &[(String, Param)]| keys.position_in(entries.iter().map(|(k, _)| k.as_str()), threat);
+        let lookup = |entries: &[(String, Param)]| position_in(entries.iter().map(|(k, _)| k.as_str()), threat);
         t.pk = lookup(&pk_vs).map_or(0, |i| i + 1);
         t.coverage = lookup(&coverage_vs).map_or(0, |i| i + 1);
         t.below_reserve = t.engaged && keys.position(&reserve_for, threat).is_some();
@@ -155,11 +155,7 @@ impl<'a> Keys<'a> {
 
     /// Where `threat` is named in `list`: by its name, else by its kind.
     fn position(&self, list: &[String], threat: &Threat) -> Option<usize> {
-        self.position_in(list.iter().map(String::as_str), threat)
-    }
-
-    fn position_in<'k>(&self, keys: impl Iterator<Item = &'k str>, threat: &Threat) -> Option<usize> {
-        position_in(keys, threat)
+        position_in(list.iter().map(String::as_str), threat)
     }
 }
 
