@@ -49,6 +49,12 @@ pub fn short(value: f64) -> String {
         let sign = if value < 0.0 { "-" } else { "" };
         return format!("{sign}{}", without_trailing_zeros(&suffixed(value.abs())));
     }
+    plain(value)
+}
+
+/// A number as a file or a reader takes it, without a suffix: whole numbers and anything from
+/// 1,000 up as whole numbers, the rest to four significant digits without trailing zeros.
+pub fn plain(value: f64) -> String {
     if value.abs() >= 999.5 || value.fract() == 0.0 {
         return format!("{value:.0}");
     }

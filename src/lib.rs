@@ -7,10 +7,13 @@
 //! [`shard`] run many scenarios or pieces of one; [`mod@format`] spells numbers for people. The
 //! `salvosim` binary (`src/cli/`) is one consumer of it; benches and tests are others.
 
+pub mod backtest;
 pub mod charts;
 pub mod engine;
 pub mod format;
 pub mod output;
+pub mod record;
+pub mod replay;
 pub mod results;
 pub mod scenario;
 pub mod sensitivity;

@@ -274,7 +274,7 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
         ));
     }
     let sets = first.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    let loaded = scenario::parse(&first.scenario_source, Path::new(&first.scenario_file), &sets)?;
+    let loaded = crate::replay::parse(&first.scenario_source, Path::new(&first.scenario_file), &sets)?;
     if loaded.hash != first.scenario_hash {
         return Err(refuse(first_file, "its scenario text does not match its scenario hash".into()));
     }

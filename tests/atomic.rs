@@ -50,17 +50,24 @@ fn staging_folders(target: &Path) -> Vec<BTreeMap<PathBuf, Vec<u8>>> {
         .collect()
 }
 
-/// Kills a run at a fixed pseudo-random schedule of moments spread over a whole run (timed here
-/// first), alternating the seed so that every completed run changes the folder. After every kill
-/// the folder must hold one complete set; over the schedule both sets must be seen, and some kills
-/// must land while the new set was being written (a staging folder holding files was left).
+/// Kills a run at a fixed pseudo-random schedule of moments spread over a whole run, alternating the
+/// seed so that every completed run changes the folder. After every kill the folder must hold one
+/// complete set; over the schedule both sets must be seen, and some kills must land while the new set
+/// was being written (a staging folder holding files was left).
+///
+/// The schedule's span is 1.2 × the longest run seen to finish on its own, first timed before the
+/// kills. On a loaded machine (the other tests of this file run beside it) a run can take longer
+/// than the one timed, so every 8 rounds without a finished run stretch the span by half, and the
+/// schedule goes on past 24 rounds, up to 96, until all three outcomes are seen. Any kill that
+/// leaves neither set fails at once, whatever the timing.
 #[test]
 fn sigkill_at_any_moment_leaves_one_complete_set() {
+    const OUTCOMES: [&str; 3] = ["old or new set a", "old or new set b", "killed while writing"];
     let tmp = tempfile::tempdir().unwrap();
     let (ref_a, ref_b, target) = (tmp.path().join("a"), tmp.path().join("b"), tmp.path().join("target"));
     let started = std::time::Instant::now();
     run("1", &ref_a);
-    let whole_run = started.elapsed();
+    let mut span = started.elapsed().mul_f64(1.2);
     run("2", &ref_b);
     let (a, b) = (snapshot(&ref_a), snapshot(&ref_b));
     assert!(a.len() >= 12 && a != b);
@@ -68,32 +75,47 @@ fn sigkill_at_any_moment_leaves_one_complete_set() {
 
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut seen = BTreeMap::new();
-    for round in 0..24 {
+    let mut rounds_since_a_finish = 0;
+    let mut round = 0;
+    while round < 24 || (round < 96 && !OUTCOMES.iter().all(|o| seen.contains_key(o))) {
         state ^= state << 13;
         state ^= state >> 7;
         state ^= state << 17;
-        let delay = whole_run.mul_f64(1.2 * (state % 1000) as f64 / 1000.0);
+        let delay = span.mul_f64((state % 1000) as f64 / 1000.0);
         let seed = if round % 2 == 0 { "2" } else { "1" };
+        let spawned = std::time::Instant::now();
         let mut child =
             Command::new(BIN).args(args(seed, &target)).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
         std::thread::sleep(delay);
+        if let Ok(Some(status)) = child.try_wait() {
+            assert!(status.success(), "round {round}: the run failed on its own");
+            span = span.max(spawned.elapsed().mul_f64(1.2));
+            rounds_since_a_finish = 0;
+        } else {
+            rounds_since_a_finish += 1;
+        }
         let _ = child.kill();
         let _ = child.wait();
         let now = snapshot(&target);
         let set = if now == a {
-            "old or new set a"
+            OUTCOMES[0]
         } else if now == b {
-            "old or new set b"
+            OUTCOMES[1]
         } else {
             panic!("round {round}, killed after {delay:?}: the folder is neither complete set")
         };
         *seen.entry(set).or_insert(0) += 1;
         if staging_folders(&target).iter().any(|files| !files.is_empty()) {
-            *seen.entry("killed while writing").or_insert(0) += 1;
+            *seen.entry(OUTCOMES[2]).or_insert(0) += 1;
         }
+        if rounds_since_a_finish == 8 {
+            span = span.mul_f64(1.5);
+            rounds_since_a_finish = 0;
+        }
+        round += 1;
     }
-    eprintln!("after 24 kills over {:?}: {seen:?}", whole_run.mul_f64(1.2));
-    for outcome in ["old or new set a", "old or new set b", "killed while writing"] {
+    eprintln!("after {round} kills over spans up to {span:?}: {seen:?}");
+    for outcome in OUTCOMES {
         assert!(seen.contains_key(outcome), "no kill left {outcome}: {seen:?}");
     }
     run("2", &target);

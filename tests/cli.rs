@@ -103,7 +103,7 @@ fn nights_csv_is_tidy() {
     run_into(tmp.path(), "scenarios/baseline.toml", &["--trials", "200"]);
     let text = String::from_utf8(read(tmp.path().join("nights.csv"))).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("night,metric,series,mean,se,p5,p50,p95"));
+    assert_eq!(lines.next(), Some("night,metric,series,mean,se,p5,p50,p95,date"));
     let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
     let per_night = rows.iter().filter(|r| r[0] == "1").count();
     // launched and leakers: 4 threats + total each; ew_defeated; rounds, kills: 7 layers and each
@@ -120,6 +120,7 @@ fn nights_csv_is_tidy() {
     for row in &rows {
         let [mean, se, p5, p50, p95] = [3, 4, 5, 6, 7].map(|i| row[i].parse::<f64>().unwrap());
         assert!(p5 <= p50 && p50 <= p95 && mean >= 0.0 && se >= 0.0, "{row:?}");
+        assert_eq!(row[8], "", "the baseline is not tied to the calendar");
     }
 }
 

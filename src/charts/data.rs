@@ -69,6 +69,8 @@ pub struct ChartData {
     pub layers: Vec<LayerInfo>,
     /// (name, first night, last night).
     pub phases: Vec<(String, u32, u32)>,
+    /// Each night's date, `YYYY-MM-DD`, for a run tied to the calendar (empty otherwise).
+    pub dates: Vec<String>,
     series: HashMap<(String, String), Vec<Figure>>,
 }
 
@@ -139,6 +141,10 @@ impl ChartData {
             threats,
             layers,
             phases,
+            dates: summary["dates"]
+                .as_array()
+                .map(|dates| dates.iter().filter_map(|d| d.as_str().map(str::to_string)).collect())
+                .unwrap_or_default(),
             series: HashMap::new(),
         })
     }

@@ -1,6 +1,7 @@
 //! Briefing charts: each as SVG for print and as a 1600×900 anti-aliased
 //! PNG for slides, drawn from a run's saved summary.json and nights.csv.
 
+pub mod backtest;
 mod data;
 mod dry;
 mod outcome;
@@ -41,6 +42,12 @@ pub fn draw_tornadoes(data: &tornado::TornadoData, metrics: &[String]) -> Result
         .iter()
         .map(|metric| finish(format!("tornado-{}", metric.replace('.', "-")), tornado::draw(data, metric)?))
         .collect()
+}
+
+/// The backtest (or fit) chart.
+pub fn draw_backtest(data: &backtest::BacktestChart) -> Result<Chart> {
+    raster::register_fonts();
+    finish(backtest::NAME, backtest::draw(data)?)
 }
 
 /// Every sweep chart.

@@ -76,7 +76,7 @@ fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas)
         .x_label_area_size(50)
         .y_label_area_size(80)
         .build_cartesian_2d(theme::night_range(data.nights), 0.0..top)?;
-    theme::style_mesh(&mut chart, "Night", "Rounds in stock", &|v| theme::whole_only(*v, crate::format::count), 6)?;
+    theme::style_mesh(&mut chart, data, "Rounds in stock", &|v| theme::whole_only(*v, crate::format::count), 6)?;
     theme::shade_phases(&mut chart, &data.phases, top)?;
     let colour = theme::layer_colour(index);
     theme::band_and_line(&mut chart, figures, colour)?;

@@ -103,22 +103,29 @@ pub fn row_label(names: &[String], v: f64) -> String {
     }
 }
 
-/// Grid, axis labels and descriptions in the house style.
+/// Grid, axis labels and descriptions in the house style, nights across: numbered, or labelled
+/// with their dates where the run has them.
 pub fn style_mesh<'a, 'b>(
     chart: &mut Plane<'a, 'b>,
-    x_desc: &str,
+    data: &super::data::ChartData,
     y_desc: &str,
     y_format: &dyn Fn(&f64) -> String,
     x_labels: usize,
 ) -> Result<()> {
+    let dated = !data.dates.is_empty();
+    let night_label = |night: f64| match data.dates.get((night as usize).wrapping_sub(1)) {
+        Some(date) => date.clone(),
+        None if dated => String::new(),
+        None => format!("{night:.0}"),
+    };
     chart
         .configure_mesh()
-        .x_desc(x_desc)
+        .x_desc(if dated { "Night (the date of its report)" } else { "Night" })
         .y_desc(y_desc)
         .axis_desc_style(font(24))
         .label_style(font(20))
-        .x_labels(x_labels)
-        .x_label_formatter(&|x| whole_only(*x, |night| format!("{night:.0}")))
+        .x_labels(if dated { x_labels.min(8) } else { x_labels })
+        .x_label_formatter(&|x| whole_only(*x, night_label))
         .y_label_formatter(y_format)
         .bold_line_style(GRID)
         .light_line_style(WHITE)
@@ -142,7 +149,7 @@ pub fn night_plane<'a, 'b>(
         .x_label_area_size(60)
         .y_label_area_size(120)
         .build_cartesian_2d(night_range(data.nights), 0.0..top)?;
-    style_mesh(&mut chart, "Night", y_desc, y_format, night_labels(data.nights))?;
+    style_mesh(&mut chart, data, y_desc, y_format, night_labels(data.nights))?;
     shade_phases(&mut chart, &data.phases, top)?;
     Ok(chart)
 }

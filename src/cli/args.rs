@@ -29,6 +29,12 @@ pub(super) enum Command {
     /// Which assumptions drive the answer: each uncertain input pinned at its 10th and 90th
     /// percentile in turn, with common random numbers; sensitivity.csv/json and tornado charts.
     Sensitivity(SensitivityArgs),
+    /// Fit fields of a scenario to the Air Force record of a window of months, by maximum
+    /// likelihood; writes calibrate.csv/json and the scenario with the fitted values.
+    Calibrate(CalibrateArgs),
+    /// Fit on a train window, predict each month of a later test window from its real raids, and
+    /// score the model against two naive forecasts; writes backtest.csv/json and a chart.
+    Backtest(BacktestArgs),
     /// Merge the shard files of a `run --shard` into the results of the whole run.
     Merge(MergeArgs),
     /// Redraw the charts of a saved run from its summary.json and nights.csv.
@@ -105,6 +111,57 @@ pub(super) struct SensitivityArgs {
     pub(super) engine: EngineArgs,
 }
 
+#[derive(Args)]
+pub(super) struct CalibrateArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// The months to fit, YYYY-MM..YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
+    pub(super) window: String,
+    #[command(flatten)]
+    pub(super) fit: FitArgs,
+}
+
+#[derive(Args)]
+pub(super) struct BacktestArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// The months to fit, YYYY-MM..YYYY-MM.
+    #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
+    pub(super) train: String,
+    /// The held-out months to predict, YYYY-MM..YYYY-MM, after the train window.
+    #[arg(long, value_name = "YYYY-MM..YYYY-MM")]
+    pub(super) test: String,
+    #[command(flatten)]
+    pub(super) fit: FitArgs,
+}
+
+/// Options shared by `calibrate` and `backtest`.
+#[derive(Args)]
+pub(super) struct FitArgs {
+    /// The Air Force daily reports (CSV), e.g. ../shared/data/ua-air-defence/missile_attacks_daily.csv.
+    #[arg(long, value_name = "FILE")]
+    pub(super) data: PathBuf,
+    /// A field to fit, PATH=LO:HI: any number field `--set` reaches, within bounds (repeatable).
+    #[arg(long = "fit", value_name = "PATH=LO:HI")]
+    pub(super) fits: Vec<String>,
+    /// Trials per month for each candidate fit.
+    #[arg(long, default_value_t = 500)]
+    pub(super) trials: u64,
+    /// Master seed; default: the scenario's.
+    #[arg(long)]
+    pub(super) seed: Option<u64>,
+    /// Worker threads; default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    /// Synthetic records simulated at the fit and refitted, for the fitted values' uncertainty
+    /// (0: none).
+    #[arg(long, default_value_t = 20)]
+    pub(super) bootstrap: u64,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
+}
+
 /// Options shared by `run`, `sweep` and `sensitivity`.
 #[derive(Args)]
 pub(super) struct EngineArgs {
@@ -163,10 +220,6 @@ impl EngineArgs {
         if trials == 0 || trials > MAX_TRIALS as u64 {
             return Err(argument_error("--trials", trials, "must be a whole number in 1..=10^12").into());
         }
-        let threads = self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        if threads == 0 || threads > 1024 {
-            return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
-        }
         let precision = match self.precision {
             Some(relative) => Some(Precision::new(relative, &self.precision_metrics).map_err(|problem| {
                 let which = if problem.starts_with("unknown metric") { "--precision-metric" } else { "--precision" };
@@ -180,7 +233,15 @@ impl EngineArgs {
             }
             None => None,
         };
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?;
-        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool, precision })
+        Ok(Engine { trials, seed: self.seed.unwrap_or(scenario.seed), pool: thread_pool(self.threads)?, precision })
     }
+}
+
+/// A pool of `threads` workers (default: one per core), checked.
+pub(super) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
+    let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 || threads > 1024 {
+        return Err(argument_error("--threads", threads, "must be in 1..=1024").into());
+    }
+    Ok(rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(anyhow::Error::from)?)
 }

@@ -17,9 +17,9 @@ use super::Failure;
 use super::args::{Engine, EngineArgs, MergeArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, argument_error};
 use super::progress::{Bar, progress_bar};
 
-fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
+pub(super) fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
     let sets = args.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    scenario::load(&args.scenario, &sets)
+    salvosim::replay::load(&args.scenario, &sets)
 }
 
 pub(super) fn validate_file(args: &ScenarioArgs) -> Result<(), Failure> {
@@ -302,13 +302,8 @@ pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
 /// `PATH=LO:HI` of `sensitivity --vary`, checked against the scenario's fields.
 fn pinned_pair(scenario: &scenario::Scenario, text: &str) -> Result<Input, InputError> {
     let err = |problem: String| InputError::argument(format!("--vary {text}"), problem);
-    let (path, range) = text.split_once('=').ok_or_else(|| err("expected PATH=LO:HI".into()))?;
-    let (low, high) = range.split_once(':').ok_or_else(|| err("expected PATH=LO:HI".into()))?;
-    let number = |v: &str| v.trim().parse::<f64>().map_err(|_| err(format!("`{v}` is not a number")));
-    let input = Input { path: path.trim().to_string(), low: number(low)?, high: number(high)? };
-    for value in [input.low, input.high] {
-        sensitivity::pinned(scenario, &input.path, value).map_err(err)?;
-    }
+    let input = Input::parse(text).map_err(err)?;
+    input.check(scenario).map_err(err)?;
     Ok(input)
 }
 

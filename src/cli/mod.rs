@@ -4,6 +4,7 @@
 
 mod args;
 mod commands;
+mod fit;
 mod progress;
 
 use std::process::ExitCode;
@@ -65,6 +66,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => commands::run_campaign(&args),
         Command::Sweep(args) => commands::run_sweep(&args),
+        Command::Calibrate(args) => fit::calibrate(&args),
+        Command::Backtest(args) => fit::backtest(&args),
         Command::Merge(args) => commands::merge_shards(&args),
         Command::Sensitivity(args) => commands::run_sensitivity(&args),
         Command::Validate(args) => commands::validate_file(&args),

@@ -30,6 +30,12 @@ pub fn night_rng(seed: u64, trial: u64, night: u64) -> TrialRng {
     TrialRng::seed_from_u64(mix(mix(mix(seed) ^ trial) ^ mix(night.wrapping_add(1))))
 }
 
+/// The stream of trial `trial`'s draws of the fields phase variant `variant` changes: a night
+/// stream no campaign reaches (nights are fewer than 10^5), so the trial's own draws are untouched.
+pub fn phase_rng(seed: u64, trial: u64, variant: u64) -> TrialRng {
+    night_rng(seed, trial, u64::MAX - variant)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

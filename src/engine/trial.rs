@@ -7,8 +7,8 @@
 use super::draw::Chance;
 use super::layout::NightLayout;
 use super::mutation::Mutation;
-use super::rng::{TrialRng, night_rng, trial_rng};
-use crate::scenario::{Doctrine, Layer, Param, Scenario, Treatment};
+use super::rng::{TrialRng, night_rng, phase_rng, trial_rng};
+use crate::scenario::{Doctrine, Layer, LayerField, Param, PhaseSet, Scenario, Target, Treatment};
 
 /// Campaign totals of one threat type.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -134,7 +134,9 @@ impl KillTable {
 #[derive(Clone, Debug, Default)]
 pub(super) struct LayerState {
     pub(super) salvo: bool,
-    /// Kill tables: `[0]` of the layer's `pk`, `[i]` of `pk_vs[i - 1]`.
+    /// Single-round kill probabilities as drawn: `[0]` the layer's `pk`, `[i]` `pk_vs[i - 1]`.
+    pub(super) pk: Vec<f64>,
+    /// Kill tables of `pk`, entry by entry.
     pub(super) kill: Vec<KillTable>,
     /// Coverages: `[0]` the layer's, `[i]` of `coverage_vs[i - 1]`.
     pub(super) coverage: Vec<f64>,
@@ -184,11 +186,10 @@ impl LayerState {
         self.resupply_per_night = count(&layer.resupply_per_night, rng);
         self.max_stock = layer.max_stock.as_ref().map_or(u64::MAX, |p| count(p, rng));
         self.engage_identified_decoys = layer.engage_identified_decoys;
-        self.kill.resize_with(1 + layer.pk_vs.len(), KillTable::default);
-        self.kill[0].fill(pk, self.max_shots);
-        for (table, (_, pk)) in self.kill[1..].iter_mut().zip(&layer.pk_vs) {
-            table.fill(pk.sample(rng), self.max_shots);
-        }
+        self.pk.clear();
+        self.pk.push(pk);
+        self.pk.extend(layer.pk_vs.iter().map(|(_, pk)| pk.sample(rng)));
+        self.fill_kill_tables();
         self.coverage.clear();
         self.coverage.push(coverage);
         self.coverage.extend(layer.coverage_vs.iter().map(|(_, c)| c.sample(rng)));
@@ -209,6 +210,51 @@ impl LayerState {
         self.rounds_by_type.resize(types, 0);
         self.kills_by_type.clear();
         self.kills_by_type.resize(types, 0);
+    }
+
+    fn fill_kill_tables(&mut self) {
+        self.kill.resize_with(self.pk.len(), KillTable::default);
+        for (table, &pk) in self.kill.iter_mut().zip(&self.pk) {
+            table.fill(pk, self.max_shots);
+        }
+    }
+
+    /// Sets one field a phase changes (a stock is a delivery, handled by the campaign).
+    fn set(&mut self, field: LayerField, value: f64) {
+        let count = value as u64;
+        match field {
+            LayerField::Pk(i) => self.pk[i] = value,
+            LayerField::MaxShots => self.max_shots = count,
+            LayerField::Coverage(i) => self.coverage[i] = value,
+            LayerField::WarningSensitivity => self.warning_sensitivity = value,
+            LayerField::Capacity => self.capacity = count,
+            LayerField::Reserve => self.reserve = count,
+            LayerField::ResupplyPerNight => self.resupply_per_night = count,
+            LayerField::MaxStock => self.max_stock = count,
+            LayerField::Stock => {}
+        }
+        if matches!(field, LayerField::Pk(_) | LayerField::MaxShots) {
+            self.fill_kill_tables();
+        }
+    }
+
+    /// Takes every drawn parameter of `other` (a phase's), keeping this layer's stock and the
+    /// night's tallies; reuses every allocation.
+    fn take_parameters(&mut self, other: &LayerState) {
+        self.pk.clone_from(&other.pk);
+        self.kill.resize_with(other.kill.len(), KillTable::default);
+        for (table, from) in self.kill.iter_mut().zip(&other.kill) {
+            table.kill_by.clone_from(&from.kill_by);
+            table.kill_within_max = from.kill_within_max;
+            table.kill_round.clone_from(&from.kill_round);
+        }
+        self.coverage.clone_from(&other.coverage);
+        self.max_shots = other.max_shots;
+        self.warning_sensitivity = other.warning_sensitivity;
+        self.capacity = other.capacity;
+        self.reserve = other.reserve;
+        self.resupply_per_night = other.resupply_per_night;
+        self.max_stock = other.max_stock;
     }
 
     /// Whether the layer fires at threat type `kind`, recognised as a decoy or not.
@@ -307,6 +353,10 @@ pub struct Workspace {
     /// Opportunity of each layer against each threat type at each early-warning level of the
     /// plan (level-major, then layer): coverage × w^warning_sensitivity, worked out once per trial.
     pub(super) opportunity: Vec<Chance>,
+    /// The early-warning levels of the plan, as drawn.
+    pub(super) warning_levels: Vec<f64>,
+    /// The parameters of each entry of the plan's variants (empty when no phase changes a field).
+    pub(super) variants: Vec<Variant>,
     /// Cumulative normalised shares of each mix in the plan.
     pub(super) share_cdf: Vec<Vec<f64>>,
     /// Per mix, per threat type but the last: P(type k | not types 0..k), for the counting method.
@@ -318,6 +368,19 @@ pub struct Workspace {
     pub(super) counts: super::counted::Counts,
     /// Scratch of the threat-by-threat method.
     pub(super) queue: super::one_by_one::Queue,
+}
+
+/// The drawn parameters of one entry of the plan's variants: what the campaign switches to on
+/// the nights of a phase that changes fields.
+#[derive(Debug, Default)]
+pub(super) struct Variant {
+    layers: Vec<LayerState>,
+    ew_defeat: Vec<Chance>,
+    discrimination: Chance,
+    /// As [`Workspace::opportunity`].
+    opportunity: Vec<Chance>,
+    /// Per layer: the stock a delivery raises it to on the phase's first night.
+    deliveries: Vec<Option<u64>>,
 }
 
 /// How a night's raid is simulated. Both are exact for every scenario.
@@ -345,6 +408,8 @@ pub struct Campaign<'a> {
     pub(super) inventory: Option<u64>,
     pub(super) production: u64,
     pub(super) ew_tonight: u64,
+    /// The entry of the plan's variants in force.
+    variant: usize,
     method: Method,
     /// A deliberate error in one draw of the counting method (tests only; see [`Mutation`]).
     pub(super) mutation: Option<Mutation>,
@@ -382,14 +447,9 @@ impl<'a> Campaign<'a> {
         }
         let inventory = scenario.raid.stock.as_ref().map(|p| p.sample_count(&mut rng));
         let production = scenario.raid.production_per_night.sample_count(&mut rng);
-        ws.opportunity.clear();
-        for level in &scenario.plan.early_warning {
-            let w = level.sample(&mut rng);
-            for l in &ws.layers {
-                let warning = w.powf(l.warning_sensitivity);
-                ws.opportunity.extend(l.treatment.iter().map(|t| Chance::new(l.coverage[t.coverage] * warning)));
-            }
-        }
+        ws.warning_levels.clear();
+        ws.warning_levels.extend(scenario.plan.early_warning.iter().map(|level| level.sample(&mut rng)));
+        fill_opportunity(&mut ws.opportunity, &ws.layers, &ws.warning_levels);
         ws.share_cdf.resize_with(scenario.plan.shares.len(), Vec::new);
         for (cdf, shares) in ws.share_cdf.iter_mut().zip(&scenario.plan.shares) {
             fill_cdf(cdf, shares, &mut rng);
@@ -410,6 +470,7 @@ impl<'a> Campaign<'a> {
         for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
             totals.unit_cost_usd = cost;
         }
+        draw_variants(scenario, seed, trial, ws, discrimination);
         Campaign {
             scenario,
             layout,
@@ -422,6 +483,7 @@ impl<'a> Campaign<'a> {
             inventory,
             production,
             ew_tonight: 0,
+            variant: 0,
             method: Method::Counting,
             mutation: None,
         }
@@ -473,6 +535,9 @@ impl<'a> Campaign<'a> {
     pub fn night(&mut self, night: usize) {
         self.rng = night_rng(self.seed, self.trial, night as u64);
         let inputs = self.scenario.plan.nights[night];
+        if inputs.variant != self.variant {
+            self.switch_variant(inputs.variant);
+        }
         let types = self.scenario.threats.len();
         let per_level = self.ws.layers.len() * types;
         let tonight = &self.ws.opportunity[inputs.early_warning * per_level..][..per_level];
@@ -493,6 +558,23 @@ impl<'a> Campaign<'a> {
             Method::Counting => self.raid_counted(launched, inputs.shares),
         }
         self.end_of_night(night);
+    }
+
+    /// Puts variant `v`'s parameters in force; a delivery raises a stock (booked as resupply).
+    fn switch_variant(&mut self, v: usize) {
+        let ws = &mut *self.ws;
+        let variant = &ws.variants[v];
+        for (i, (state, from)) in ws.layers.iter_mut().zip(&variant.layers).enumerate() {
+            state.take_parameters(from);
+            if let Some(stock) = variant.deliveries[i].filter(|&s| state.finite && s > state.stock) {
+                self.record.layers[i].resupplied += stock - state.stock;
+                state.stock = stock;
+            }
+        }
+        ws.ew_defeat.clone_from(&variant.ew_defeat);
+        ws.opportunity.clone_from(&variant.opportunity);
+        self.discrimination = variant.discrimination;
+        self.variant = v;
     }
 
     /// Books `n` launches of type `kind`, `defeated` of them by EW.
@@ -601,6 +683,58 @@ pub fn simulate(
     record: &mut TrialRecord,
 ) {
     Campaign::start(scenario, layout, seed, trial, ws, record).run();
+}
+
+/// The opportunity of each layer against each threat type at each early-warning level
+/// (level-major, then layer): coverage × w^warning_sensitivity.
+fn fill_opportunity(opportunity: &mut Vec<Chance>, layers: &[LayerState], levels: &[f64]) {
+    opportunity.clear();
+    for &w in levels {
+        for l in layers {
+            let warning = w.powf(l.warning_sensitivity);
+            opportunity.extend(l.treatment.iter().map(|t| Chance::new(l.coverage[t.coverage] * warning)));
+        }
+    }
+}
+
+/// Draws the parameters of each variant of the plan: the trial's own, with the fields its phase
+/// changes drawn from a stream of the variant's own (so the trial's other draws are untouched).
+/// Nothing is drawn for a plan without variants.
+fn draw_variants(scenario: &Scenario, seed: u64, trial: u64, ws: &mut Workspace, discrimination: Chance) {
+    let variants = &scenario.plan.variants;
+    if variants.len() < 2 {
+        return;
+    }
+    ws.variants.resize_with(variants.len(), Variant::default);
+    for (v, (variant, sets)) in ws.variants.iter_mut().zip(variants).enumerate() {
+        variant.layers.resize_with(ws.layers.len(), LayerState::default);
+        for (to, from) in variant.layers.iter_mut().zip(&ws.layers) {
+            to.treatment.clone_from(&from.treatment);
+            to.take_parameters(from);
+        }
+        variant.ew_defeat.clone_from(&ws.ew_defeat);
+        variant.discrimination = discrimination;
+        variant.deliveries.clear();
+        variant.deliveries.resize(ws.layers.len(), None);
+        let mut rng = phase_rng(seed, trial, v as u64);
+        for PhaseSet { target, param, .. } in sets {
+            let value = param.sample(&mut rng);
+            match *target {
+                Target::EwDefeat => {
+                    for (chance, threat) in variant.ew_defeat.iter_mut().zip(&scenario.threats) {
+                        if threat.ew_defeat.is_none() {
+                            *chance = Chance::new(value);
+                        }
+                    }
+                }
+                Target::ThreatEwDefeat(t) => variant.ew_defeat[t] = Chance::new(value),
+                Target::DecoyDiscrimination => variant.discrimination = Chance::new(value),
+                Target::Layer(l, LayerField::Stock) => variant.deliveries[l] = Some(value as u64),
+                Target::Layer(l, field) => variant.layers[l].set(field, value),
+            }
+        }
+        fill_opportunity(&mut variant.opportunity, &variant.layers, &ws.warning_levels);
+    }
 }
 
 /// Draws a mix's shares and stores their normalised running sums.

@@ -145,3 +145,43 @@ pub fn sensitivity_table(rows: &[crate::sensitivity::Row], metrics: &[String]) -
     }
     out
 }
+
+/// The console report of a fit or backtest: fitted values, then each window's errors.
+pub fn fit_table(estimates: &[crate::backtest::fit::Estimate], windows: &[&crate::backtest::WindowResult]) -> String {
+    let mut out = String::new();
+    for e in estimates {
+        let _ = writeln!(
+            out,
+            "{:<40} {:>10}  95 % {}..{}",
+            e.path,
+            crate::format::plain(e.value),
+            crate::format::plain(e.ci95[0]),
+            crate::format::plain(e.ci95[1])
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\n{:<6} {:<17} {:<22} {:>8} {:>8} {:>12}",
+        "window", "months", "split", "model", "pooled", "persistence"
+    );
+    for w in windows {
+        let e = w.errors;
+        let pts = |x: f64| format!("{:.1} pts", 100.0 * x);
+        let _ = writeln!(
+            out,
+            "{:<6} {:<17} {:<22} {:>8} {:>8} {:>12}",
+            w.name,
+            w.window.to_string(),
+            w.split.name(),
+            pts(e.model),
+            pts(e.pooled),
+            pts(e.persistence)
+        );
+    }
+    let _ = writeln!(
+        out,
+        "(mean absolute error of the monthly shares, in percentage points; data: {})",
+        crate::record::ATTRIBUTION
+    );
+    out
+}

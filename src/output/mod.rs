@@ -4,6 +4,7 @@
 //! previous complete set of files or the new one — never a truncated file, a mix of two runs, or
 //! stale files of an earlier run beside new ones.
 
+pub mod backtest;
 pub mod console;
 pub mod nights_csv;
 pub mod sensitivity;
@@ -19,7 +20,8 @@ use crate::engine::{Aggregate, NightLayout};
 use crate::scenario::Scenario;
 
 use crate::results::{
-    CHARTS_DIR, NIGHTS_CSV, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
+    BACKTEST_CSV, BACKTEST_JSON, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, POINTS_DIR,
+    SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -64,6 +66,36 @@ pub fn write_sensitivity(
     write_files(dir, &[(SENSITIVITY_CSV, &table), (SENSITIVITY_JSON, &json)])?;
     if !chart_metrics.is_empty() {
         write_chart_files(&dir.join(CHARTS_DIR), &charts::draw_tornadoes(data, chart_metrics)?)?;
+    }
+    Ok(())
+}
+
+/// The default folder of a fit (`calibrate`) or a backtest: `output/<name>-<command>/`.
+pub fn default_fit_dir(scenario: &Scenario, command: &str) -> PathBuf {
+    Path::new("output").join(format!("{}-{command}", scenario.name))
+}
+
+/// Writes a fit's or a backtest's files into `dir`: `calibrate.{csv,json}` for a fit alone,
+/// `backtest.{csv,json}` with a test window; the calibrated scenario; and the chart.
+pub fn write_fit(
+    dir: &Path,
+    info: &RunInfo,
+    provenance: &backtest::Provenance,
+    calibration: &crate::backtest::Calibration,
+    test: Option<&crate::backtest::WindowResult>,
+    calibrated_scenario: &str,
+    chart: Option<&charts::Chart>,
+) -> anyhow::Result<()> {
+    let windows: Vec<&crate::backtest::WindowResult> = std::iter::once(&calibration.window).chain(test).collect();
+    let mut table = Vec::new();
+    backtest::csv(&mut table, &windows)?;
+    let mut json = serde_json::to_vec_pretty(&backtest::json(info, provenance, calibration, test))?;
+    json.push(b'\n');
+    let (csv_name, json_name) =
+        if test.is_some() { (BACKTEST_CSV, BACKTEST_JSON) } else { (CALIBRATE_CSV, CALIBRATE_JSON) };
+    write_files(dir, &[(csv_name, &table), (json_name, &json), (CALIBRATED_TOML, calibrated_scenario.as_bytes())])?;
+    if let Some(chart) = chart {
+        write_chart_files(&dir.join(CHARTS_DIR), std::slice::from_ref(chart))?;
     }
     Ok(())
 }
@@ -324,7 +356,7 @@ pub fn write_results(dir: &Path, info: &RunInfo, scenario: &Scenario, aggregate:
     let mut summary = serde_json::to_vec_pretty(&summary_json::summary(info, scenario, aggregate))?;
     summary.push(b'\n');
     let mut nights = Vec::new();
-    nights_csv::write(&mut nights, &NightLayout::new(scenario), aggregate)?;
+    nights_csv::write(&mut nights, &NightLayout::new(scenario), aggregate, &scenario.plan.dates)?;
     write_files(dir, &[(SUMMARY_JSON, &summary), (NIGHTS_CSV, &nights)])
 }
 

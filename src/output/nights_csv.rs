@@ -2,17 +2,23 @@
 
 use crate::engine::{Aggregate, NightLayout};
 
-pub fn write<W: std::io::Write>(out: W, layout: &NightLayout, aggregate: &Aggregate) -> csv::Result<()> {
+/// `dates`: each night's date (empty for a campaign not tied to the calendar: the column is empty).
+pub fn write<W: std::io::Write>(
+    out: W,
+    layout: &NightLayout,
+    aggregate: &Aggregate,
+    dates: &[crate::scenario::Date],
+) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(crate::results::NIGHTS_HEADER)?;
     for (night, row) in aggregate.nightly.chunks(layout.width()).enumerate() {
+        let date = dates.get(night).map(|d| d.to_string()).unwrap_or_default();
         let night = (night + 1).to_string();
         for ((metric, series), tally) in layout.columns.iter().zip(row) {
             let Some(s) = tally.stats() else { continue };
             let numbers = [s.mean, s.se, s.p5, s.p50, s.p95].map(|x| x.to_string());
-            writer.write_record(
-                [night.as_str(), metric, series.as_str()].into_iter().chain(numbers.iter().map(String::as_str)),
-            )?;
+            let cells = [night.as_str(), metric, series.as_str()].into_iter().chain(numbers.iter().map(String::as_str));
+            writer.write_record(cells.chain([date.as_str()]))?;
         }
     }
     writer.flush()?;

@@ -53,9 +53,24 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
             }),
         );
     }
-    let phases: Vec<Value> =
-        scenario.plan.phases.iter().map(|p| json!({ "name": p.name, "nights": [p.first, p.last] })).collect();
+    let phases: Vec<Value> = scenario
+        .plan
+        .phases
+        .iter()
+        .filter(|p| p.first <= p.last)
+        .map(|p| {
+            let mut phase = json!({ "name": p.name, "nights": [p.first, p.last] });
+            if let Some([from, to]) = p.dates {
+                phase["dates"] = json!([from.to_string(), to.to_string()]);
+            }
+            phase
+        })
+        .collect();
     root.insert("phases".into(), Value::Array(phases));
+    if !scenario.plan.dates.is_empty() {
+        let dates: Vec<String> = scenario.plan.dates.iter().map(|d| d.to_string()).collect();
+        root.insert("dates".into(), json!(dates));
+    }
     for (name, tally) in aggregate.headline() {
         root.insert(name.into(), stats(tally));
     }

@@ -14,6 +14,12 @@ pub const SWEEP_CSV: &str = "sweep.csv";
 pub const SWEEP_JSON: &str = "sweep.json";
 pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
 pub const SENSITIVITY_JSON: &str = "sensitivity.json";
+pub const BACKTEST_CSV: &str = "backtest.csv";
+pub const BACKTEST_JSON: &str = "backtest.json";
+pub const CALIBRATE_CSV: &str = "calibrate.csv";
+pub const CALIBRATE_JSON: &str = "calibrate.json";
+/// The scenario file with the fitted values written in, from `calibrate` and `backtest`.
+pub const CALIBRATED_TOML: &str = "calibrated.toml";
 /// Subfolder of a sweep folder with each grid point's own summary.json and nights.csv.
 pub const POINTS_DIR: &str = "points";
 /// Subfolder of a results folder that holds the charts.
@@ -21,11 +27,25 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 8] =
-    [SUMMARY_JSON, NIGHTS_CSV, CHARTS_DIR, SWEEP_CSV, SWEEP_JSON, POINTS_DIR, SENSITIVITY_CSV, SENSITIVITY_JSON];
+pub const OWN_ENTRIES: [&str; 13] = [
+    SUMMARY_JSON,
+    NIGHTS_CSV,
+    CHARTS_DIR,
+    SWEEP_CSV,
+    SWEEP_JSON,
+    POINTS_DIR,
+    SENSITIVITY_CSV,
+    SENSITIVITY_JSON,
+    BACKTEST_CSV,
+    BACKTEST_JSON,
+    CALIBRATE_CSV,
+    CALIBRATE_JSON,
+    CALIBRATED_TOML,
+];
 
-/// Columns of nights.csv: `se` is the standard error of the mean over trials.
-pub const NIGHTS_HEADER: [&str; 8] = ["night", "metric", "series", "mean", "se", "p5", "p50", "p95"];
+/// Columns of nights.csv: `se` is the standard error of the mean over trials; `date` the night's
+/// date, empty for a campaign not tied to the calendar.
+pub const NIGHTS_HEADER: [&str; 9] = ["night", "metric", "series", "mean", "se", "p5", "p50", "p95", "date"];
 
 /// One night's figure of one series, as nights.csv holds it.
 #[derive(Clone, Copy, Debug, PartialEq)]

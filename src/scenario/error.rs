@@ -76,6 +76,7 @@ impl fmt::Display for FieldPath {
                 (Segment::Index(_), Some(name)) if is_bare_key(name) => write!(f, ".{name}")?,
                 (Segment::Index(_), Some(name)) => write!(f, ".\"{name}\"")?,
                 (Segment::Index(j), None) => write!(f, "[{j}]")?,
+                (Segment::Key(k), _) if !is_bare_key(k) => write!(f, "{}\"{k}\"", if i == 0 { "" } else { "." })?,
                 (Segment::Key(k), _) if i == 0 => write!(f, "{k}")?,
                 (Segment::Key(k), _) => write!(f, ".{k}")?,
             }

@@ -4,13 +4,16 @@
 //! validated [`Scenario`] — and every failure becomes one [`InputError`] naming the file or
 //! argument, the field path, the value and what is allowed.
 
+mod date;
 mod error;
 pub mod labels;
 mod locate;
 mod model;
 mod overrides;
 mod param;
+mod phase_sets;
 mod raw;
+pub mod rewrite;
 mod treatment;
 mod validate;
 
@@ -18,8 +21,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use date::Date;
 pub use error::{FieldError, FieldPath, InputError, Origin, Segment};
-pub use model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat, Treatment};
+pub use model::{
+    Defence, Doctrine, Layer, LayerField, NightInputs, NightPlan, Phase, PhaseSet, Raid, Scenario, Target, Threat,
+    Treatment,
+};
 pub use overrides::Override;
 pub use param::{Kind, Param, ParamSpec};
 pub use validate::{MAX_NIGHTS, MAX_TRIALS};
@@ -68,7 +75,8 @@ pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, Inp
     let place = |error: FieldError| input_error(error, &document, source, file, sets);
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(toml::Value::Table(document.clone())).map_err(|e| place(serde_error(e)))?;
-    let scenario = validate::validate(&raw).map_err(place)?;
+    let mut scenario = validate::validate(&raw).map_err(place)?;
+    phase_sets::resolve(&document, &raw.phase, &mut scenario).map_err(place)?;
     Ok(Loaded {
         scenario,
         hash: scenario_hash(source, sets),

@@ -1,6 +1,7 @@
 //! The validated scenario the engine runs: every field checked, defaults filled in, phases resolved
 //! into a per-night plan.
 
+use super::date::Date;
 use super::param::Param;
 
 /// How a layer spends rounds on one threat.
@@ -34,6 +35,8 @@ pub struct Scenario {
     pub trials: u64,
     /// Default master seed; `--seed` overrides.
     pub seed: u64,
+    /// The date of night 1, if the campaign is tied to the calendar.
+    pub start_date: Option<Date>,
     pub raid: Raid,
     pub threats: Vec<Threat>,
     pub defence: Defence,
@@ -48,6 +51,17 @@ pub struct Raid {
     pub stock: Option<Param>,
     /// Drones added to the inventory after each night; drawn once per trial.
     pub production_per_night: Param,
+    /// Nights taken from the Air Force record: each report of the window one night, with its raid.
+    pub record: Option<RecordSpec>,
+}
+
+/// A window of the Air Force record a campaign replays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RecordSpec {
+    /// The data file as written, relative to the scenario file.
+    pub file: String,
+    pub from: Date,
+    pub to: Date,
 }
 
 #[derive(Clone, Debug)]
@@ -135,8 +149,52 @@ pub struct NightPlan {
     /// Threat mix (one share per threat, in threat order): the threats', then each phase's.
     pub shares: Vec<Vec<Param>>,
     pub nights: Vec<NightInputs>,
+    /// Each night's date, for a campaign tied to the calendar (empty otherwise).
+    pub dates: Vec<Date>,
     /// Phases as declared, for reports and charts.
     pub phases: Vec<Phase>,
+    /// Number fields changed by phases: `[0]` is empty (the scenario as written), then one entry
+    /// per phase with a `set` table.
+    pub variants: Vec<Vec<PhaseSet>>,
+}
+
+/// One number field a phase changes, and its value for the phase's nights.
+#[derive(Clone, Debug)]
+pub struct PhaseSet {
+    /// The field's `--set` path.
+    pub path: String,
+    pub target: Target,
+    /// Drawn once per trial, like the field it replaces.
+    pub param: Param,
+}
+
+/// A number field a phase may change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// `defence.ew_defeat`: every threat without an `ew_defeat` of its own.
+    EwDefeat,
+    /// `threat.<name>.ew_defeat`.
+    ThreatEwDefeat(usize),
+    /// `defence.decoy_discrimination`.
+    DecoyDiscrimination,
+    /// A field of layer `.0`.
+    Layer(usize, LayerField),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LayerField {
+    /// `pk` (0) or `pk_vs` entry `i - 1`.
+    Pk(usize),
+    MaxShots,
+    /// `coverage` (0) or `coverage_vs` entry `i - 1`.
+    Coverage(usize),
+    WarningSensitivity,
+    Capacity,
+    /// A delivery: on the phase's first night the stock is raised to at least this.
+    Stock,
+    Reserve,
+    ResupplyPerNight,
+    MaxStock,
 }
 
 /// Indices into [`NightPlan`]'s lists for one night.
@@ -145,27 +203,48 @@ pub struct NightInputs {
     pub early_warning: usize,
     pub raid_size: usize,
     pub shares: usize,
+    /// Which entry of [`NightPlan::variants`] holds the night's changed fields.
+    pub variant: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Phase {
     pub name: String,
-    /// First and last night, inclusive, 1-based.
+    /// First and last night, inclusive, 1-based; `first > last` for a dated phase outside the
+    /// campaign.
     pub first: u32,
     pub last: u32,
+    /// The phase's dates, if it was given by dates.
+    pub dates: Option<[Date; 2]>,
     /// Which entry of [`NightPlan::early_warning`] the phase set, if it set one.
     pub early_warning: Option<usize>,
     /// Which entry of [`NightPlan::raid_size`] the phase set, if it set one.
     pub raid_size: Option<usize>,
     /// Which entry of [`NightPlan::shares`] the phase set, if it set one.
     pub shares: Option<usize>,
+    /// Which entry of [`NightPlan::variants`] holds the fields it changes, if it changes any.
+    pub variant: Option<usize>,
+}
+
+impl Phase {
+    /// Whether the phase is given by dates and `date` falls in them.
+    pub fn covers(&self, date: Date) -> bool {
+        self.dates.is_some_and(|[first, last]| first <= date && date <= last)
+    }
 }
 
 impl Scenario {
+    /// The number field at `--set` path `path`, if the scenario has one.
+    pub fn param(&self, path: &str) -> Option<Param> {
+        let mut copy = self.clone();
+        copy.params_mut().into_iter().find(|(p, _)| p == path).map(|(_, param)| param.clone())
+    }
+
     /// Every number field with its `--set` path (`layer.nasams.pk`, `phase.<name>.early_warning`,
-    /// `phase.<name>.shares.<threat>`), in file order: what a sensitivity analysis pins.
+    /// `phase.<name>.shares.<threat>`, `phase.<name>.set.<field path>`), in file order: what a
+    /// sensitivity analysis pins and a fit can fit.
     pub fn params_mut(&mut self) -> Vec<(String, &mut Param)> {
-        let NightPlan { early_warning, raid_size, shares, phases, .. } = &mut self.plan;
+        let NightPlan { early_warning, raid_size, shares, phases, variants, .. } = &mut self.plan;
         let (early_warning, phase_warning) = early_warning.split_first_mut().expect("the defence's own level");
         let (raid_size, phase_raid) = raid_size.split_first_mut().expect("the raid's own size");
         let (shares, phase_shares) = shares.split_first_mut().expect("the threats' own mix");
@@ -216,6 +295,7 @@ impl Scenario {
         let mut phase_warning: Vec<Option<&mut Param>> = phase_warning.iter_mut().map(Some).collect();
         let mut phase_raid: Vec<Option<&mut Param>> = phase_raid.iter_mut().map(Some).collect();
         let mut phase_shares: Vec<Option<&mut Vec<Param>>> = phase_shares.iter_mut().map(Some).collect();
+        let mut changed: Vec<Option<&mut Vec<PhaseSet>>> = variants.iter_mut().skip(1).map(Some).collect();
         for phase in phases.iter() {
             let at = |field: &str| format!("phase.{}.{field}", phase.name);
             if let Some(level) = phase.early_warning.and_then(|i| phase_warning[i - 1].take()) {
@@ -227,6 +307,11 @@ impl Scenario {
             if let Some(mix) = phase.shares.and_then(|i| phase_shares[i - 1].take()) {
                 for (name, share) in threat_names.iter().zip(mix.iter_mut()) {
                     out.push((at(&format!("shares.{name}")), share));
+                }
+            }
+            if let Some(sets) = phase.variant.and_then(|v| changed[v - 1].take()) {
+                for set in sets.iter_mut() {
+                    out.push((at(&format!("set.{}", set.path)), &mut set.param));
                 }
             }
         }

@@ -20,7 +20,7 @@ impl Override {
     pub fn parse(text: &str) -> Result<Override, InputError> {
         let err = |problem: String| InputError::argument(format!("--set {text}"), problem);
         let (path, value) = text.split_once('=').ok_or_else(|| err("expected PATH=VALUE".into()))?;
-        let path: Vec<String> = path.trim().split('.').map(str::to_string).collect();
+        let path = split_path(path.trim());
         if path.iter().any(|p| p.is_empty()) {
             return Err(err("the path needs dotted keys such as layer.nasams.stock".into()));
         }
@@ -61,6 +61,18 @@ impl Override {
         table.insert(leaf.clone(), self.value.clone());
         Ok(())
     }
+}
+
+/// A `--set` path's keys: dotted, except that what follows `phase.<name>.set.` is one key (the
+/// path of the field the phase changes, as its `set` table spells it).
+pub fn split_path(path: &str) -> Vec<String> {
+    let mut keys: Vec<String> = path.split('.').map(str::to_string).collect();
+    if keys.len() > 4 && keys[0] == "phase" && keys[2] == "set" {
+        let field = keys[3..].join(".");
+        keys.truncate(3);
+        keys.push(field);
+    }
+    keys
 }
 
 fn parse_value(text: &str) -> toml::Value {
@@ -119,6 +131,15 @@ pk = 0.8
         assert_eq!(doc["raid"]["size"]["poisson"].as_integer(), Some(150));
         let doc = apply("layer.guns.doctrine=salvo").unwrap();
         assert_eq!(doc["layer"][0]["doctrine"].as_str(), Some("salvo"));
+    }
+
+    #[test]
+    fn a_phase_set_field_is_one_key() {
+        assert_eq!(
+            split_path("phase.growth.set.layer.nasams.capacity"),
+            ["phase", "growth", "set", "layer.nasams.capacity"]
+        );
+        assert_eq!(split_path("layer.nasams.pk_vs.cruise"), ["layer", "nasams", "pk_vs", "cruise"]);
     }
 
     #[test]

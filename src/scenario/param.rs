@@ -218,6 +218,25 @@ impl Param {
         Some(self.finish(x))
     }
 
+    /// The mean of the field as written (a pinned field's pin), before clamping into its range.
+    pub fn mean(&self) -> f64 {
+        if let Dist::Pinned(_, value) | Dist::Fixed(value) = self.dist {
+            return value;
+        }
+        match self.spec {
+            ParamSpec::Fixed(x) => x,
+            ParamSpec::Uniform { lo, hi } => (lo + hi) / 2.0,
+            ParamSpec::Triangular { lo, mode, hi } => (lo + mode + hi) / 3.0,
+            ParamSpec::Pert { lo, mode, hi } => (lo + 4.0 * mode + hi) / 6.0,
+            ParamSpec::LogNormal { median, p90 } => {
+                let sigma = (p90 / median).ln() / Z90;
+                median * (0.5 * sigma * sigma).exp()
+            }
+            ParamSpec::Normal { mean, .. } => mean,
+            ParamSpec::Poisson { lambda } => lambda,
+        }
+    }
+
     /// This field with every draw's value replaced by `value` (clamped and rounded as a draw is).
     /// It still draws from its distribution, so that the trial's later draws — and so every other
     /// input — are the same as without the pin: common random numbers.
@@ -244,6 +263,11 @@ impl Param {
     /// Whether `value` is inside the field's range (before rounding).
     pub fn allows(&self, value: f64) -> bool {
         value.is_finite() && value >= self.lo && value <= self.hi
+    }
+
+    /// Whether the field holds whole numbers (its draws are rounded).
+    pub fn is_whole(&self) -> bool {
+        self.integer
     }
 
     /// Whether the field, as written, is a distribution rather than a constant.

@@ -30,17 +30,31 @@ pub struct RawHeader {
     pub name: String,
     #[serde(default)]
     pub description: String,
-    pub nights: i64,
+    pub nights: Option<i64>,
     pub trials: Option<i64>,
     pub seed: Option<u64>,
+    /// `YYYY-MM-DD`: the date of night 1.
+    pub start_date: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRaid {
-    pub size: ParamSpec,
+    pub size: Option<ParamSpec>,
+    /// Nights taken from the Air Force record instead of drawn.
+    pub record: Option<RawRecord>,
     pub stock: Option<ParamSpec>,
     pub production_per_night: Option<ParamSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecord {
+    /// The data file, relative to the scenario file.
+    pub file: String,
+    /// First and last day, `YYYY-MM-DD`, inclusive.
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,7 +107,11 @@ pub struct RawLayer {
 pub struct RawPhase {
     pub name: String,
     /// Inclusive night range `[first, last]`.
-    pub nights: [i64; 2],
+    pub nights: Option<[i64; 2]>,
+    /// Inclusive date range `["YYYY-MM-DD", "YYYY-MM-DD"]`, instead of `nights`.
+    pub dates: Option<[String; 2]>,
+    /// Number fields changed for the phase's nights, by `--set` path.
+    pub set: Option<BTreeMap<String, toml::Value>>,
     pub early_warning: Option<ParamSpec>,
     pub raid_size: Option<ParamSpec>,
     pub shares: Option<BTreeMap<String, ParamSpec>>,

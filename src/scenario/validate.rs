@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use super::date::Date;
 use super::error::{FieldError, FieldPath};
 use super::model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
 use super::param::{Kind, Param, ParamSpec, did_you_mean};
@@ -59,7 +60,17 @@ pub(super) fn show_spec(spec: &ParamSpec) -> String {
 pub fn validate(raw: &RawScenario) -> Result<Scenario> {
     let header = &raw.scenario;
     check_name(&header.name, root("scenario").key("name"))?;
-    let nights = in_range(header.nights, 1, MAX_NIGHTS, root("scenario").key("nights"))? as u32;
+    let record = raw.raid.record.as_ref().map(record_spec).transpose()?;
+    let nights = match (header.nights, &record) {
+        (Some(nights), None) => in_range(nights, 1, MAX_NIGHTS, root("scenario").key("nights"))? as u32,
+        (None, None) => return Err(FieldError::new(root("scenario"), None, "missing field `nights`")),
+        (Some(n), Some(_)) => {
+            let problem = "a campaign replaying the record (raid.record) has one night per report: remove `nights`";
+            return Err(FieldError::new(root("scenario").key("nights"), Some(n.to_string()), problem));
+        }
+        // One placeholder night until the record's reports are read (crate::replay::resolve_record).
+        (None, Some(_)) => 1,
+    };
     let trials =
         in_range(header.trials.unwrap_or(DEFAULT_TRIALS), 1, MAX_TRIALS, root("scenario").key("trials"))? as u64;
     let threats = threats(&raw.threat)?;
@@ -81,14 +92,22 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario> {
             Kind::Count,
             root("raid").key("production_per_night"),
         )?,
+        record,
     };
-    let plan = night_plan(raw, nights, &threats)?;
+    let start_date =
+        header.start_date.as_ref().map(|text| date(text, root("scenario").key("start_date"))).transpose()?;
+    if let (Some(_), Some(_)) = (&start_date, &raid.record) {
+        let problem = "a campaign replaying the record (raid.record) starts on its first report: remove `start_date`";
+        return Err(FieldError::new(root("scenario").key("start_date"), None, problem));
+    }
+    let plan = night_plan(raw, nights, start_date, &threats)?;
     Ok(Scenario {
         name: header.name.clone(),
         description: header.description.clone(),
         nights,
         trials,
         seed: header.seed.unwrap_or(DEFAULT_SEED),
+        start_date,
         raid,
         threats: threats.into_iter().map(|(t, _)| t).collect(),
         defence,
@@ -229,7 +248,24 @@ fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
     })
 }
 
-fn night_plan(raw: &RawScenario, nights: u32, threats: &[(Threat, Param)]) -> Result<NightPlan> {
+fn record_spec(raw: &super::raw::RawRecord) -> Result<super::model::RecordSpec> {
+    let at = root("raid").key("record");
+    let (from, to) = (date(&raw.from, at.key("from"))?, date(&raw.to, at.key("to"))?);
+    if from > to {
+        return Err(FieldError::new(
+            at.key("to"),
+            Some(format!("{:?}", raw.to)),
+            format!("must not be before `from` ({from})"),
+        ));
+    }
+    Ok(super::model::RecordSpec { file: raw.file.clone(), from, to })
+}
+
+fn date(text: &str, path: FieldPath) -> Result<Date> {
+    Date::parse(text).ok_or_else(|| FieldError::new(path, Some(format!("{text:?}")), "must be a date, YYYY-MM-DD"))
+}
+
+fn night_plan(raw: &RawScenario, nights: u32, start: Option<Date>, threats: &[(Threat, Param)]) -> Result<NightPlan> {
     let base_mix: Vec<Param> = threats.iter().map(|(_, share)| share.clone()).collect();
     check_mix(&base_mix, root("threat"))?;
     let mut plan = NightPlan {
@@ -239,15 +275,37 @@ fn night_plan(raw: &RawScenario, nights: u32, threats: &[(Threat, Param)]) -> Re
             Kind::Probability,
             root("defence").key("early_warning"),
         )?],
-        raid_size: vec![param(&raw.raid.size, Kind::Raid, root("raid").key("size"))?],
+        raid_size: vec![raid_size(raw)?],
         shares: vec![threats.iter().map(|(_, share)| share.clone()).collect()],
         nights: vec![NightInputs::default(); nights as usize],
+        dates: start.map_or_else(Vec::new, |start| (0..i64::from(nights)).map(|n| start.add_days(n)).collect()),
         phases: Vec::new(),
+        variants: vec![Vec::new()],
+    };
+    let calendar = match (start, &raw.raid.record) {
+        (_, Some(_)) => Calendar::Record,
+        (Some(date), None) => Calendar::From(date),
+        (None, None) => Calendar::Undated,
     };
     for (i, phase) in raw.phase.iter().enumerate() {
-        add_phase(&mut plan, phase, root("phase").index(i), nights, threats)?;
+        add_phase(&mut plan, phase, root("phase").index(i), (nights, calendar), threats)?;
     }
     Ok(plan)
+}
+
+/// `raid.size`: required, unless the nights come from the record (then refused: the record says).
+fn raid_size(raw: &RawScenario) -> Result<Param> {
+    let at = root("raid").key("size");
+    match (&raw.raid.size, &raw.raid.record) {
+        (Some(spec), None) => param(spec, Kind::Raid, at),
+        (None, None) => Err(FieldError::new(root("raid"), None, "missing field `size`")),
+        (Some(spec), Some(_)) => {
+            let problem =
+                "a campaign replaying the record (raid.record) takes each night's raid from it: remove `size`";
+            Err(FieldError::new(at, Some(show_spec(spec)), problem))
+        }
+        (None, Some(_)) => Ok(Param::constant(0.0, Kind::Raid)),
+    }
 }
 
 /// Adds one phase's inputs and points its nights at them (later phases win).
@@ -255,25 +313,20 @@ fn add_phase(
     plan: &mut NightPlan,
     phase: &RawPhase,
     path: FieldPath,
-    nights: u32,
+    (nights, calendar): (u32, Calendar),
     threats: &[(Threat, Param)],
 ) -> Result<()> {
-    let [first, last] = phase.nights;
-    if first < 1 || last > i64::from(nights) || first > last {
-        return Err(FieldError::new(
-            path.key("nights"),
-            Some(format!("[{first}, {last}]")),
-            format!("must be [first, last] with 1 <= first <= last <= {nights} (scenario.nights)"),
-        ));
-    }
-    let range = (first - 1) as usize..last as usize;
+    let (first, last, dates) = phase_nights(phase, &path, nights, calendar)?;
+    let range = (first - 1) as usize..(last as usize).max(first as usize - 1);
     let mut declared = Phase {
         name: phase.name.clone(),
-        first: first as u32,
-        last: last as u32,
+        first,
+        last,
+        dates,
         early_warning: None,
         raid_size: None,
         shares: None,
+        variant: None,
     };
     if let Some(spec) = &phase.early_warning {
         plan.early_warning.push(param(spec, Kind::Probability, path.key("early_warning"))?);
@@ -295,6 +348,72 @@ fn add_phase(
     }
     plan.phases.push(declared);
     Ok(())
+}
+
+/// What the nights' dates are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Calendar {
+    Undated,
+    /// Night 1 is this date, and the nights are consecutive days.
+    From(Date),
+    /// The nights are the record's reports (`raid.record`), read after validation.
+    Record,
+}
+
+/// A phase's first and last night (1-based; `first > last` for a dated phase outside the campaign)
+/// and its dates: by `nights`, or by `dates` counted from `scenario.start_date`.
+fn phase_nights(
+    phase: &RawPhase,
+    path: &FieldPath,
+    nights: u32,
+    calendar: Calendar,
+) -> Result<(u32, u32, Option<[Date; 2]>)> {
+    match (&phase.nights, &phase.dates) {
+        (Some(_), None) if calendar == Calendar::Record => {
+            let problem = "a campaign replaying the record has one night per report: give the phase `dates`";
+            Err(FieldError::new(path.key("nights"), None, problem))
+        }
+        (Some([first, last]), None) => {
+            if *first < 1 || *last > i64::from(nights) || first > last {
+                return Err(FieldError::new(
+                    path.key("nights"),
+                    Some(format!("[{first}, {last}]")),
+                    format!("must be [first, last] with 1 <= first <= last <= {nights} (scenario.nights)"),
+                ));
+            }
+            Ok((*first as u32, *last as u32, None))
+        }
+        (None, Some([from, to])) => {
+            let (from, to) = (date(from, path.key("dates").index(0))?, date(to, path.key("dates").index(1))?);
+            if from > to {
+                let value = format!("[\"{from}\", \"{to}\"]");
+                return Err(FieldError::new(
+                    path.key("dates"),
+                    Some(value),
+                    "must be [first, last] with first <= last",
+                ));
+            }
+            let start = match calendar {
+                Calendar::From(start) => start,
+                // No nights until the record's reports are read (crate::replay::replay_scenario).
+                Calendar::Record => return Ok((1, 0, Some([from, to]))),
+                Calendar::Undated => {
+                    let problem = "a phase given by dates needs scenario.start_date, the date of night 1";
+                    return Err(FieldError::new(path.key("dates"), None, problem));
+                }
+            };
+            let night = |date: Date| date.days_since(start) + 1;
+            let first = night(from).clamp(1, i64::from(nights) + 1) as u32;
+            let last = night(to).clamp(0, i64::from(nights)) as u32;
+            Ok((first.min(last + 1), last, Some([from, to])))
+        }
+        (Some(_), Some(_)) => Err(FieldError::new(path.clone(), None, "give the phase `nights` or `dates`, not both")),
+        (None, None) => Err(FieldError::new(
+            path.clone(),
+            None,
+            "a phase needs `nights = [first, last]` or `dates = [first, last]`",
+        )),
+    }
 }
 
 /// A phase's mix must name every threat, each once, and no other.

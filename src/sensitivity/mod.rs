@@ -42,6 +42,26 @@ impl Row {
     }
 }
 
+impl Input {
+    /// Parses `PATH=LO:HI` (finite numbers); `Err` says what is wrong.
+    pub fn parse(text: &str) -> Result<Input, String> {
+        let (path, range) = text.split_once('=').ok_or("expected PATH=LO:HI")?;
+        let (low, high) = range.split_once(':').ok_or("expected PATH=LO:HI")?;
+        let number =
+            |v: &str| v.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or(format!("`{v}` is not a number"));
+        if path.trim().is_empty() {
+            return Err("expected PATH=LO:HI: the path is empty".into());
+        }
+        Ok(Input { path: path.trim().to_string(), low: number(low)?, high: number(high)? })
+    }
+
+    /// Checks that the path is a number field of `scenario` and both values are inside its range.
+    pub fn check(&self, scenario: &Scenario) -> Result<(), String> {
+        pinned(scenario, &self.path, self.low)?;
+        pinned(scenario, &self.path, self.high).map(|_| ())
+    }
+}
+
 /// Every field of `scenario` given as a distribution, at its 10th and 90th percentiles, in file
 /// order; then `extra` (fields given two values of their own), which replace any of the same path.
 pub fn inputs(scenario: &Scenario, extra: &[Input]) -> Vec<Input> {

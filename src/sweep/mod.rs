@@ -109,7 +109,7 @@ pub fn points(base: &Loaded, axes: &[Axis]) -> Result<Vec<Point>, InputError> {
             for (axis, value) in axes.iter().zip(&values) {
                 all.push(Override::parse(&format!("{}={}", axis.path, spell(*value)))?);
             }
-            Ok(Point { loaded: scenario::parse(&base.source, &base.file, &all)?, values })
+            Ok(Point { loaded: crate::replay::parse(&base.source, &base.file, &all)?, values })
         })
         .collect()
 }

@@ -1,0 +1,210 @@
+//! The record replayed: the scenario's defence against real raids, one night per report — a
+//! campaign whose `raid.record` names a window of the data, or a month of a fit or backtest — and
+//! what the simulated Shahed-type drones (threats of kind "drone") met.
+
+use rayon::prelude::*;
+
+use crate::engine::{NightLayout, TrialRecord, Workspace, simulate};
+use std::path::Path;
+
+use crate::record::{Fates, Month, MonthRecord, Outcome, Raid, Record, Split};
+use crate::scenario::{self, Date, InputError, Kind, Loaded, NightInputs, Override, Param, Scenario};
+
+/// The threat kind the record's Shahed-type counts stand for.
+pub const DRONE_KIND: &str = "drone";
+
+/// `base` with one night per raid in `raids`: night `i`'s raid size is set so that its expected
+/// number of threats of kind "drone" is `raids[i]`'s (the raid divided by the drones' mean share of
+/// the mix), so missiles and other threats fly beside them in the scenario's proportions. A night
+/// takes early warning, mix and changed fields from the phases whose dates cover its report's
+/// date (a later phase wins), else the scenario's own. `Err` if the scenario has phases by night
+/// number (a replay's nights are reports) or no threat of kind "drone".
+pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, String> {
+    if let Some(phase) = base.plan.phases.iter().find(|p| p.dates.is_none()) {
+        return Err(format!(
+            "phase `{}` is given by night numbers, but a replay's nights are the record's reports: give it `dates`",
+            phase.name
+        ));
+    }
+    let drone_share = drone_fraction(base)
+        .ok_or("the scenario has no threat of kind \"drone\" to stand for the record's Shahed-type drones")?;
+    let mut replay = base.clone();
+    replay.nights = raids.len() as u32;
+    replay.start_date = None;
+    replay.plan.raid_size.truncate(1);
+    let size = |raid: &Raid| Param::constant((raid.launched as f64 / drone_share).round(), Kind::Raid);
+    replay.plan.raid_size.extend(raids.iter().map(size));
+    replay.plan.nights = raids.iter().enumerate().map(|(i, raid)| night_inputs(base, i + 1, raid.date)).collect();
+    replay.plan.dates = raids.iter().map(|r| r.date).collect();
+    for phase in &mut replay.plan.phases {
+        // Nights are in date order, so a phase's nights are consecutive.
+        let first = raids.iter().position(|r| phase.covers(r.date));
+        let last = raids.iter().rposition(|r| phase.covers(r.date));
+        (phase.first, phase.last) = first.zip(last).map_or((1, 0), |(a, b)| (a as u32 + 1, b as u32 + 1));
+    }
+    Ok(replay)
+}
+
+/// Reads the reports a scenario's `raid.record` names (its `file` relative to the scenario file)
+/// and makes them the campaign's nights; a scenario without one is left as it is.
+pub fn resolve_record(loaded: &mut Loaded) -> Result<(), InputError> {
+    let Some(spec) = loaded.scenario.raid.record.clone() else { return Ok(()) };
+    let file = loaded.file.parent().unwrap_or(Path::new("")).join(&spec.file);
+    let record = Record::load(&file)?;
+    let raids: Vec<Raid> = record
+        .months
+        .iter()
+        .flat_map(|m| &m.raids)
+        .filter(|r| spec.from <= r.date && r.date <= spec.to)
+        .copied()
+        .collect();
+    let at = |problem: String| InputError {
+        path: "raid.record".into(),
+        value: None,
+        ..InputError::file(&loaded.file, None, problem)
+    };
+    if raids.is_empty() {
+        let problem = format!(
+            "no Shahed-type report of {} falls between {} and {}; {}",
+            file.display(),
+            spec.from,
+            spec.to,
+            record.span()
+        );
+        return Err(at(problem));
+    }
+    loaded.scenario = replay_scenario(&loaded.scenario, &raids).map_err(at)?;
+    Ok(())
+}
+
+/// [`scenario::load`], then the record's nights if the scenario replays it.
+pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
+    let mut loaded = scenario::load(file, sets)?;
+    resolve_record(&mut loaded)?;
+    Ok(loaded)
+}
+
+/// [`scenario::parse`], then the record's nights if the scenario replays it.
+pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
+    let mut loaded = scenario::parse(source, file, sets)?;
+    resolve_record(&mut loaded)?;
+    Ok(loaded)
+}
+
+/// The inputs of replayed night `night`, from the phases whose dates cover `date`.
+fn night_inputs(base: &Scenario, night: usize, date: Date) -> NightInputs {
+    let mut inputs = NightInputs { raid_size: night, ..NightInputs::default() };
+    for phase in base.plan.phases.iter().filter(|p| p.covers(date)) {
+        inputs.early_warning = phase.early_warning.unwrap_or(inputs.early_warning);
+        inputs.shares = phase.shares.unwrap_or(inputs.shares);
+        inputs.variant = phase.variant.unwrap_or(inputs.variant);
+    }
+    inputs
+}
+
+/// Whether `base` can replay the record; `Err` says why not.
+pub fn check(base: &Scenario) -> Result<(), String> {
+    let date = Date::parse("2025-01-01").expect("a valid date");
+    replay_scenario(base, &[Raid { date, minute: 0, launched: 1 }]).map(|_| ())
+}
+
+/// The drones' mean share of the scenario's mix, if it has any drone.
+fn drone_fraction(scenario: &Scenario) -> Option<f64> {
+    let shares = &scenario.plan.shares[0];
+    let mean = |i: usize| shares[i].mean().max(0.0);
+    let total: f64 = (0..shares.len()).map(mean).sum();
+    let drones: f64 = (0..shares.len()).filter(|&i| scenario.threats[i].kind == DRONE_KIND).map(mean).sum();
+    (drones > 0.0 && total > 0.0).then(|| drones / total)
+}
+
+/// The fates of the drones of each of `trials` trials of `scenario` under `seed`, in trial order
+/// (so the same at any thread count).
+pub fn simulate_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Fates> {
+    let layout = NightLayout::new(scenario);
+    let drones: Vec<usize> = (0..scenario.threats.len()).filter(|&i| scenario.threats[i].kind == DRONE_KIND).collect();
+    (0..trials)
+        .into_par_iter()
+        .map_init(
+            || (Workspace::default(), TrialRecord::default()),
+            |(workspace, record), trial| {
+                simulate(scenario, &layout, seed, trial, workspace, record);
+                let mut fates = Fates::default();
+                for &i in &drones {
+                    let t = &record.threats[i];
+                    fates.add(&Fates {
+                        launched: t.launched as f64,
+                        destroyed: t.killed as f64,
+                        ew: t.ew_defeated as f64,
+                    });
+                }
+                fates
+            },
+        )
+        .collect()
+}
+
+/// The master seed of `month`'s replay under master seed `seed`: months draw unrelated streams,
+/// and a month draws the same ones at every candidate of a fit (common random numbers).
+pub fn month_seed(seed: u64, month: Month) -> u64 {
+    seed ^ (month.ordinal() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+}
+
+/// A predicted share: its mean over trials and its 5th and 95th percentiles.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Band {
+    pub mean: f64,
+    pub p5: f64,
+    pub p95: f64,
+}
+
+/// The predicted share of each of `split`'s outcomes, from the trials' fates.
+pub fn bands(fates: &[Fates], split: Split) -> Vec<Band> {
+    split.outcomes().iter().map(|&outcome| band(fates, outcome)).collect()
+}
+
+fn band(fates: &[Fates], outcome: Outcome) -> Band {
+    let mut shares: Vec<f64> = fates.iter().map(|f| f.share(outcome)).collect();
+    shares.sort_by(f64::total_cmp);
+    let mean = shares.iter().sum::<f64>() / shares.len().max(1) as f64;
+    Band { mean, p5: quantile(&shares, 0.05), p95: quantile(&shares, 0.95) }
+}
+
+/// The `q` quantile of sorted `values`, interpolated between order statistics (0 when empty).
+fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let position = q * (values.len() - 1) as f64;
+    let (below, above) = (position.floor() as usize, position.ceil() as usize);
+    values[below] + (values[above] - values[below]) * (position - below as f64)
+}
+
+/// A month of the record with its replay scenario and seed.
+#[derive(Clone, Debug)]
+pub struct ReplayMonth {
+    pub record: MonthRecord,
+    pub scenario: Scenario,
+    pub seed: u64,
+}
+
+impl ReplayMonth {
+    pub fn new(base: &Scenario, record: &MonthRecord, seed: u64) -> Result<ReplayMonth, String> {
+        Ok(ReplayMonth {
+            scenario: replay_scenario(base, &record.raids)?,
+            record: record.clone(),
+            seed: month_seed(seed, record.month),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate() {
+        assert_eq!(quantile(&[0.0, 1.0, 2.0, 3.0, 4.0], 0.5), 2.0);
+        assert!((quantile(&[0.0, 10.0], 0.05) - 0.5).abs() < 1e-12);
+        assert_eq!(quantile(&[], 0.5), 0.0);
+    }
+}
