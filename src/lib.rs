@@ -14,6 +14,7 @@ pub mod format;
 pub mod output;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod results;
 pub mod scenario;
 pub mod sensitivity;

@@ -37,6 +37,9 @@ pub(super) enum Command {
     Backtest(BacktestArgs),
     /// Merge the shard files of a `run --shard` into the results of the whole run.
     Merge(MergeArgs),
+    /// Write a run's briefing report into its folder: report.html (self-contained: every chart
+    /// inline) and report.md with its charts as PNG files in report-charts/.
+    Report(ReportArgs),
     /// Redraw the charts of a saved run from its summary.json and nights.csv.
     Plot {
         /// A results folder written by `salvosim run`.
@@ -64,6 +67,21 @@ pub(super) struct RunArgs {
     /// `salvosim merge` into --out (default output/<name>-shards/).
     #[arg(long, value_name = "K/N")]
     pub(super) shard: Option<String>,
+    /// Also write the briefing report (report.html, report.md) into the results folder.
+    #[arg(long, conflicts_with = "shard")]
+    pub(super) report: bool,
+}
+
+#[derive(Args)]
+pub(super) struct ReportArgs {
+    /// A results folder written by `salvosim run`; the report is written into it.
+    pub(super) dir: PathBuf,
+    /// A folder written by `salvosim sensitivity`: its tornado charts go into the report.
+    #[arg(long, value_name = "DIR")]
+    pub(super) sensitivity: Option<PathBuf>,
+    /// A folder written by `salvosim sweep`: its charts go into the report.
+    #[arg(long, value_name = "DIR")]
+    pub(super) sweep: Option<PathBuf>,
 }
 
 #[derive(Args)]

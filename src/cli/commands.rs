@@ -7,6 +7,7 @@ use salvosim::charts::ChartData;
 use salvosim::charts::sweep::SweepData;
 use salvosim::engine;
 use salvosim::output::{self, RunInfo};
+use salvosim::report;
 use salvosim::results;
 use salvosim::scenario::{self, InputError, Loaded, Override, labels};
 use salvosim::sensitivity::{self, Input};
@@ -14,7 +15,9 @@ use salvosim::shard::{self, ShardFile, ShardSpec};
 use salvosim::sweep::{self, Axis};
 
 use super::Failure;
-use super::args::{Engine, EngineArgs, MergeArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, argument_error};
+use super::args::{
+    Engine, EngineArgs, MergeArgs, ReportArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, argument_error,
+};
 use super::progress::{Bar, progress_bar};
 
 pub(super) fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
@@ -70,29 +73,44 @@ pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
     let aggregate = aggregate?;
 
     let info = run_info(&loaded.hash, &engine);
-    publish(staging, &dir, &info, scenario, &aggregate, args.engine.output.no_charts, args.engine.output.quiet)
+    let what =
+        Publish { no_charts: args.engine.output.no_charts, quiet: args.engine.output.quiet, report: args.report };
+    publish(staging, &dir, &info, &loaded, &aggregate, what)
 }
 
-/// Writes a run's results and charts into `staging`, swaps them into `dir`, and reports.
+/// What a run's folder gets beyond its results, and what is printed.
+struct Publish {
+    no_charts: bool,
+    quiet: bool,
+    report: bool,
+}
+
+/// Writes a run's results, charts and report into `staging`, swaps them into `dir`, and reports.
 fn publish(
     staging: output::Staging,
     dir: &Path,
     info: &RunInfo,
-    scenario: &scenario::Scenario,
+    loaded: &Loaded,
     aggregate: &engine::Aggregate,
-    no_charts: bool,
-    quiet: bool,
+    what: Publish,
 ) -> Result<(), Failure> {
-    output::write_results(staging.path(), info, scenario, aggregate)?;
-    if !no_charts {
+    output::write_results(staging.path(), info, loaded, aggregate)?;
+    if !what.no_charts {
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
+    if what.report {
+        let sources = report::Sources { run: staging.path(), sensitivity: None, sweep: None };
+        output::write_report(staging.path(), &report::build(&sources)?)?;
+    }
     staging.commit()?;
-    if !quiet {
-        print!("{}", output::console::summary(info, scenario, aggregate));
+    if !what.quiet {
+        print!("{}", output::console::summary(info, &loaded.scenario, aggregate));
         println!("\nwrote {}/{{{}, {}}}", dir.display(), results::SUMMARY_JSON, results::NIGHTS_CSV);
-        if !no_charts {
+        if !what.no_charts {
             println!("charts in {}/", dir.join(results::CHARTS_DIR).display());
+        }
+        if what.report {
+            println!("report: {}", dir.join(results::REPORT_HTML).display());
         }
     }
     Ok(())
@@ -142,15 +160,8 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
     if merged.axes.is_empty() {
         let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
         let staging = output::Staging::begin(&dir)?;
-        return publish(
-            staging,
-            &dir,
-            &info,
-            &base.scenario,
-            &merged.aggregates[0],
-            args.output.no_charts,
-            args.output.quiet,
-        );
+        let what = Publish { no_charts: args.output.no_charts, quiet: args.output.quiet, report: false };
+        return publish(staging, &dir, &info, base, &merged.aggregates[0], what);
     }
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
     let staging = output::Staging::begin(&dir)?;
@@ -219,7 +230,7 @@ fn publish_sweep(
     for (index, (point, aggregate)) in finished.points.iter().zip(finished.aggregates).enumerate() {
         let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..finished.info.clone() };
         let point_dir = output::point_dir(staging.path(), index);
-        output::write_results(&point_dir, &point_info, &point.loaded.scenario, aggregate)?;
+        output::write_results(&point_dir, &point_info, &point.loaded, aggregate)?;
         table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
     }
     let base = &finished.base.scenario;
@@ -305,6 +316,34 @@ fn pinned_pair(scenario: &scenario::Scenario, text: &str) -> Result<Input, Input
     let input = Input::parse(text).map_err(err)?;
     input.check(scenario).map_err(err)?;
     Ok(input)
+}
+
+/// Adds the briefing report to a saved run's folder (rewritten whole, as every write is).
+pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
+    let not_a = |dir: &Path, what: &str, e: anyhow::Error| {
+        InputError::argument(dir.display().to_string(), format!("not a salvosim {what} folder: {e:#}"))
+    };
+    for (dir, what, file) in [
+        (Some(&args.dir), "results", results::SUMMARY_JSON),
+        (args.sensitivity.as_ref(), "sensitivity", results::SENSITIVITY_JSON),
+        (args.sweep.as_ref(), "sweep", results::SWEEP_JSON),
+    ] {
+        if let Some(dir) = dir.filter(|d| !d.join(file).is_file()) {
+            return Err(not_a(dir, what, anyhow::anyhow!("it holds no {file}")).into());
+        }
+    }
+    let sources =
+        report::Sources { run: &args.dir, sensitivity: args.sensitivity.as_deref(), sweep: args.sweep.as_deref() };
+    let built = report::build(&sources).map_err(|e| not_a(&args.dir, "results", e))?;
+    let staging = output::Staging::begin(&args.dir)?;
+    output::copy_results(&args.dir, staging.path())?;
+    if args.dir.join(results::CHARTS_DIR).is_dir() {
+        output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
+    }
+    output::write_report(staging.path(), &built)?;
+    staging.commit()?;
+    println!("report: {}", args.dir.join(results::REPORT_HTML).display());
+    Ok(())
 }
 
 pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {

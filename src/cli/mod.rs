@@ -71,6 +71,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => commands::merge_shards(&args),
         Command::Sensitivity(args) => commands::run_sensitivity(&args),
         Command::Validate(args) => commands::validate_file(&args),
+        Command::Report(args) => commands::write_report(&args),
         Command::Plot { dir } => commands::redraw_charts(&dir),
     };
     match result {

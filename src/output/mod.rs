@@ -17,11 +17,12 @@ use std::path::{Path, PathBuf};
 
 use crate::charts::{self, ChartData};
 use crate::engine::{Aggregate, NightLayout};
-use crate::scenario::Scenario;
+use crate::scenario::{Loaded, Scenario};
 
 use crate::results::{
     BACKTEST_CSV, BACKTEST_JSON, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, POINTS_DIR,
-    SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
+    REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON,
+    SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -341,23 +342,46 @@ pub fn write_shard(dir: &Path, name: &str, shard: &crate::shard::ShardFile) -> a
     Ok(path)
 }
 
-/// Copies a saved run's summary.json and nights.csv into `dir` (for redrawing its charts).
+/// Copies a saved run's files into `dir`, for redrawing its charts or adding its report:
+/// summary.json and nights.csv, and the scenario file and report where the run has them.
 pub fn copy_results(from: &Path, dir: &Path) -> anyhow::Result<()> {
     use anyhow::Context;
-    for name in [SUMMARY_JSON, NIGHTS_CSV] {
-        fs::copy(from.join(name), dir.join(name))
-            .with_context(|| format!("cannot copy {}", from.join(name).display()))?;
+    for name in [SUMMARY_JSON, NIGHTS_CSV, SCENARIO_TOML, REPORT_HTML, REPORT_MD, REPORT_CHARTS_DIR] {
+        let (source, copy) = (from.join(name), dir.join(name));
+        let copied = if source.is_dir() { copy_folder(&source, &copy) } else { fs::copy(&source, &copy).map(drop) };
+        match copied {
+            Err(e) if e.kind() == io::ErrorKind::NotFound && ![SUMMARY_JSON, NIGHTS_CSV].contains(&name) => {}
+            result => result.with_context(|| format!("cannot copy {}", source.display()))?,
+        }
     }
     Ok(())
 }
 
-/// Writes summary.json and nights.csv into `dir`, creating it if needed.
-pub fn write_results(dir: &Path, info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> anyhow::Result<()> {
-    let mut summary = serde_json::to_vec_pretty(&summary_json::summary(info, scenario, aggregate))?;
+/// Copies the files of folder `from` (no subfolders) into a new folder `to`.
+fn copy_folder(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let path = entry?.path();
+        fs::copy(&path, to.join(path.file_name().unwrap_or_default()))?;
+    }
+    Ok(())
+}
+
+/// Writes summary.json, nights.csv and the scenario file as run into `dir`, creating it if needed.
+pub fn write_results(dir: &Path, info: &RunInfo, loaded: &Loaded, aggregate: &Aggregate) -> anyhow::Result<()> {
+    let scenario = &loaded.scenario;
+    let mut summary = serde_json::to_vec_pretty(&summary_json::summary(info, scenario, &loaded.sets, aggregate))?;
     summary.push(b'\n');
     let mut nights = Vec::new();
     nights_csv::write(&mut nights, &NightLayout::new(scenario), aggregate, &scenario.plan.dates)?;
-    write_files(dir, &[(SUMMARY_JSON, &summary), (NIGHTS_CSV, &nights)])
+    write_files(dir, &[(SUMMARY_JSON, &summary), (NIGHTS_CSV, &nights), (SCENARIO_TOML, loaded.source.as_bytes())])
+}
+
+/// Writes a report's pages and its PNG charts into `dir`.
+pub fn write_report(dir: &Path, report: &crate::report::Report) -> anyhow::Result<()> {
+    write_files(dir, &[(REPORT_HTML, report.html.as_bytes()), (REPORT_MD, report.markdown.as_bytes())])?;
+    let pngs: Vec<(&str, &[u8])> = report.pngs.iter().map(|(name, png)| (name.as_str(), png.as_slice())).collect();
+    write_files(&dir.join(REPORT_CHARTS_DIR), &pngs)
 }
 
 /// Draws every chart from `data` and writes `dir/charts/<name>.svg` and `.png`; returns the folder.

@@ -32,7 +32,8 @@ fn stats(tally: &Tally) -> Value {
     stats_json(tally.stats())
 }
 
-pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Value {
+/// summary.json of a run of `scenario`, built with the `--set`s `sets`.
+pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: &Aggregate) -> Value {
     let mut root = Map::new();
     root.insert("scenario".into(), json!(scenario.name));
     root.insert("scenario_hash".into(), json!(info.scenario_hash));
@@ -40,6 +41,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> Va
     root.insert("trials".into(), json!(aggregate.trials));
     root.insert("nights".into(), json!(scenario.nights));
     root.insert("version".into(), json!(info.version));
+    root.insert("sets".into(), json!(sets));
     if let Some(precision) = &info.precision {
         let achieved = precision.achieved(aggregate);
         root.insert(

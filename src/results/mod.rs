@@ -20,6 +20,13 @@ pub const CALIBRATE_CSV: &str = "calibrate.csv";
 pub const CALIBRATE_JSON: &str = "calibrate.json";
 /// The scenario file with the fitted values written in, from `calibrate` and `backtest`.
 pub const CALIBRATED_TOML: &str = "calibrated.toml";
+/// The scenario file as run, saved beside summary.json (its `--set`s are in summary.json).
+pub const SCENARIO_TOML: &str = "scenario.toml";
+/// The briefing report of a run: one self-contained page, and the same as Markdown.
+pub const REPORT_HTML: &str = "report.html";
+pub const REPORT_MD: &str = "report.md";
+/// Subfolder of a results folder with report.md's charts as PNG files.
+pub const REPORT_CHARTS_DIR: &str = "report-charts";
 /// Subfolder of a sweep folder with each grid point's own summary.json and nights.csv.
 pub const POINTS_DIR: &str = "points";
 /// Subfolder of a results folder that holds the charts.
@@ -27,10 +34,14 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 13] = [
+pub const OWN_ENTRIES: [&str; 17] = [
     SUMMARY_JSON,
     NIGHTS_CSV,
     CHARTS_DIR,
+    SCENARIO_TOML,
+    REPORT_HTML,
+    REPORT_MD,
+    REPORT_CHARTS_DIR,
     SWEEP_CSV,
     SWEEP_JSON,
     POINTS_DIR,

@@ -1,0 +1,145 @@
+//! The key figures of a run and its finding in one sentence, read from summary.json by path, so
+//! that every figure the report shows is one a script can find in the same file.
+
+use anyhow::{Result, anyhow};
+use serde_json::Value;
+
+use crate::charts::ChartData;
+use crate::format;
+
+/// How a figure reads.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Unit {
+    Usd,
+    /// USD per USD.
+    Ratio,
+    /// A share or a probability, shown as a percentage.
+    Percent,
+    /// A count of nights or threats.
+    Count,
+}
+
+impl Unit {
+    /// `value` as the report shows it.
+    pub fn show(self, value: f64) -> String {
+        match self {
+            Unit::Usd => format::usd(value),
+            Unit::Ratio => format::ratio(value),
+            Unit::Percent if value > 0.0 && value < 0.0005 => "<0.1%".into(),
+            Unit::Percent => format!("{:.1}%", 100.0 * value),
+            Unit::Count => format::count(value),
+        }
+    }
+}
+
+/// One row of the key-figures table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyFigure {
+    pub label: String,
+    /// Where summary.json holds it: `leak_rate`, `layers.nasams.p_exhausted`.
+    pub path: String,
+    pub unit: Unit,
+    pub mean: f64,
+    pub ci95: [f64; 2],
+    /// `None` for a probability, whose per-trial values are 0 or 1.
+    pub p5_p95: Option<[f64; 2]>,
+}
+
+/// The key figures of `summary`: spend, damage, both cost-exchange ratios, the leak rate, the
+/// strike threats that leak, and each finite-stock layer's chance of running dry and the night
+/// it does.
+pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
+    let mut rows = vec![
+        ("Defender spend: rounds fired", "defender_spend_usd".to_string(), Unit::Usd),
+        ("Attacker spend: threats launched", "attacker_spend_usd".into(), Unit::Usd),
+        ("Damage done by leakers", "damage_usd".into(), Unit::Usd),
+        ("Cost-exchange ratio: defender USD per attacker USD", "cost_exchange_ratio".into(), Unit::Ratio),
+        ("Cost-exchange ratio counting damage", "cost_exchange_ratio_with_damage".into(), Unit::Ratio),
+        ("Leak rate: strike threats reaching their targets", "leak_rate".into(), Unit::Percent),
+    ]
+    .into_iter()
+    .map(|(label, path, unit)| (label.to_string(), path, unit))
+    .collect::<Vec<_>>();
+    for (name, threat) in object(summary, "threats")? {
+        if threat["decoy"].as_bool() != Some(true) {
+            rows.push((format!("{name}: leaked"), format!("threats.{name}.leaked"), Unit::Count));
+        }
+    }
+    for (name, layer) in object(summary, "layers")? {
+        if !layer["p_exhausted"].is_null() {
+            rows.push((format!("{name}: chance of running dry"), format!("layers.{name}.p_exhausted"), Unit::Percent));
+        }
+        if !layer["exhaustion_night"].is_null() {
+            rows.push((
+                format!("{name}: night it runs dry, where it does"),
+                format!("layers.{name}.exhaustion_night"),
+                Unit::Count,
+            ));
+        }
+    }
+    rows.into_iter()
+        .filter(|(_, path, _)| !lookup(summary, path).is_null())
+        .map(|(label, path, unit)| key_figure(summary, label, path, unit))
+        .collect()
+}
+
+fn key_figure(summary: &Value, label: String, path: String, unit: Unit) -> Result<KeyFigure> {
+    let stats = lookup(summary, &path);
+    let number = |key: &str, index: Option<usize>| {
+        let value = index.map_or(&stats[key], |i| &stats[key][i]);
+        value.as_f64().ok_or_else(|| anyhow!("summary.json: `{path}.{key}` is missing or not a number"))
+    };
+    let probability = path.ends_with(".p_exhausted");
+    Ok(KeyFigure {
+        label,
+        mean: number("mean", None)?,
+        ci95: [number("ci95", Some(0))?, number("ci95", Some(1))?],
+        p5_p95: if probability { None } else { Some([number("p5", None)?, number("p95", None)?]) },
+        unit,
+        path,
+    })
+}
+
+/// The value at a dotted path (`layers.nasams.p_exhausted`; names hold no dots' meaning beyond
+/// the three levels summary.json has).
+pub fn lookup<'a>(summary: &'a Value, path: &str) -> &'a Value {
+    let mut parts = path.splitn(3, '.');
+    let first = &summary[parts.next().unwrap_or_default()];
+    match (parts.next(), parts.next()) {
+        (Some(name), Some(field)) => &first[name][field],
+        (Some(field), None) => &first[field],
+        _ => first,
+    }
+}
+
+fn object<'a>(summary: &'a Value, key: &str) -> Result<&'a serde_json::Map<String, Value>> {
+    summary[key].as_object().ok_or_else(|| anyhow!("summary.json: `{key}` is missing or not an object"))
+}
+
+/// The finding in one sentence: spend against spend, the leak rate, and the stock most likely
+/// to run dry.
+pub fn finding(summary: &Value, data: &ChartData) -> String {
+    let mean = |path: &str| lookup(summary, path)["mean"].as_f64();
+    let ratio =
+        mean("cost_exchange_ratio").map_or(String::new(), |r| format!(" ({} USD per attacker USD)", format::ratio(r)));
+    let leak = mean("leak_rate")
+        .map_or(String::new(), |l| format!("; {} of the strike threats reach their targets", Unit::Percent.show(l)));
+    let worst = data
+        .layers
+        .iter()
+        .filter_map(|l| l.stock.as_ref().map(|s| (l.name.as_str(), s.p_exhausted)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let stocks = match worst {
+        Some((name, p)) if p >= 0.01 => format!(", and {name} runs dry in {} of campaigns", Unit::Percent.show(p)),
+        Some(_) => {
+            format!(", and every interceptor stock lasts the {} nights in more than 99 % of campaigns", data.nights)
+        }
+        None => String::new(),
+    };
+    format!(
+        "Over {} nights the defence fires {} against the attacker's {}{ratio}{leak}{stocks}.",
+        data.nights,
+        format::usd(data.defender_spend_usd.mean),
+        format::usd(data.attacker_spend_usd.mean)
+    )
+}
