@@ -2,6 +2,8 @@
 //! blank, every SVG is well-formed and carries its title, the data behind the charts matches
 //! summary.json and nights.csv, and `salvosim plot` reproduces a run's charts byte for byte.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -24,9 +26,7 @@ fn run(scenario: &Path, out: &Path, extra: &[&str]) {
 }
 
 fn shipped() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
-    files.sort();
-    files
+    common::shipped_files()
 }
 
 fn unescape(xml: &str) -> String {
@@ -128,10 +128,11 @@ fn the_data_behind_the_charts_matches_the_saved_results() {
     let chart = |name: &str| std::fs::read_to_string(out.join("charts").join(format!("{name}.svg"))).unwrap();
     let number = |key: &str| summary[key]["mean"].as_f64().unwrap();
     let spend_title = format!(
-        "Defence spends {} against the attacker's {}: {:.1} to 1",
+        "Defence spends {} against the attacker's {}: {:.1} to 1; leakers do {} of damage",
         usd(number("defender_spend_usd")),
         usd(number("attacker_spend_usd")),
-        number("cost_exchange_ratio")
+        number("cost_exchange_ratio"),
+        usd(number("damage_usd"))
     );
     assert_eq!(svg_title(&chart("cumulative-spend")), spend_title);
     let patriot = &summary["layers"]["patriot"];

@@ -1,6 +1,8 @@
 //! The `salvosim` binary driven as a user drives it: outputs, determinism across thread counts,
 //! --set, and the corpus of bad scenario files in tests/bad/.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -33,9 +35,9 @@ fn same_at_any_thread_count(scenario: &str, extra: &[&str]) {
 
 #[test]
 fn outputs_are_byte_identical_at_any_thread_count_for_every_shipped_scenario() {
-    for entry in std::fs::read_dir("scenarios").unwrap() {
+    for file in common::shipped_files() {
         // 2,500 trials: three blocks, so threads share the work unevenly.
-        same_at_any_thread_count(entry.unwrap().path().to_str().unwrap(), &["--trials", "2500"]);
+        same_at_any_thread_count(file.to_str().unwrap(), &["--trials", "2500"]);
     }
 }
 
@@ -166,8 +168,7 @@ fn bad_set_arguments_exit_2() {
 
 #[test]
 fn every_shipped_scenario_validates() {
-    for entry in std::fs::read_dir("scenarios").unwrap() {
-        let path = entry.unwrap().path();
+    for path in common::shipped_files() {
         salvosim().arg("validate").arg(&path).assert().success().stdout(predicate::str::contains("ok"));
     }
 }

@@ -2,6 +2,8 @@
 //! window, in the order the reports' windows start, each with its report's raid and date; dated
 //! phases by the reports' dates; and what such a scenario may not say.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -174,4 +176,50 @@ fn sweeps_and_shards_replay_the_record_too() {
     let inputs: Vec<std::path::PathBuf> = std::fs::read_dir(&shards).unwrap().map(|e| e.unwrap().path()).collect();
     salvosim().arg("merge").args(&inputs).args(["--quiet", "--no-charts", "--out"]).arg(&merged).assert().success();
     assert!(files(&merged) == files(&whole), "merged shards differ from the unsharded replay");
+}
+
+/// The shipped whole-war scenario replays every Shahed-type report of the real record from the first
+/// to the last, counted here independently of salvosim; its dated phases fall on the reports of their
+/// dates; and its outcome chart is drawn by month.
+#[test]
+fn the_whole_war_scenario_replays_every_shahed_type_report() {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ua-air-defence/missile_attacks_daily.csv");
+    if !data.is_file() {
+        return common::skip_or_fail_in_ci("tests/replay.rs", &format!("{} is not present", data.display()));
+    }
+    let mut reports: Vec<(String, String)> = csv::Reader::from_path(&data)
+        .unwrap()
+        .deserialize::<std::collections::HashMap<String, String>>()
+        .map(Result::unwrap)
+        .filter(|row| row["model"].contains("Shahed"))
+        .map(|row| (row["time_start"].clone(), row["time_start"][..10].to_string()))
+        .filter(|(_, date)| date.as_str() >= "2022-09-01" && date.as_str() <= "2026-05-31")
+        .collect();
+    reports.sort();
+    let tmp = TempDir::new().unwrap();
+    let out = tmp.path().join("out");
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(["run", "scenarios/record/whole-war.toml", "--quiet", "--trials", "40", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let dates: Vec<&str> = summary["dates"].as_array().unwrap().iter().map(|d| d.as_str().unwrap()).collect();
+    let expected: Vec<&str> = reports.iter().map(|(_, date)| date.as_str()).collect();
+    assert_eq!(summary["nights"], serde_json::json!(expected.len()));
+    assert_eq!(dates, expected, "one night per Shahed-type report, in start order");
+    assert!(dates[0].starts_with("2022-09") && dates.last().unwrap().starts_with("2026-05"));
+    for phase in summary["phases"].as_array().unwrap() {
+        let nights = phase["nights"].as_array().unwrap();
+        let (first, last) = (nights[0].as_u64().unwrap() as usize, nights[1].as_u64().unwrap() as usize);
+        let window = phase["dates"].as_array().unwrap();
+        let (from, to) = (window[0].as_str().unwrap(), window[1].as_str().unwrap());
+        assert!(dates[first - 1] >= from && dates[last - 1] <= to, "{phase}");
+        assert!(first == 1 || dates[first - 2] < from, "{phase}: the night before is in the phase's dates");
+        assert!(last == dates.len() || dates[last] > to, "{phase}: the night after is in the phase's dates");
+    }
+    let chart = std::fs::read_to_string(out.join("charts/nightly-outcome.svg")).unwrap();
+    assert!(chart.contains("Month (the reports") && chart.contains("2025-02"), "the outcome chart is drawn by month");
 }

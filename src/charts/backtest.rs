@@ -79,7 +79,7 @@ pub fn draw(data: &BacktestChart) -> Result<String> {
             .y_desc("Share of Shahed-type drones launched")
             .axis_desc_style(font(24))
             .label_style(font(19))
-            .x_labels(months.len().min(24))
+            .x_labels(months.len().min(12))
             .x_label_formatter(&|v| {
                 let i = v.round();
                 if (v - i).abs() < 1e-6 && i >= 0.0 {

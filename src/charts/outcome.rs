@@ -1,5 +1,6 @@
 //! Chart 4: each night's outcome, as the Air Force reports it — launched drones split into
-//! destroyed by each layer, lost to EW, and leaked (stacked means).
+//! destroyed by each layer, lost to EW, and leaked (stacked means). A long campaign tied to the
+//! calendar (a replay of the record) is drawn by month: a thousand one-pixel bars say nothing.
 
 use anyhow::Result;
 use plotters::prelude::*;
@@ -32,6 +33,44 @@ fn title(data: &ChartData) -> String {
     )
 }
 
+/// A campaign tied to the calendar and longer than this is drawn by month, not by night.
+const MONTHLY_FROM_NIGHTS: u32 = 92;
+
+/// The bars' bins: each night alone, or the nights of each calendar month together
+/// (`YYYY-MM`, in order), with the index of the bin each night falls in.
+fn bins(data: &ChartData) -> Option<(Vec<String>, Vec<usize>)> {
+    if data.dates.is_empty() || data.nights <= MONTHLY_FROM_NIGHTS {
+        return None;
+    }
+    let mut months: Vec<String> = Vec::new();
+    let bin_of = data
+        .dates
+        .iter()
+        .map(|date| {
+            let month = &date[..7.min(date.len())];
+            if months.last().is_none_or(|m| m != month) {
+                months.push(month.to_string());
+            }
+            months.len() - 1
+        })
+        .collect();
+    Some((months, bin_of))
+}
+
+/// Each stack's mean per bin.
+fn binned(figures: &[super::data::Figure], bin_of: Option<&[usize]>, bins: usize) -> Vec<f64> {
+    match bin_of {
+        None => figures.iter().map(|f| f.mean).collect(),
+        Some(bin_of) => {
+            let mut sums = vec![0.0; bins];
+            for (f, &bin) in figures.iter().zip(bin_of) {
+                sums[bin] += f.mean;
+            }
+            sums
+        }
+    }
+}
+
 pub fn draw(data: &ChartData) -> Result<String> {
     theme::svg(|root| {
         let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
@@ -45,22 +84,28 @@ pub fn draw(data: &ChartData) -> Result<String> {
             .collect();
         stacks.push(("lost to EW".into(), theme::GREY, data.total(metric::EW_DEFEATED)));
         stacks.push(("leaked".into(), theme::VERMILLION, data.total(metric::LEAKERS)));
-        let launched = data.total(metric::LAUNCHED);
-        let top = launched.iter().map(|f| f.mean).fold(1.0, f64::max) * 1.12;
-        let mut chart =
-            theme::night_plane(&area, data, top, "Drones (mean per night)", &|v| theme::whole_only(*v, count))?;
-        let mut base = vec![0.0; data.nights as usize];
+        let monthly = bins(data);
+        let bin_of = monthly.as_ref().map(|(_, b)| b.as_slice());
+        let count_of_bins = monthly.as_ref().map_or(data.nights as usize, |(months, _)| months.len());
+        let launched = binned(data.total(metric::LAUNCHED), bin_of, count_of_bins);
+        let top = launched.iter().copied().fold(1.0, f64::max) * 1.12;
+        let y_format = |v: &f64| theme::whole_only(*v, count);
+        let mut chart = match &monthly {
+            None => theme::night_plane(&area, data, top, "Drones (mean per night)", &y_format)?,
+            Some((months, bin_of)) => month_plane(&area, data, months, bin_of, top, &y_format)?,
+        };
+        let mut base = vec![0.0; count_of_bins];
         let half = 0.38;
         let mut key = Vec::new();
         for (label, colour, figures) in stacks {
-            let bars: Vec<_> = figures
-                .iter()
+            let bars: Vec<_> = binned(figures, bin_of, count_of_bins)
+                .into_iter()
                 .zip(base.iter_mut())
                 .enumerate()
-                .map(|(i, (f, b))| {
+                .map(|(i, (value, b))| {
                     let x = (i + 1) as f64;
-                    let bar = Rectangle::new([(x - half, *b), (x + half, *b + f.mean)], colour.filled());
-                    *b += f.mean;
+                    let bar = Rectangle::new([(x - half, *b), (x + half, *b + value)], colour.filled());
+                    *b += value;
                     bar
                 })
                 .collect();
@@ -71,4 +116,40 @@ pub fn draw(data: &ChartData) -> Result<String> {
         theme::side_key(&area, &key)?;
         Ok(())
     })
+}
+
+/// The plot of a long dated campaign: calendar months across, phases shaded over their months.
+fn month_plane<'a, 'b>(
+    area: &'a theme::Canvas<'b>,
+    data: &ChartData,
+    months: &[String],
+    bin_of: &[usize],
+    top: f64,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<theme::Plane<'a, 'b>> {
+    let mut chart = ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(theme::SIDE_LEGEND)
+        .x_label_area_size(60)
+        .y_label_area_size(120)
+        .build_cartesian_2d(theme::night_range(months.len() as u32), 0.0..top)?;
+    let month_label = |x: f64| months.get((x as usize).wrapping_sub(1)).cloned().unwrap_or_default();
+    chart
+        .configure_mesh()
+        .x_desc("Month (the reports' dates)")
+        .y_desc("Drones a month (mean over trials)")
+        .axis_desc_style(theme::font(24))
+        .label_style(theme::font(20))
+        .x_labels(months.len().min(8))
+        .x_label_formatter(&|x| theme::whole_only(*x, month_label))
+        .y_label_formatter(y_format)
+        .bold_line_style(theme::GRID)
+        .light_line_style(WHITE)
+        .axis_style(theme::MUTED)
+        .draw()?;
+    let month_of = |night: u32| bin_of.get(night as usize - 1).map_or(0, |&b| b as u32 + 1);
+    let phases: Vec<(String, u32, u32)> =
+        data.phases.iter().map(|(name, first, last)| (name.clone(), month_of(*first), month_of(*last))).collect();
+    theme::shade_phases(&mut chart, &phases, top)?;
+    Ok(chart)
 }

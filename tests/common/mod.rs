@@ -22,10 +22,17 @@ pub const VARIANCE_TOLERANCE_SD: f64 = 5.0;
 
 /// Every scenario in `scenarios/`, in file-name order.
 pub fn shipped() -> Vec<Scenario> {
-    let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
+    shipped_files().iter().map(|f| scenario::load(f, &[]).unwrap_or_else(|e| panic!("{e}")).scenario).collect()
+}
+
+/// The scenario files shipped in scenarios/, sorted; not those in scenarios/record/, which replay
+/// the Air Force record and need its file (tests/replay.rs runs them).
+pub fn shipped_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> =
+        std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
     files.sort();
     assert!(files.len() >= 5, "expected the shipped scenarios in scenarios/");
-    files.iter().map(|f| scenario::load(f, &[]).unwrap_or_else(|e| panic!("{e}")).scenario).collect()
+    files
 }
 
 /// A last layer for the baseline that engages recognised decoys again, behind layers that hold
