@@ -16,7 +16,7 @@ use crate::scenario::{self, InputError, Loaded, Override};
 use crate::sweep::{self, Axis, Point};
 
 /// Identifies the shard file format.
-pub const FORMAT: &str = "salvosim-shard-3";
+pub const FORMAT: &str = "salvosim-shard-4";
 
 /// Most shards one run may be split into.
 pub const MAX_SHARDS: u64 = 100_000;

@@ -115,7 +115,7 @@ fn shards_that_do_not_belong_together_are_refused() {
         ),
         (vec![a0.clone(), other_version], "salvosim version 0.0.1"),
         (vec![a0.clone(), garbage], "is not a salvosim shard file"),
-        (vec![a0.clone(), old_format], "has format `salvosim-shard-1`; this salvosim reads `salvosim-shard-3`"),
+        (vec![a0.clone(), old_format], "has format `salvosim-shard-1`; this salvosim reads `salvosim-shard-4`"),
     ];
     for (inputs, message) in cases {
         let out = tmp.path().join("never");

@@ -4,6 +4,7 @@
 pub mod backtest;
 mod data;
 mod dry;
+pub mod optimise;
 mod outcome;
 mod per_kill;
 mod raster;
@@ -48,6 +49,16 @@ pub fn draw_tornadoes(data: &tornado::TornadoData, metrics: &[String]) -> Result
 pub fn draw_backtest(data: &backtest::BacktestChart) -> Result<Chart> {
     raster::register_fonts();
     finish(backtest::NAME, backtest::draw(data)?)
+}
+
+/// The optimiser's search chart and, with a frontier, its frontier chart.
+pub fn draw_optimise(data: &optimise::OptimiseChart) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    let mut charts = vec![finish(optimise::SEARCH, optimise::draw_search(data)?)?];
+    if let Some(svg) = optimise::draw_frontier(data)? {
+        charts.push(finish(optimise::FRONTIER, svg)?);
+    }
+    Ok(charts)
 }
 
 /// Every sweep chart.

@@ -177,6 +177,8 @@ pub enum Mark {
     Line(RGBColor),
     Dashed(RGBColor),
     Block(RGBColor),
+    /// No mark: a line of text continuing the entry above.
+    Blank,
 }
 
 /// A key drawn in the [`SIDE_LEGEND`] margin at the right of `area`, outside the plot, so it can
@@ -193,6 +195,7 @@ pub fn side_key(area: &Canvas, entries: &[(String, Mark)]) -> Result<()> {
                 area.draw(&PathElement::new(vec![(x + 18, y), (x + 30, y)], c.stroke_width(3)))?;
             }
             Mark::Block(c) => area.draw(&Rectangle::new([(x + 4, y - 10), (x + 26, y + 10)], c.filled()))?,
+            Mark::Blank => {}
         }
         area.draw(&Text::new(label.clone(), (x + 42, y - 11), font(20)))?;
     }

@@ -35,6 +35,10 @@ pub(super) enum Command {
     /// Fit on a train window, predict each month of a later test window from its real raids, and
     /// score the model against two naive forecasts; writes backtest.csv/json and a chart.
     Backtest(BacktestArgs),
+    /// What to buy: the decided fields that minimise a summary.json metric subject to constraints
+    /// (met at the end of their 95 % CI), with common random numbers; optimise.json/csv and charts.
+    /// Exit 3 when no candidate meets the constraints (the files say which came closest).
+    Optimise(OptimiseArgs),
     /// Merge the shard files of a `run --shard` into the results of the whole run.
     Merge(MergeArgs),
     /// Write a run's briefing report into its folder: report.html (self-contained: every chart
@@ -127,6 +131,39 @@ pub(super) struct SensitivityArgs {
     pub(super) vary: Vec<String>,
     #[command(flatten)]
     pub(super) engine: EngineArgs,
+}
+
+#[derive(Args)]
+pub(super) struct OptimiseArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// A field to decide, PATH=LO:HI: any number field `--set` reaches (whole numbers for counts).
+    #[arg(long = "decide", value_name = "PATH=LO:HI", required = true)]
+    pub(super) decide: Vec<String>,
+    /// The summary.json metric to minimise, by its path (the mean), or PATH:STAT (mean, p5, p50, p95).
+    #[arg(long, value_name = "METRIC")]
+    pub(super) minimise: String,
+    /// A constraint, METRIC<=X or METRIC>=X, met only at the end of its 95 % CI hardest to meet
+    /// (repeatable).
+    #[arg(long = "subject-to", value_name = "METRIC<=X")]
+    pub(super) subject_to: Vec<String>,
+    /// Re-solve with METRIC<=bound for each bound of LO:HI:STEPS and draw the frontier.
+    #[arg(long, value_name = "METRIC=LO:HI:STEPS")]
+    pub(super) pareto: Option<String>,
+    /// Trials per candidate.
+    #[arg(long, default_value_t = 2000)]
+    pub(super) trials: u64,
+    /// Trials of the run that confirms the winner; default: 4 × --trials.
+    #[arg(long, value_name = "N")]
+    pub(super) confirm_trials: Option<u64>,
+    /// Master seed; default: the scenario's.
+    #[arg(long)]
+    pub(super) seed: Option<u64>,
+    /// Worker threads; default: all cores. Results do not depend on it.
+    #[arg(long)]
+    pub(super) threads: Option<usize>,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
 }
 
 #[derive(Args)]

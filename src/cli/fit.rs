@@ -54,7 +54,7 @@ fn fit_and_publish(
     let loaded = load(input)?;
     let scenario = &loaded.scenario;
     replay::check(scenario).map_err(|problem| InputError::file(&loaded.file, None, problem))?;
-    let fits = fit_specs(scenario, &args.fits)?;
+    let fits = field_specs(scenario, &args.fits, "--fit")?;
     if args.trials == 0 || args.trials > MAX_FIT_TRIALS {
         return Err(argument_error("--trials", args.trials, "must be a whole number in 1..=10000000").into());
     }
@@ -81,13 +81,7 @@ fn fit_and_publish(
     bar.0.finish_and_clear();
     let (calibration, test) = done?;
 
-    let info = RunInfo {
-        scenario_hash: loaded.hash.clone(),
-        seed,
-        trials: args.trials,
-        version: env!("CARGO_PKG_VERSION").into(),
-        precision: None,
-    };
+    let info = RunInfo::fixed(&loaded.hash, seed, args.trials);
     let command_line = std::env::args().collect::<Vec<_>>().join(" ");
     let data_file = args.data.display().to_string();
     let provenance = Provenance {
@@ -124,13 +118,18 @@ fn fit_and_publish(
     Ok(())
 }
 
-fn fit_specs(scenario: &scenario::Scenario, texts: &[String]) -> Result<Vec<FitSpec>, InputError> {
+/// The fields of `--fit` (or `--decide`: `flag`), each parsed and checked against the scenario.
+pub(super) fn field_specs(
+    scenario: &scenario::Scenario,
+    texts: &[String],
+    flag: &str,
+) -> Result<Vec<FitSpec>, InputError> {
     let mut fits: Vec<FitSpec> = Vec::new();
     for text in texts {
-        let mut fit = FitSpec::parse(text).map_err(|problem| argument_error("--fit", text, &problem))?;
-        fit.check(scenario).map_err(|problem| argument_error("--fit", text, &problem))?;
+        let mut fit = FitSpec::parse(text).map_err(|problem| argument_error(flag, text, &problem))?;
+        fit.check(scenario).map_err(|problem| argument_error(flag, text, &problem))?;
         if fits.iter().any(|f| f.path == fit.path) {
-            return Err(argument_error("--fit", text, "this field is already fitted by an earlier --fit"));
+            return Err(argument_error(flag, text, &format!("this field is already named by an earlier {flag}")));
         }
         fits.push(fit);
     }

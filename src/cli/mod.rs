@@ -1,10 +1,12 @@
 //! The `salvosim` command line, the binary's own: [`args`] is its grammar, [`commands`] what each
 //! command does, [`progress`] the progress bar. This file maps every outcome to an exit code:
-//! 0 success, 2 bad input or usage, 1 a failure while running, 130 interrupted by Ctrl-C.
+//! 0 success, 2 bad input or usage, 1 a failure while running, 3 an optimisation with no feasible
+//! candidate (its files written), 130 interrupted by Ctrl-C.
 
 mod args;
 mod commands;
 mod fit;
+mod optimise;
 mod progress;
 
 use std::process::ExitCode;
@@ -25,6 +27,8 @@ pub(super) enum Failure {
     Run(anyhow::Error),
     /// Ctrl-C: exit 130.
     Interrupted(engine::Cancelled),
+    /// The optimiser found no candidate that meets the constraints (its files are written): exit 3.
+    Infeasible(String),
 }
 
 impl From<engine::Cancelled> for Failure {
@@ -68,6 +72,7 @@ pub fn main() -> ExitCode {
         Command::Sweep(args) => commands::run_sweep(&args),
         Command::Calibrate(args) => fit::calibrate(&args),
         Command::Backtest(args) => fit::backtest(&args),
+        Command::Optimise(args) => optimise::optimise(&args),
         Command::Merge(args) => commands::merge_shards(&args),
         Command::Sensitivity(args) => commands::run_sensitivity(&args),
         Command::Validate(args) => commands::validate_file(&args),
@@ -83,6 +88,10 @@ pub fn main() -> ExitCode {
         Err(Failure::Run(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)
+        }
+        Err(Failure::Infeasible(message)) => {
+            eprintln!("infeasible: {message}");
+            ExitCode::from(3)
         }
         Err(Failure::Interrupted(e)) => {
             eprintln!("interrupted: {e}; nothing was written");

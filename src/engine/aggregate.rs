@@ -24,6 +24,9 @@ pub struct LayerTallies {
     pub spend_usd: Tally,
     /// Over trials in which the layer killed at least once.
     pub cost_per_kill_usd: Tally,
+    /// USD to field the layer: rounds bought (initial stock and resupply for a finite stock, rounds
+    /// fired for an unlimited one) × cost per shot, plus capacity × cost per unit of capacity.
+    pub fielding_cost_usd: Tally,
     /// Over trials (finite-stock layers only).
     pub final_stock: Tally,
     /// Rounds held back, as drawn per trial.
@@ -74,6 +77,7 @@ impl Default for LayerTallies {
             kills: Tally::counts(),
             spend_usd: Tally::amounts(),
             cost_per_kill_usd: Tally::amounts(),
+            fielding_cost_usd: Tally::amounts(),
             final_stock: Tally::counts(),
             reserve: Tally::counts(),
             exhausted_trials: 0,
@@ -95,6 +99,8 @@ pub struct Aggregate {
     pub cost_exchange_ratio_with_damage: Tally,
     /// Strike drones leaked / launched, per trial (trials that launched strike drones).
     pub leak_rate: Tally,
+    /// USD: every layer's fielding cost, per trial.
+    pub defence_cost_usd: Tally,
     pub threats: Vec<ThreatTallies>,
     pub layers: Vec<LayerTallies>,
     /// Per (layer, threat type) pair in which the layer engages the type, in [`NightLayout::pairs`]
@@ -114,6 +120,7 @@ impl Aggregate {
             cost_exchange_ratio: Tally::default(),
             cost_exchange_ratio_with_damage: Tally::default(),
             leak_rate: Tally::default(),
+            defence_cost_usd: Tally::default(),
             threats: vec![ThreatTallies::default(); scenario.threats.len()],
             layers: vec![LayerTallies::default(); scenario.layers.len()],
             pairs: vec![PairTallies::default(); layout.pairs.len()],
@@ -171,7 +178,12 @@ impl Aggregate {
             tallies.killed.add(totals.killed as f64);
             tallies.leaked.add(totals.leaked as f64);
         }
-        for (tallies, totals) in self.layers.iter_mut().zip(&record.layers) {
+        let mut defence_cost_usd = 0.0;
+        for ((tallies, totals), layer) in self.layers.iter_mut().zip(&record.layers).zip(&scenario.layers) {
+            let bought = totals.initial_stock.map_or(totals.rounds, |stock| stock + totals.resupplied);
+            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + layer.capacity_cost_usd();
+            tallies.fielding_cost_usd.add(fielding_cost_usd);
+            defence_cost_usd += fielding_cost_usd;
             tallies.rounds.add(totals.rounds as f64);
             tallies.kills.add(totals.kills as f64);
             tallies.spend_usd.add(totals.spend_usd);
@@ -187,6 +199,7 @@ impl Aggregate {
                 tallies.exhaustion_night.add(f64::from(night));
             }
         }
+        self.defence_cost_usd.add(defence_cost_usd);
         let types = scenario.threats.len();
         let engaged = scenario.layers.iter().flat_map(|l| &l.treatment).enumerate().filter(|(_, t)| t.engaged);
         for (tallies, (i, _)) in self.pairs.iter_mut().zip(engaged) {
@@ -213,6 +226,7 @@ impl Aggregate {
         self.cost_exchange_ratio.merge(&other.cost_exchange_ratio);
         self.cost_exchange_ratio_with_damage.merge(&other.cost_exchange_ratio_with_damage);
         self.leak_rate.merge(&other.leak_rate);
+        self.defence_cost_usd.merge(&other.defence_cost_usd);
         for (mine, theirs) in self.threats.iter_mut().zip(&other.threats) {
             mine.unit_cost_usd.merge(&theirs.unit_cost_usd);
             mine.launched.merge(&theirs.launched);
@@ -225,6 +239,7 @@ impl Aggregate {
             mine.kills.merge(&theirs.kills);
             mine.spend_usd.merge(&theirs.spend_usd);
             mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
+            mine.fielding_cost_usd.merge(&theirs.fielding_cost_usd);
             mine.final_stock.merge(&theirs.final_stock);
             mine.reserve.merge(&theirs.reserve);
             mine.exhausted_trials += theirs.exhausted_trials;

@@ -185,3 +185,31 @@ pub fn fit_table(estimates: &[crate::backtest::fit::Estimate], windows: &[&crate
     );
     out
 }
+
+/// The console report of an optimisation: the confirmed winner, its objective and constraints.
+pub fn optimise_table(asked: &super::optimise::Asked, solution: &crate::optimise::Solution, trials: u64) -> String {
+    let mut out = String::new();
+    let winner = &solution.confirmed;
+    let verdict = if winner.feasible { "meets every constraint" } else { "INFEASIBLE: the closest candidate" };
+    let _ = writeln!(
+        out,
+        "{} candidates at {} trials; the winner, confirmed at {} trials, {verdict}:",
+        solution.search.evaluations.len(),
+        crate::format::thousands(trials),
+        crate::format::thousands(solution.confirm_trials)
+    );
+    for (decision, value) in asked.decisions.iter().zip(&winner.values) {
+        let _ = writeln!(out, "  {:<44} {:>12}", decision.path, crate::format::plain(*value));
+    }
+    let _ = writeln!(out, "  {:<44} {:>12}", asked.minimise.to_string(), crate::format::plain(winner.objective));
+    for (constraint, (estimate, judged)) in asked.constraints.iter().zip(&winner.constraints) {
+        let _ = writeln!(
+            out,
+            "  {:<44} {:>12}  (judged at {})",
+            constraint.to_string(),
+            crate::format::plain(*estimate),
+            crate::format::plain(*judged)
+        );
+    }
+    out
+}

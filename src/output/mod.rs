@@ -7,6 +7,7 @@
 pub mod backtest;
 pub mod console;
 pub mod nights_csv;
+pub mod optimise;
 pub mod sensitivity;
 pub mod summary_json;
 pub mod sweep;
@@ -20,9 +21,9 @@ use crate::engine::{Aggregate, NightLayout};
 use crate::scenario::{Loaded, Scenario};
 
 use crate::results::{
-    BACKTEST_CSV, BACKTEST_JSON, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, POINTS_DIR,
-    REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON,
-    SWEEP_CSV, SWEEP_JSON,
+    BACKTEST_CSV, BACKTEST_JSON, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, OPTIMISE_CSV,
+    OPTIMISE_JSON, POINTS_DIR, REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV,
+    SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -36,6 +37,19 @@ pub struct RunInfo {
     pub version: String,
     /// The precision the run stops at, if one was asked for.
     pub precision: Option<crate::engine::precision::Precision>,
+}
+
+impl RunInfo {
+    /// A run of this salvosim version without a precision rule.
+    pub fn fixed(scenario_hash: &str, seed: u64, trials: u64) -> RunInfo {
+        RunInfo {
+            scenario_hash: scenario_hash.to_string(),
+            seed,
+            trials,
+            version: env!("CARGO_PKG_VERSION").into(),
+            precision: None,
+        }
+    }
 }
 
 /// The default results folder of a scenario: `output/<name>/`.
@@ -97,6 +111,26 @@ pub fn write_fit(
     write_files(dir, &[(csv_name, &table), (json_name, &json), (CALIBRATED_TOML, calibrated_scenario.as_bytes())])?;
     if let Some(chart) = chart {
         write_chart_files(&dir.join(CHARTS_DIR), std::slice::from_ref(chart))?;
+    }
+    Ok(())
+}
+
+/// Writes optimise.json, optimise.csv and the optimiser's charts into `dir`.
+pub fn write_optimise(
+    dir: &Path,
+    info: &RunInfo,
+    asked: &optimise::Asked,
+    solution: &crate::optimise::Solution,
+    frontier: Option<(&crate::optimise::Metric, &[optimise::FrontierPoint])>,
+    charts: &[charts::Chart],
+) -> anyhow::Result<()> {
+    let mut table = Vec::new();
+    optimise::csv(&mut table, asked, &solution.search.evaluations)?;
+    let mut json = serde_json::to_vec_pretty(&optimise::json(info, asked, solution, frontier))?;
+    json.push(b'\n');
+    write_files(dir, &[(OPTIMISE_JSON, &json), (OPTIMISE_CSV, &table)])?;
+    if !charts.is_empty() {
+        write_chart_files(&dir.join(CHARTS_DIR), charts)?;
     }
     Ok(())
 }

@@ -76,6 +76,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
     for (name, tally) in aggregate.headline() {
         root.insert(name.into(), stats(tally));
     }
+    root.insert("defence_cost_usd".into(), stats(&aggregate.defence_cost_usd));
     let threats: Map<String, Value> = scenario
         .threats
         .iter()
@@ -123,6 +124,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
                 "kills": stats(&l.kills),
                 "spend_usd": stats(&l.spend_usd),
                 "cost_per_kill_usd": stats(&l.cost_per_kill_usd),
+                "fielding_cost_usd": stats(&l.fielding_cost_usd),
                 "final_stock": stats(&l.final_stock),
                 "reserve": stats(&l.reserve),
                 "p_exhausted": p_exhausted,

@@ -45,14 +45,15 @@ pub struct KeyFigure {
     pub p5_p95: Option<[f64; 2]>,
 }
 
-/// The key figures of `summary`: spend, damage, both cost-exchange ratios, the leak rate, the
-/// strike threats that leak, and each finite-stock layer's chance of running dry and the night
+/// The key figures of `summary`: spend, damage, the cost to field the defence, both cost-exchange
+/// ratios, the leak rate, the strike threats that leak, and each finite-stock layer's chance of running dry and the night
 /// it does.
 pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
     let mut rows = vec![
         ("Defender spend: rounds fired", "defender_spend_usd".to_string(), Unit::Usd),
         ("Attacker spend: threats launched", "attacker_spend_usd".into(), Unit::Usd),
         ("Damage done by leakers", "damage_usd".into(), Unit::Usd),
+        ("Defence cost to field: rounds bought and capacity", "defence_cost_usd".into(), Unit::Usd),
         ("Cost-exchange ratio: defender USD per attacker USD", "cost_exchange_ratio".into(), Unit::Ratio),
         ("Cost-exchange ratio counting damage", "cost_exchange_ratio_with_damage".into(), Unit::Ratio),
         ("Leak rate: strike threats reaching their targets", "leak_rate".into(), Unit::Percent),
@@ -78,13 +79,13 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
         }
     }
     rows.into_iter()
-        .filter(|(_, path, _)| !lookup(summary, path).is_null())
+        .filter(|(_, path, _)| !crate::results::figure(summary, path).is_null())
         .map(|(label, path, unit)| key_figure(summary, label, path, unit))
         .collect()
 }
 
 fn key_figure(summary: &Value, label: String, path: String, unit: Unit) -> Result<KeyFigure> {
-    let stats = lookup(summary, &path);
+    let stats = crate::results::figure(summary, &path);
     let number = |key: &str, index: Option<usize>| {
         let value = index.map_or(&stats[key], |i| &stats[key][i]);
         value.as_f64().ok_or_else(|| anyhow!("summary.json: `{path}.{key}` is missing or not a number"))
@@ -100,18 +101,6 @@ fn key_figure(summary: &Value, label: String, path: String, unit: Unit) -> Resul
     })
 }
 
-/// The value at a dotted path (`layers.nasams.p_exhausted`; names hold no dots' meaning beyond
-/// the three levels summary.json has).
-pub fn lookup<'a>(summary: &'a Value, path: &str) -> &'a Value {
-    let mut parts = path.splitn(3, '.');
-    let first = &summary[parts.next().unwrap_or_default()];
-    match (parts.next(), parts.next()) {
-        (Some(name), Some(field)) => &first[name][field],
-        (Some(field), None) => &first[field],
-        _ => first,
-    }
-}
-
 fn object<'a>(summary: &'a Value, key: &str) -> Result<&'a serde_json::Map<String, Value>> {
     summary[key].as_object().ok_or_else(|| anyhow!("summary.json: `{key}` is missing or not an object"))
 }
@@ -119,7 +108,7 @@ fn object<'a>(summary: &'a Value, key: &str) -> Result<&'a serde_json::Map<Strin
 /// The finding in one sentence: spend against spend, the leak rate, and the stock most likely
 /// to run dry.
 pub fn finding(summary: &Value, data: &ChartData) -> String {
-    let mean = |path: &str| lookup(summary, path)["mean"].as_f64();
+    let mean = |path: &str| crate::results::figure(summary, path)["mean"].as_f64();
     let ratio =
         mean("cost_exchange_ratio").map_or(String::new(), |r| format!(" ({} USD per attacker USD)", format::ratio(r)));
     let leak = mean("leak_rate")

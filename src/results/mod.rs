@@ -20,6 +20,9 @@ pub const CALIBRATE_CSV: &str = "calibrate.csv";
 pub const CALIBRATE_JSON: &str = "calibrate.json";
 /// The scenario file with the fitted values written in, from `calibrate` and `backtest`.
 pub const CALIBRATED_TOML: &str = "calibrated.toml";
+/// The optimiser's result: the problem, the confirmed winner, every candidate.
+pub const OPTIMISE_JSON: &str = "optimise.json";
+pub const OPTIMISE_CSV: &str = "optimise.csv";
 /// The scenario file as run, saved beside summary.json (its `--set`s are in summary.json).
 pub const SCENARIO_TOML: &str = "scenario.toml";
 /// The briefing report of a run: one self-contained page, and the same as Markdown.
@@ -34,7 +37,9 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 17] = [
+pub const OWN_ENTRIES: [&str; 19] = [
+    OPTIMISE_JSON,
+    OPTIMISE_CSV,
     SUMMARY_JSON,
     NIGHTS_CSV,
     CHARTS_DIR,
@@ -73,6 +78,11 @@ pub fn read_summary(dir: &Path) -> Result<Value> {
     let path = dir.join(SUMMARY_JSON);
     let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The figure at a summary.json path: `leak_rate`, `layers.nasams.p_exhausted` (null where absent).
+pub fn figure<'a>(summary: &'a Value, path: &str) -> &'a Value {
+    path.split('.').fold(summary, |value, key| &value[key])
 }
 
 /// A saved run's nights.csv: each (metric, series) with its figures for nights 1, 2, … in order.

@@ -40,6 +40,7 @@ fn layer_label(name: &str, field: &str) -> Option<String> {
         "pk" => format!("{name} kill probability per round"),
         "max_shots" => format!("{name} rounds per threat, at most"),
         "cost_per_shot" => format!("{name} price per round (USD)"),
+        "cost_per_capacity" => format!("{name} cost per unit of nightly capacity (USD)"),
         "coverage" => format!("{name} coverage (0–1)"),
         "capacity" => format!("{name} threats engaged a night, at most"),
         "stock" => format!("{name} stock at the start (rounds)"),

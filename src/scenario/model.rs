@@ -95,6 +95,8 @@ pub struct Layer {
     pub max_shots: Param,
     /// USD per round fired.
     pub cost_per_shot_usd: Param,
+    /// USD per unit of nightly capacity, for the whole campaign (launchers, crews, guns).
+    pub cost_per_capacity_usd: Param,
     /// Probability of an engagement opportunity at full early warning.
     pub coverage: Param,
     /// Threats engaged per night at most (absent = unlimited).
@@ -120,6 +122,14 @@ pub struct Layer {
     pub reserve_for: Vec<String>,
     /// How the layer treats each threat, in threat order (resolved from the four fields above).
     pub treatment: Vec<Treatment>,
+}
+
+impl Layer {
+    /// USD to field the layer's nightly capacity for the campaign: capacity × cost per unit, both
+    /// at their means (not drawn per trial; a phase's capacity is not counted).
+    pub fn capacity_cost_usd(&self) -> f64 {
+        self.capacity.as_ref().map_or(0.0, Param::mean) * self.cost_per_capacity_usd.mean()
+    }
 }
 
 /// How one layer treats one threat type.
@@ -273,6 +283,7 @@ impl Scenario {
             let fields = [("pk", Some(&mut layer.pk)), ("max_shots", Some(&mut layer.max_shots))];
             let more = [
                 ("cost_per_shot", Some(&mut layer.cost_per_shot_usd)),
+                ("cost_per_capacity", Some(&mut layer.cost_per_capacity_usd)),
                 ("coverage", Some(&mut layer.coverage)),
                 ("capacity", layer.capacity.as_mut()),
                 ("stock", layer.stock.as_mut()),

@@ -86,6 +86,7 @@ pub struct RawLayer {
     pub pk: ParamSpec,
     pub max_shots: ParamSpec,
     pub cost_per_shot: ParamSpec,
+    pub cost_per_capacity: Option<ParamSpec>,
     pub coverage: Option<ParamSpec>,
     pub capacity: Option<ParamSpec>,
     pub stock: Option<ParamSpec>,

@@ -210,6 +210,20 @@ fn layers(raw: &[RawLayer], threats: &[Threat]) -> Result<Vec<Layer>> {
     raw.iter().enumerate().map(|(i, l)| layer(l, root("layer").index(i), threats)).collect()
 }
 
+/// A layer's `cost_per_capacity`: USD, and only beside a `capacity` (an unlimited one has no price).
+fn cost_per_capacity(l: &RawLayer, path: &FieldPath) -> Result<Param> {
+    let at = path.key("cost_per_capacity");
+    let cost = param_or(l.cost_per_capacity.as_ref(), 0.0, Kind::Money, at.clone())?;
+    if l.capacity.is_none() && cost.mean() != 0.0 {
+        return Err(FieldError::new(
+            at,
+            Some(format!("{}", cost.mean())),
+            "needs the layer's `capacity`: an unlimited capacity cannot be priced per unit",
+        ));
+    }
+    Ok(cost)
+}
+
 fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
     let doctrine = Doctrine::parse(&l.doctrine).ok_or_else(|| {
         FieldError::new(
@@ -227,6 +241,7 @@ fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
         pk: param(&l.pk, Kind::Probability, path.key("pk"))?,
         max_shots: param(&l.max_shots, Kind::Shots, path.key("max_shots"))?,
         cost_per_shot_usd: param(&l.cost_per_shot, Kind::Money, path.key("cost_per_shot"))?,
+        cost_per_capacity_usd: cost_per_capacity(l, &path)?,
         coverage: param_or(l.coverage.as_ref(), 1.0, Kind::Probability, path.key("coverage"))?,
         capacity: count(l.capacity.as_ref(), "capacity")?,
         stock: count(l.stock.as_ref(), "stock")?,

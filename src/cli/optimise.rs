@@ -1,0 +1,188 @@
+//! `optimise`: load the scenario, check every decision, metric and constraint (the metrics against
+//! a short probe run), search, confirm the winner, re-solve along the frontier if asked, then write
+//! the files in one step. No feasible candidate is exit 3, after the files are written.
+
+use salvosim::charts::{self, optimise::Candidate, optimise::OptimiseChart};
+use salvosim::format::plain;
+use salvosim::optimise::{Constraint, Decision, Metric, Problem, Sense, Solution};
+use salvosim::output::{self, RunInfo, optimise::Asked, optimise::FrontierPoint};
+use salvosim::results;
+use salvosim::scenario::{InputError, Scenario};
+use salvosim::sweep::Axis;
+
+use super::Failure;
+use super::args::{OptimiseArgs, argument_error, thread_pool};
+use super::commands::load;
+use super::fit::field_specs;
+use super::progress::progress_bar;
+
+/// The most trials a candidate may take.
+const MAX_TRIALS: u64 = 10_000_000;
+/// Trials of the probe run that checks the metrics' names.
+const PROBE_TRIALS: u64 = 20;
+
+pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
+    let loaded = load(&args.input)?;
+    let scenario = &loaded.scenario;
+    let decisions = field_specs(scenario, &args.decide, "--decide")?;
+    let minimise = Metric::parse(&args.minimise).map_err(|p| argument_error("--minimise", &args.minimise, &p))?;
+    let constraints = args
+        .subject_to
+        .iter()
+        .map(|text| Constraint::parse(text).map_err(|p| argument_error("--subject-to", text, &p)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let frontier = args.pareto.as_deref().map(parse_pareto).transpose()?;
+    let confirm_trials = args.confirm_trials.unwrap_or(args.trials.saturating_mul(4));
+    for (flag, trials) in [("--trials", args.trials), ("--confirm-trials", confirm_trials)] {
+        if trials == 0 || trials > MAX_TRIALS {
+            return Err(argument_error(flag, trials, "must be a whole number in 1..=10000000").into());
+        }
+    }
+    let pool = thread_pool(args.threads)?;
+    let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, "optimise"));
+    let staging = output::Staging::begin(&dir)?;
+
+    let seed = args.seed.unwrap_or(scenario.seed);
+    let info = RunInfo::fixed(&loaded.hash, seed, args.trials);
+    let summarise =
+        |s: &Scenario, a: &salvosim::engine::Aggregate| output::summary_json::summary(&info, s, &loaded.sets, a);
+    let bar = progress_bar(args.trials * 60 * (decisions.len() as u64 + 1), args.output.quiet);
+    let problem = Problem {
+        scenario,
+        decisions: &decisions,
+        minimise: &minimise,
+        constraints: &constraints,
+        trials: args.trials,
+        seed,
+        summarise: &summarise,
+        progress: &bar,
+    };
+    let start: Vec<f64> = decisions.iter().map(|d| scenario.param(&d.path).map_or(d.lo, |p| p.mean())).collect();
+    check_metrics(&problem, &start, frontier.as_ref().map(|(m, _)| m))?;
+    let solved = pool.install(|| -> Result<_, salvosim::engine::Cancelled> {
+        let solution = problem.solve(&start, confirm_trials)?;
+        // Each bound replaces any --subject-to on the frontier's metric, and its search starts
+        // from the winner of the problem as given.
+        let start = &solution.confirmed.values;
+        let along = match &frontier {
+            Some((metric, bounds)) => bounds
+                .iter()
+                .map(|&bound| {
+                    let mut bounded: Vec<Constraint> =
+                        constraints.iter().filter(|c| c.metric != *metric).cloned().collect();
+                    bounded.push(Constraint { metric: metric.clone(), sense: Sense::AtMost, bound });
+                    Problem { constraints: &bounded, ..problem }.solve(start, confirm_trials)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None => Vec::new(),
+        };
+        Ok((solution, along))
+    });
+    bar.0.finish_and_clear();
+    let (solution, along) = solved?;
+
+    let asked =
+        Asked { scenario: &scenario.name, decisions: &decisions, minimise: &minimise, constraints: &constraints };
+    let points: Vec<FrontierPoint> = frontier
+        .iter()
+        .flat_map(|(_, bounds)| bounds)
+        .zip(&along)
+        .map(|(&bound, solution)| FrontierPoint { bound, solution })
+        .collect();
+    let chart = (!args.output.no_charts)
+        .then(|| {
+            charts::draw_optimise(&chart_data(&info, &asked, &solution, frontier.as_ref().map(|(m, _)| m), &points))
+        })
+        .transpose()?;
+    output::write_optimise(
+        staging.path(),
+        &info,
+        &asked,
+        &solution,
+        frontier.as_ref().map(|(m, _)| (m, points.as_slice())),
+        chart.as_deref().unwrap_or_default(),
+    )?;
+    staging.commit()?;
+    if !args.output.quiet {
+        print!("{}", output::console::optimise_table(&asked, &solution, args.trials));
+        println!("wrote {}/{{{}, {}}}", dir.display(), results::OPTIMISE_JSON, results::OPTIMISE_CSV);
+    }
+    if solution.confirmed.feasible {
+        Ok(())
+    } else {
+        Err(Failure::Infeasible(format!(
+            "no candidate meets every --subject-to; the closest is in {}",
+            dir.join(results::OPTIMISE_JSON).display()
+        )))
+    }
+}
+
+/// `METRIC=LO:HI:STEPS`: the frontier's metric and its bounds.
+fn parse_pareto(text: &str) -> Result<(Metric, Vec<f64>), InputError> {
+    let axis = Axis::parse(text)
+        .map_err(|_| argument_error("--pareto", text, "expected METRIC=LO:HI:STEPS, e.g. leak_rate=0.05:0.15:4"))?;
+    let metric = Metric::parse(&axis.path).map_err(|p| argument_error("--pareto", text, &p))?;
+    Ok((metric, axis.values))
+}
+
+/// Every metric named must be a figure of summary.json: checked on a short run at the start.
+fn check_metrics(problem: &Problem, start: &[f64], frontier: Option<&Metric>) -> Result<(), Failure> {
+    let probe = problem.summary(start, PROBE_TRIALS)?;
+    let named = std::iter::once(("--minimise", problem.minimise))
+        .chain(problem.constraints.iter().map(|c| ("--subject-to", &c.metric)))
+        .chain(frontier.map(|m| ("--pareto", m)));
+    for (flag, metric) in named {
+        metric.check(&probe).map_err(|problem| argument_error(flag, metric, &problem))?;
+    }
+    Ok(())
+}
+
+/// The mix of a solution in words: `interceptor-drones.capacity 140, nasams.stock 180`.
+fn mix(decisions: &[Decision], values: &[f64]) -> String {
+    decisions
+        .iter()
+        .zip(values)
+        .map(|(d, v)| format!("{} {}", d.path.strip_prefix("layer.").unwrap_or(&d.path), plain(*v)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn chart_data(
+    info: &RunInfo,
+    asked: &Asked,
+    solution: &Solution,
+    frontier: Option<&Metric>,
+    points: &[FrontierPoint],
+) -> OptimiseChart {
+    let search = &solution.search;
+    OptimiseChart {
+        scenario: asked.scenario.to_string(),
+        trials: info.trials,
+        seed: info.seed,
+        version: info.version.clone(),
+        objective: asked.minimise.to_string(),
+        candidates: search
+            .evaluations
+            .iter()
+            .map(|e| Candidate { objective: e.objective, feasible: e.feasible })
+            .collect(),
+        best: search.best,
+        confirmed: (
+            solution.confirmed.objective,
+            solution.confirmed.feasible,
+            mix(asked.decisions, &solution.confirmed.values),
+        ),
+        frontier: frontier.map(|metric| {
+            let along = points
+                .iter()
+                .map(|p| {
+                    let c = &p.solution.confirmed;
+                    let short = c.values.iter().map(|v| plain(*v)).collect::<Vec<_>>().join(" / ");
+                    (p.bound, c.feasible.then_some(c.objective), short)
+                })
+                .collect();
+            (metric.to_string(), along)
+        }),
+        decided: asked.decisions.iter().map(|d| d.path.clone()).collect(),
+    }
+}
