@@ -63,11 +63,11 @@ impl OptimiseChart {
 }
 
 fn search_title(data: &OptimiseChart) -> String {
-    let (objective, feasible, mix) = &data.confirmed;
+    let (objective, feasible, _) = &data.confirmed;
     if *feasible {
-        format!("Lowest {} meeting every constraint: {} ({mix})", data.objective, data.show(*objective))
+        format!("Lowest {} meeting every constraint: {}", data.objective, data.show(*objective))
     } else {
-        format!("No candidate meets every constraint; the closest: {mix}")
+        "No candidate meets every constraint: the closest is marked".to_string()
     }
 }
 
@@ -102,11 +102,12 @@ pub fn draw_search(data: &OptimiseChart) -> Result<String> {
         chart.draw_series(drawn(false).map(|i| Circle::new(point(i), 6, theme::GREY.stroke_width(2))))?;
         chart.draw_series(drawn(true).map(|i| Circle::new(point(i), 6, theme::BLUE.filled())))?;
         chart.draw_series(std::iter::once(Circle::new(point(data.best), 12, theme::VERMILLION.stroke_width(4))))?;
-        let key = [
+        let mut key = vec![
             ("meets every constraint".to_string(), theme::Mark::Block(theme::BLUE)),
             ("misses a constraint".to_string(), theme::Mark::Block(theme::GREY)),
-            ("the winner".to_string(), theme::Mark::Block(theme::VERMILLION)),
+            ("the winner, confirmed:".to_string(), theme::Mark::Block(theme::VERMILLION)),
         ];
+        key.extend(data.confirmed.2.split(", ").map(|part| (part.to_string(), theme::Mark::Blank)));
         theme::side_key(&area, &key)?;
         Ok(())
     })

@@ -127,7 +127,7 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
     };
     format!(
         "Over {} nights the defence fires {} against the attacker's {}{ratio}{leak}{stocks}.",
-        data.nights,
+        format::thousands(u64::from(data.nights)),
         format::usd(data.defender_spend_usd.mean),
         format::usd(data.attacker_spend_usd.mean)
     )
