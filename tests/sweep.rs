@@ -149,7 +149,7 @@ fn heatmaps_state_the_finding_in_words() {
         assert!(title.contains(words), "{words:?} missing from {title}");
     }
     let text_line = |words: &str| svg.lines().any(|line| line.trim() == words);
-    assert!(text_line("Drones launched a night") && text_line("Warning level"), "worded axes");
+    assert!(text_line("Threats launched a night") && text_line("Warning level"), "worded axes");
     assert!(text_line("cost-exchange ratio"), "a colour bar with its name");
     assert!(!svg.contains("bands:"), "a heatmap draws no bands");
 }

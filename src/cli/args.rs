@@ -106,7 +106,7 @@ pub(super) struct SweepArgs {
     #[arg(long = "vary", value_name = "PATH=RANGE", required = true)]
     pub(super) vary: Vec<String>,
     /// Words for a varied path on the charts, PATH=TEXT (repeatable); default: a built-in label
-    /// with its unit, e.g. raid.size reads "Drones launched a night".
+    /// with its unit, e.g. raid.size reads "Threats launched a night".
     #[arg(long = "label", value_name = "PATH=TEXT")]
     pub(super) labels: Vec<String>,
     #[command(flatten)]

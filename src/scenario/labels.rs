@@ -2,12 +2,12 @@
 //! so that a briefer reads "NASAMS price per round (USD)" rather than
 //! `layer.nasams.cost_per_shot`. A path it does not know reads as itself.
 
-/// The human label of `path`, e.g. `raid.size` → "Drones launched a night".
+/// The human label of `path`, e.g. `raid.size` → "Threats launched a night".
 pub fn label(path: &str) -> String {
     let parts: Vec<&str> = path.split('.').collect();
     let known = match parts.as_slice() {
         ["scenario", "nights"] => Some("Campaign length (nights)".to_string()),
-        ["raid", "size"] => Some("Drones launched a night".to_string()),
+        ["raid", "size"] => Some("Threats launched a night".to_string()),
         ["raid", "stock"] => Some("Attacker inventory at the start (drones)".to_string()),
         ["raid", "production_per_night"] => Some("Attacker production (drones a night)".to_string()),
         ["defence", "early_warning"] => Some("Early warning (0 = none, 1 = full)".to_string()),
@@ -79,7 +79,7 @@ mod tests {
 
     #[test]
     fn paths_read_as_words_with_units() {
-        assert_eq!(label("raid.size"), "Drones launched a night");
+        assert_eq!(label("raid.size"), "Threats launched a night");
         assert_eq!(label("layer.nasams.cost_per_shot"), "nasams price per round (USD)");
         assert_eq!(label("defence.early_warning"), "Early warning (0 = none, 1 = full)");
         assert_eq!(label("phase.truce.shares.decoy"), "decoy share of the raid during truce (weight)");
