@@ -145,7 +145,7 @@ fn heatmaps_state_the_finding_in_words() {
     let title = svg.split("</text>").next().unwrap();
     // The finding in words: where it breaks even, in drones a night, and how the warning level
     // bears on it ("whatever the warning level" or "depending on warning level").
-    for words in ["spends less than the attacker", "~", "drones launched a night", "warning level"] {
+    for words in ["spends less than the attacker", "~", "threats launched a night", "warning level"] {
         assert!(title.contains(words), "{words:?} missing from {title}");
     }
     let text_line = |words: &str| svg.lines().any(|line| line.trim() == words);

@@ -43,7 +43,7 @@ pub enum Kind {
     Money,
     /// A whole number >= 0 (rounded after the draw).
     Count,
-    /// Drones launched in one night: a whole number in 0..=1,000,000.
+    /// Threats launched in one night: a whole number in 0..=1,000,000.
     Raid,
     /// Rounds per engagement: a whole number in 1..=10,000.
     Shots,
