@@ -197,3 +197,40 @@ fn bad_optimisation_requests_exit_2_and_write_nothing() {
         common::assert_refused(&["optimise", "scenarios/baseline.toml"], &args, message);
     }
 }
+
+#[test]
+fn the_frontier_re_solves_each_bound_at_its_closed_form() {
+    // As above: layer a at its bound 0.6, layer b at 1 − L / 0.4 for each leak bound L, the
+    // --subject-to on the leak rate replaced by each bound in turn.
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write(tmp.path(), "two.toml", &two_layers(100, 300));
+    let out = tmp.path().join("out");
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .arg("optimise")
+        .arg(&scenario)
+        .args(["--decide", "layer.a.coverage=0:0.6", "--decide", "layer.b.coverage=0:1"])
+        .args(["--minimise", "defence_cost_usd", "--subject-to", "leak_rate<=0.1", "--pareto", "leak_rate=0.1:0.3:2"])
+        .args(["--quiet", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(out.join("optimise.json")).unwrap()).unwrap();
+    let points = json["frontier"]["points"].as_array().unwrap();
+    assert_eq!(json["frontier"]["metric"], "leak_rate");
+    assert_eq!(points.len(), 3);
+    let mut last_cost = f64::INFINITY;
+    for point in points {
+        let bound = point["bound"].as_f64().unwrap();
+        let b = point["best"]["layer.b.coverage"].as_f64().unwrap();
+        let exact_b = 1.0 - bound / 0.4;
+        assert!((b - exact_b).abs() < 0.01, "bound {bound}: b {b}, closed form {exact_b}");
+        assert_eq!(point["feasible"], true);
+        let cost = point["objective"].as_f64().unwrap();
+        assert!(cost < last_cost, "a looser bound costs less: {cost} after {last_cost}");
+        last_cost = cost;
+    }
+    for chart in ["optimise-search.png", "optimise-frontier.png", "optimise-frontier.svg"] {
+        assert!(out.join("charts").join(chart).is_file(), "{chart}");
+    }
+}
