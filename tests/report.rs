@@ -22,12 +22,16 @@ struct Reported {
 
 fn reported() -> Reported {
     let tmp = tempfile::tempdir().unwrap();
-    let (run, sensitivity) = (tmp.path().join("run"), tmp.path().join("sensitivity"));
+    let (run, sensitivity, optimise) =
+        (tmp.path().join("run"), tmp.path().join("sensitivity"), tmp.path().join("optimise"));
     salvosim(&["run", "scenarios/baseline.toml", "--quiet", "--report"], &RUN, &run);
     assert!(run.join("report.html").is_file() && run.join("report.md").is_file(), "run --report wrote no report");
     salvosim(&["sensitivity", "scenarios/baseline.toml", "--quiet", "--trials", "200"], &[], &sensitivity);
+    let decide = ["--decide", "layer.nasams.stock=40:200", "--minimise", "defence_cost_usd", "--trials", "200"];
+    salvosim(&["optimise", "scenarios/baseline.toml", "--quiet"], &decide, &optimise);
     let status = Command::new(BIN)
         .args(["report", run.to_str().unwrap(), "--sensitivity", sensitivity.to_str().unwrap()])
+        .args(["--optimise", optimise.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
@@ -108,7 +112,8 @@ fn every_key_figure_is_the_one_in_summary_json() {
 fn the_page_references_nothing_outside_itself() {
     let r = reported();
     let html = read(&r.run.join("report.html"));
-    assert!(html.matches("<svg").count() >= 8, "the five run charts and three tornadoes are inline");
+    assert!(html.matches("<svg").count() >= 9, "the five run charts, three tornadoes and the search are inline");
+    assert!(html.contains("id=\"optimise-search\""), "the optimiser's search chart is in the report");
     for forbidden in
         ["<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", "src=", "@font-face"]
     {
@@ -207,6 +212,12 @@ fn bad_report_folders_are_refused_with_exit_2() {
         Command::new(BIN).args(["report", run.to_str().unwrap(), "--sweep", empty.to_str().unwrap()]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not a salvosim sweep folder"));
+    let output = Command::new(BIN)
+        .args(["report", run.to_str().unwrap(), "--optimise", empty.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("not a salvosim optimise folder"));
     assert!(!run.join("report.html").exists(), "nothing written on a refusal");
 }
 
@@ -283,4 +294,24 @@ fn chromium_renders_the_report_and_prints_it_to_pdf_pages_that_all_have_content(
         assert!(width > height, "{}: not landscape", page.display());
         assert!(share > 0.005, "{}: an empty page ({:.2} % drawn)", page.display(), 100.0 * share);
     }
+}
+
+#[test]
+fn a_new_report_replaces_the_old_one_whole() {
+    let r = reported();
+    assert!(r.run.join("report-charts/optimise-search.png").is_file());
+    let status = Command::new(BIN)
+        .args(["report", r.run.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let left: Vec<String> = std::fs::read_dir(r.run.join("report-charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("optimise") || name.starts_with("sensitivity"))
+        .collect();
+    assert!(left.is_empty(), "charts of the earlier report left behind: {left:?}");
+    assert!(!read(&r.run.join("report.md")).contains("optimise-search"));
+    assert!(r.run.join("summary.json").is_file() && r.run.join("scenario.toml").is_file(), "the run's files stay");
 }

@@ -86,6 +86,9 @@ pub(super) struct ReportArgs {
     /// A folder written by `salvosim sweep`: its charts go into the report.
     #[arg(long, value_name = "DIR")]
     pub(super) sweep: Option<PathBuf>,
+    /// A folder written by `salvosim optimise`: its search and frontier charts go into the report.
+    #[arg(long, value_name = "DIR")]
+    pub(super) optimise: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -99,7 +99,7 @@ fn publish(
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
     if what.report {
-        let sources = report::Sources { run: staging.path(), sensitivity: None, sweep: None };
+        let sources = report::Sources { run: staging.path(), sensitivity: None, sweep: None, optimise: None };
         output::write_report(staging.path(), &report::build(&sources)?)?;
     }
     staging.commit()?;
@@ -327,16 +327,21 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         (Some(&args.dir), "results", results::SUMMARY_JSON),
         (args.sensitivity.as_ref(), "sensitivity", results::SENSITIVITY_JSON),
         (args.sweep.as_ref(), "sweep", results::SWEEP_JSON),
+        (args.optimise.as_ref(), "optimise", results::OPTIMISE_JSON),
     ] {
         if let Some(dir) = dir.filter(|d| !d.join(file).is_file()) {
             return Err(not_a(dir, what, anyhow::anyhow!("it holds no {file}")).into());
         }
     }
-    let sources =
-        report::Sources { run: &args.dir, sensitivity: args.sensitivity.as_deref(), sweep: args.sweep.as_deref() };
+    let sources = report::Sources {
+        run: &args.dir,
+        sensitivity: args.sensitivity.as_deref(),
+        sweep: args.sweep.as_deref(),
+        optimise: args.optimise.as_deref(),
+    };
     let built = report::build(&sources).map_err(|e| not_a(&args.dir, "results", e))?;
     let staging = output::Staging::begin(&args.dir)?;
-    output::copy_results(&args.dir, staging.path())?;
+    output::copy_results(&args.dir, staging.path(), false)?;
     if args.dir.join(results::CHARTS_DIR).is_dir() {
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
@@ -351,7 +356,7 @@ pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {
         InputError::argument(dir.display().to_string(), format!("not a salvosim results folder: {e:#}"))
     })?;
     let staging = output::Staging::begin(dir)?;
-    output::copy_results(dir, staging.path())?;
+    output::copy_results(dir, staging.path(), true)?;
     output::write_charts(staging.path(), &data)?;
     staging.commit()?;
     println!("charts in {}/", dir.join(results::CHARTS_DIR).display());

@@ -376,11 +376,13 @@ pub fn write_shard(dir: &Path, name: &str, shard: &crate::shard::ShardFile) -> a
     Ok(path)
 }
 
-/// Copies a saved run's files into `dir`, for redrawing its charts or adding its report:
-/// summary.json and nights.csv, and the scenario file and report where the run has them.
-pub fn copy_results(from: &Path, dir: &Path) -> anyhow::Result<()> {
+/// Copies a saved run's files into `dir`, for redrawing its charts or writing its report anew:
+/// summary.json and nights.csv, the scenario file where the run has it, and its report where it
+/// has one and `keep_report`.
+pub fn copy_results(from: &Path, dir: &Path, keep_report: bool) -> anyhow::Result<()> {
     use anyhow::Context;
-    for name in [SUMMARY_JSON, NIGHTS_CSV, SCENARIO_TOML, REPORT_HTML, REPORT_MD, REPORT_CHARTS_DIR] {
+    let report: &[&str] = if keep_report { &[REPORT_HTML, REPORT_MD, REPORT_CHARTS_DIR] } else { &[] };
+    for &name in [SUMMARY_JSON, NIGHTS_CSV, SCENARIO_TOML].iter().chain(report) {
         let (source, copy) = (from.join(name), dir.join(name));
         let copied = if source.is_dir() { copy_folder(&source, &copy) } else { fs::copy(&source, &copy).map(drop) };
         match copied {

@@ -31,6 +31,8 @@ pub struct Sources<'a> {
     pub sensitivity: Option<&'a Path>,
     /// A folder written by `salvosim sweep`, for its charts.
     pub sweep: Option<&'a Path>,
+    /// A folder written by `salvosim optimise`, for its search and frontier charts.
+    pub optimise: Option<&'a Path>,
 }
 
 /// A finished report: the two pages and the PNG files report.md links to.
@@ -114,6 +116,16 @@ fn content(sources: &Sources) -> Result<Content> {
             charts: saved_charts(dir, "sweep")?,
         });
     }
+    if let Some(dir) = sources.optimise {
+        groups.push(ChartGroup {
+            heading: "What to buy".into(),
+            intro: "The cheapest defence the optimiser found that meets every constraint at the end of its 95 % \
+                    confidence interval, with common random numbers; optimise.json beside these charts holds \
+                    every candidate."
+                .into(),
+            charts: saved_charts(dir, "optimise")?,
+        });
+    }
     let scenario_file = sources.run.join(results::SCENARIO_TOML);
     let sets = string_list(&summary["sets"]);
     let assumptions = match std::fs::read_to_string(&scenario_file) {
@@ -173,7 +185,8 @@ fn saved_charts(dir: &Path, prefix: &str) -> Result<Vec<Figure>> {
             let png_path = svg_path.with_extension("png");
             let png = std::fs::read(&png_path).with_context(|| format!("cannot read {}", png_path.display()))?;
             let stem = svg_path.file_stem().unwrap_or_default().to_string_lossy();
-            Ok(figure(format!("{prefix}-{stem}"), svg, png))
+            let file = if stem.starts_with(prefix) { stem.to_string() } else { format!("{prefix}-{stem}") };
+            Ok(figure(file, svg, png))
         })
         .collect()
 }
