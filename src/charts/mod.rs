@@ -67,15 +67,12 @@ pub fn draw_sweep(data: &sweep::SweepData) -> Result<Vec<Chart>> {
     sweep::draw_all(data)?.into_iter().map(|(name, svg)| finish(name, svg)).collect()
 }
 
-/// Every chart, in briefing order.
+/// The names of a run's charts, in briefing order.
+pub const RUN_CHARTS: [&str; 5] = [stock::NAME, spend::NAME, per_kill::NAME, outcome::NAME, dry::NAME];
+
+/// Every chart of a run, in briefing order.
 pub fn draw_all(data: &ChartData) -> Result<Vec<Chart>> {
     raster::register_fonts();
-    let drawers: [(&'static str, Drawer); 5] = [
-        (stock::NAME, stock::draw),
-        (spend::NAME, spend::draw),
-        (per_kill::NAME, per_kill::draw),
-        (outcome::NAME, outcome::draw),
-        (dry::NAME, dry::draw),
-    ];
-    drawers.into_iter().map(|(name, draw)| finish(name, draw(data)?)).collect()
+    let drawers: [Drawer; 5] = [stock::draw, spend::draw, per_kill::draw, outcome::draw, dry::draw];
+    RUN_CHARTS.into_iter().zip(drawers).map(|(name, draw)| finish(name, draw(data)?)).collect()
 }

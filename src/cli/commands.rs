@@ -95,7 +95,8 @@ fn publish(
     what: Publish,
 ) -> Result<(), Failure> {
     output::write_results(staging.path(), info, loaded, aggregate)?;
-    if !what.no_charts {
+    // The report shows the charts, so it draws them even with --no-charts.
+    if !what.no_charts || what.report {
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
     if what.report {
@@ -333,18 +334,19 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
             return Err(not_a(dir, what, anyhow::anyhow!("it holds no {file}")).into());
         }
     }
+    let data = ChartData::load(&args.dir).map_err(|e| not_a(&args.dir, "results", e))?;
+    let staging = output::Staging::begin(&args.dir)?;
+    output::copy_results(&args.dir, staging.path(), &[results::CHARTS_DIR])?;
+    if !args.dir.join(results::CHARTS_DIR).is_dir() {
+        output::write_charts(staging.path(), &data)?;
+    }
     let sources = report::Sources {
-        run: &args.dir,
+        run: staging.path(),
         sensitivity: args.sensitivity.as_deref(),
         sweep: args.sweep.as_deref(),
         optimise: args.optimise.as_deref(),
     };
     let built = report::build(&sources).map_err(|e| not_a(&args.dir, "results", e))?;
-    let staging = output::Staging::begin(&args.dir)?;
-    output::copy_results(&args.dir, staging.path(), false)?;
-    if args.dir.join(results::CHARTS_DIR).is_dir() {
-        output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
-    }
     output::write_report(staging.path(), &built)?;
     staging.commit()?;
     println!("report: {}", args.dir.join(results::REPORT_HTML).display());
@@ -356,7 +358,7 @@ pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {
         InputError::argument(dir.display().to_string(), format!("not a salvosim results folder: {e:#}"))
     })?;
     let staging = output::Staging::begin(dir)?;
-    output::copy_results(dir, staging.path(), true)?;
+    output::copy_results(dir, staging.path(), &[results::REPORT_HTML, results::REPORT_MD, results::REPORT_CHARTS_DIR])?;
     output::write_charts(staging.path(), &data)?;
     staging.commit()?;
     println!("charts in {}/", dir.join(results::CHARTS_DIR).display());

@@ -377,12 +377,11 @@ pub fn write_shard(dir: &Path, name: &str, shard: &crate::shard::ShardFile) -> a
 }
 
 /// Copies a saved run's files into `dir`, for redrawing its charts or writing its report anew:
-/// summary.json and nights.csv, the scenario file where the run has it, and its report where it
-/// has one and `keep_report`.
-pub fn copy_results(from: &Path, dir: &Path, keep_report: bool) -> anyhow::Result<()> {
+/// summary.json and nights.csv, and the scenario file and each of `also` (files or folders of
+/// files) where the run has them.
+pub fn copy_results(from: &Path, dir: &Path, also: &[&str]) -> anyhow::Result<()> {
     use anyhow::Context;
-    let report: &[&str] = if keep_report { &[REPORT_HTML, REPORT_MD, REPORT_CHARTS_DIR] } else { &[] };
-    for &name in [SUMMARY_JSON, NIGHTS_CSV, SCENARIO_TOML].iter().chain(report) {
+    for &name in [SUMMARY_JSON, NIGHTS_CSV, SCENARIO_TOML].iter().chain(also) {
         let (source, copy) = (from.join(name), dir.join(name));
         let copied = if source.is_dir() { copy_folder(&source, &copy) } else { fs::copy(&source, &copy).map(drop) };
         match copied {

@@ -25,7 +25,7 @@ pub use crate::results::REPORT_CHARTS_DIR as CHARTS_DIR;
 
 /// What a report is built from.
 pub struct Sources<'a> {
-    /// A results folder written by `salvosim run`.
+    /// A results folder written by `salvosim run`, with its charts.
     pub run: &'a Path,
     /// A folder written by `salvosim sensitivity`, for its tornado charts.
     pub sensitivity: Option<&'a Path>,
@@ -98,7 +98,10 @@ fn content(sources: &Sources) -> Result<Content> {
     let mut groups = vec![ChartGroup {
         heading: "Charts".into(),
         intro: format!("{}; bands are the 5th–95th percentile over trials.", data.subtitle()),
-        charts: charts::draw_all(&data)?.into_iter().map(|c| figure(c.name.clone(), c.svg, c.png)).collect(),
+        charts: charts::RUN_CHARTS
+            .iter()
+            .map(|name| saved_chart(&sources.run.join(results::CHARTS_DIR), name, name.to_string()))
+            .collect::<Result<_>>()?,
     }];
     if let Some(dir) = sources.sensitivity {
         groups.push(ChartGroup {
@@ -168,6 +171,15 @@ fn unescape(text: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// The chart `stem` saved in `folder` as SVG and PNG, to appear as `file`.
+fn saved_chart(folder: &Path, stem: &str, file: String) -> Result<Figure> {
+    let svg_path = folder.join(format!("{stem}.svg"));
+    let svg = std::fs::read_to_string(&svg_path).with_context(|| format!("cannot read {}", svg_path.display()))?;
+    let png_path = svg_path.with_extension("png");
+    let png = std::fs::read(&png_path).with_context(|| format!("cannot read {}", png_path.display()))?;
+    Ok(figure(file, svg, png))
+}
+
 /// The charts saved in `dir/charts/`, by name, each as its SVG and PNG.
 fn saved_charts(dir: &Path, prefix: &str) -> Result<Vec<Figure>> {
     let folder = dir.join(results::CHARTS_DIR);
@@ -180,13 +192,9 @@ fn saved_charts(dir: &Path, prefix: &str) -> Result<Vec<Figure>> {
     names
         .iter()
         .map(|svg_path| {
-            let svg =
-                std::fs::read_to_string(svg_path).with_context(|| format!("cannot read {}", svg_path.display()))?;
-            let png_path = svg_path.with_extension("png");
-            let png = std::fs::read(&png_path).with_context(|| format!("cannot read {}", png_path.display()))?;
             let stem = svg_path.file_stem().unwrap_or_default().to_string_lossy();
             let file = if stem.starts_with(prefix) { stem.to_string() } else { format!("{prefix}-{stem}") };
-            Ok(figure(file, svg, png))
+            saved_chart(&folder, &stem, file)
         })
         .collect()
 }
