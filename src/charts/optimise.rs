@@ -78,24 +78,10 @@ pub fn draw_search(data: &OptimiseChart) -> Result<String> {
         let top = finite.iter().copied().fold(f64::MIN, f64::max).max(1e-9) * 1.08;
         let bottom = finite.iter().copied().fold(f64::MAX, f64::min).min(top).max(0.0) * 0.92;
         let n = data.candidates.len().max(1) as f64;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(140)
-            .build_cartesian_2d(0.5..n + 0.5, bottom..top)?;
-        chart
-            .configure_mesh()
-            .x_desc("Candidate, in the order evaluated")
-            .y_desc(data.objective.as_str())
-            .axis_desc_style(theme::font(24))
-            .label_style(theme::font(20))
-            .x_label_formatter(&|x| theme::whole_only(*x, |v| format!("{v:.0}")))
-            .y_label_formatter(&|y| data.tick(*y))
-            .bold_line_style(theme::GRID)
-            .light_line_style(WHITE)
-            .axis_style(theme::MUTED)
-            .draw()?;
+        let mut chart = theme::plane(&area, 0.5..n + 0.5, bottom..top, 140)?;
+        let descriptions = ("Candidate, in the order evaluated", data.objective.as_str());
+        let x_format = |x: &f64| theme::whole_only(*x, |v| format!("{v:.0}"));
+        theme::house_mesh(&mut chart, descriptions, 10, &x_format, &|y| data.tick(*y))?;
         let point = |i: usize| ((i + 1) as f64, data.candidates[i].objective);
         let drawn =
             |feasible: bool| (0..data.candidates.len()).filter(move |&i| data.candidates[i].feasible == feasible);
@@ -145,24 +131,9 @@ pub fn draw_frontier(data: &OptimiseChart) -> Result<Option<String>> {
         let (lo, hi) = points.iter().fold((f64::MAX, f64::MIN), |(lo, hi), (b, _, _)| (lo.min(*b), hi.max(*b)));
         let pad = ((hi - lo) * 0.08).max(1e-9);
         let top = feasible.iter().map(|p| p.1).fold(1e-9, f64::max) * 1.15;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(140)
-            .build_cartesian_2d(lo - pad..hi + pad, 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_desc(format!("Bound on {metric}"))
-            .y_desc(data.objective.as_str())
-            .axis_desc_style(theme::font(24))
-            .label_style(theme::font(20))
-            .x_label_formatter(&|x| plain(*x))
-            .y_label_formatter(&|y| data.tick(*y))
-            .bold_line_style(theme::GRID)
-            .light_line_style(WHITE)
-            .axis_style(theme::MUTED)
-            .draw()?;
+        let mut chart = theme::plane(&area, lo - pad..hi + pad, 0.0..top, 140)?;
+        let x_desc = format!("Bound on {metric}");
+        theme::house_mesh(&mut chart, (&x_desc, &data.objective), 10, &|x| plain(*x), &|y| data.tick(*y))?;
         chart.draw_series(LineSeries::new(feasible.iter().map(|p| (p.0, p.1)), theme::BLUE.stroke_width(4)))?;
         chart.draw_series(feasible.iter().map(|p| Circle::new((p.0, p.1), 8, theme::BLUE.filled())))?;
         for (i, (bound, objective, mix)) in feasible.iter().enumerate() {

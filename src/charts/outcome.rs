@@ -127,26 +127,16 @@ fn month_plane<'a, 'b>(
     top: f64,
     y_format: &dyn Fn(&f64) -> String,
 ) -> Result<theme::Plane<'a, 'b>> {
-    let mut chart = ChartBuilder::on(area)
-        .margin(10)
-        .margin_right(theme::SIDE_LEGEND)
-        .x_label_area_size(60)
-        .y_label_area_size(120)
-        .build_cartesian_2d(theme::night_range(months.len() as u32), 0.0..top)?;
+    let mut chart = theme::plane(area, theme::night_range(months.len() as u32), 0.0..top, 120)?;
     let month_label = |x: f64| months.get((x as usize).wrapping_sub(1)).cloned().unwrap_or_default();
-    chart
-        .configure_mesh()
-        .x_desc("Month (the reports' dates)")
-        .y_desc("Drones a month (mean over trials)")
-        .axis_desc_style(theme::font(24))
-        .label_style(theme::font(20))
-        .x_labels(months.len().min(8))
-        .x_label_formatter(&|x| theme::whole_only(*x, month_label))
-        .y_label_formatter(y_format)
-        .bold_line_style(theme::GRID)
-        .light_line_style(WHITE)
-        .axis_style(theme::MUTED)
-        .draw()?;
+    let descriptions = ("Month (the reports' dates)", "Drones a month (mean over trials)");
+    theme::house_mesh(
+        &mut chart,
+        descriptions,
+        months.len().min(8),
+        &|x| theme::whole_only(*x, month_label),
+        y_format,
+    )?;
     let month_of = |night: u32| bin_of.get(night as usize - 1).map_or(0, |&b| b as u32 + 1);
     let phases: Vec<(String, u32, u32)> =
         data.phases.iter().map(|(name, first, last)| (name.clone(), month_of(*first), month_of(*last))).collect();

@@ -135,24 +135,8 @@ fn curves(
             .fold(if break_even { 1.2 } else { 0.0 }, f64::max)
             .max(1e-9)
             * 1.1;
-        let mut chart = ChartBuilder::on(&area)
-            .margin(10)
-            .margin_right(theme::SIDE_LEGEND)
-            .x_label_area_size(60)
-            .y_label_area_size(110)
-            .build_cartesian_2d(x_range(values), 0.0..top)?;
-        chart
-            .configure_mesh()
-            .x_desc(path.as_str())
-            .y_desc(y_desc)
-            .axis_desc_style(font(24))
-            .label_style(font(20))
-            .x_label_formatter(&|x| short(*x))
-            .y_label_formatter(y_format)
-            .bold_line_style(theme::GRID)
-            .light_line_style(WHITE)
-            .axis_style(theme::MUTED)
-            .draw()?;
+        let mut chart = theme::plane(&area, x_range(values), 0.0..top, 110)?;
+        theme::house_mesh(&mut chart, (path, y_desc), 10, &|x| short(*x), y_format)?;
         let mut key = Vec::new();
         if break_even {
             let x = x_range(values);

@@ -118,20 +118,50 @@ pub fn style_mesh<'a, 'b>(
         None if dated => String::new(),
         None => format!("{night:.0}"),
     };
+    let x_desc = if dated { "Night (the date of its report)" } else { "Night" };
+    let x_labels = if dated { x_labels.min(8) } else { x_labels };
+    house_mesh(chart, (x_desc, y_desc), x_labels, &|x| whole_only(*x, night_label), y_format)
+}
+
+/// The house mesh on any plane: the axes' descriptions `(x, y)`, about `x_labels` labels across,
+/// each axis's label formatter, the grid in the house colours.
+pub fn house_mesh(
+    chart: &mut Plane,
+    (x_desc, y_desc): (&str, &str),
+    x_labels: usize,
+    x_format: &dyn Fn(&f64) -> String,
+    y_format: &dyn Fn(&f64) -> String,
+) -> Result<()> {
     chart
         .configure_mesh()
-        .x_desc(if dated { "Night (the date of its report)" } else { "Night" })
+        .x_desc(x_desc)
         .y_desc(y_desc)
         .axis_desc_style(font(24))
         .label_style(font(20))
-        .x_labels(if dated { x_labels.min(8) } else { x_labels })
-        .x_label_formatter(&|x| whole_only(*x, night_label))
+        .x_labels(x_labels)
+        .x_label_formatter(x_format)
         .y_label_formatter(y_format)
         .bold_line_style(GRID)
         .light_line_style(WHITE)
         .axis_style(MUTED)
         .draw()?;
     Ok(())
+}
+
+/// A plot in `area` over `x` × `y` with room on the left for `y_label_width` pixels of labels and
+/// on the right for the key.
+pub fn plane<'a, 'b>(
+    area: &'a Canvas<'b>,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+    y_label_width: u32,
+) -> Result<Plane<'a, 'b>> {
+    Ok(ChartBuilder::on(area)
+        .margin(10)
+        .margin_right(SIDE_LEGEND)
+        .x_label_area_size(60)
+        .y_label_area_size(y_label_width)
+        .build_cartesian_2d(x, y)?)
 }
 
 /// The plot every by-night chart uses: nights across (whole nights on the ticks), 0..`top` up,
@@ -143,12 +173,7 @@ pub fn night_plane<'a, 'b>(
     y_desc: &str,
     y_format: &dyn Fn(&f64) -> String,
 ) -> Result<Plane<'a, 'b>> {
-    let mut chart = ChartBuilder::on(area)
-        .margin(10)
-        .margin_right(SIDE_LEGEND)
-        .x_label_area_size(60)
-        .y_label_area_size(120)
-        .build_cartesian_2d(night_range(data.nights), 0.0..top)?;
+    let mut chart = plane(area, night_range(data.nights), 0.0..top, 120)?;
     style_mesh(&mut chart, data, y_desc, y_format, night_labels(data.nights))?;
     shade_phases(&mut chart, &data.phases, top)?;
     Ok(chart)
