@@ -154,6 +154,14 @@ impl ChartData {
         self.series.get(&(metric.to_string(), series.to_string())).map_or(&[], Vec::as_slice)
     }
 
+    /// The finite-stock layer most likely to run dry, with that probability.
+    pub fn likeliest_to_run_dry(&self) -> Option<(&LayerInfo, f64)> {
+        self.layers
+            .iter()
+            .filter_map(|l| l.stock.as_ref().map(|s| (l, s.p_exhausted)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    }
+
     /// Night-by-night figures of a campaign-wide metric.
     pub fn total(&self, metric: &str) -> &[Figure] {
         self.series(metric, TOTAL)

@@ -16,12 +16,7 @@ fn percent(p: f64) -> String {
 }
 
 fn title(data: &ChartData) -> String {
-    let worst = data
-        .layers
-        .iter()
-        .filter_map(|l| l.stock.as_ref().map(|s| (l, s.p_exhausted)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    match worst {
+    match data.likeliest_to_run_dry() {
         Some((layer, p)) if p >= 0.01 => {
             format!("{}: {:.0}% chance of running dry within {} nights", layer.name, 100.0 * p, data.nights)
         }

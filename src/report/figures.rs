@@ -113,13 +113,10 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
         mean("cost_exchange_ratio").map_or(String::new(), |r| format!(" ({} USD per attacker USD)", format::ratio(r)));
     let leak = mean("leak_rate")
         .map_or(String::new(), |l| format!("; {} of the strike threats reach their targets", Unit::Percent.show(l)));
-    let worst = data
-        .layers
-        .iter()
-        .filter_map(|l| l.stock.as_ref().map(|s| (l.name.as_str(), s.p_exhausted)))
-        .max_by(|a, b| a.1.total_cmp(&b.1));
-    let stocks = match worst {
-        Some((name, p)) if p >= 0.01 => format!(", and {name} runs dry in {} of campaigns", Unit::Percent.show(p)),
+    let stocks = match data.likeliest_to_run_dry() {
+        Some((layer, p)) if p >= 0.01 => {
+            format!(", and {} runs dry in {} of campaigns", layer.name, Unit::Percent.show(p))
+        }
         Some(_) => {
             format!(", and every interceptor stock lasts the {} nights in more than 99 % of campaigns", data.nights)
         }
