@@ -9,19 +9,21 @@ use salvosim::engine::NightLayout;
 
 const TRIALS: u64 = 20_000;
 
+/// A scenario of `raid` Shahed-type drones a night (`[scenario]` fields `scenario`), no damage, and
+/// `rest`: the defence, layers and phases.
+fn drones(scenario: &str, raid: u32, rest: &str) -> String {
+    format!(
+        "[scenario]\n{scenario}\n[raid]\nsize = {raid}\n[[threat]]\nname = \"shahed\"\nshare = 1\nunit_cost = 30000\ndamage_on_leak = 0\n{rest}\n"
+    )
+}
+
 /// One layer that kills whatever it engages, up to its capacity: 10 a night, 30 on nights 6-10.
-const CAPACITY: &str = r#"
-[scenario]
-name = "phased-capacity"
-nights = 10
-[raid]
-size = 50
-[[threat]]
-name = "shahed"
-share = 1
-unit_cost = 30000
-damage_on_leak = 0
-[[layer]]
+fn capacity() -> String {
+    drones(
+        r#"name = "phased-capacity"
+nights = 10"#,
+        50,
+        r#"[[layer]]
 name = "guns"
 doctrine = "salvo"
 pk = 1
@@ -32,12 +34,13 @@ capacity = 10
 [[phase]]
 name = "more guns"
 nights = [6, 10]
-set = { "layer.guns.capacity" = 30 }
-"#;
+set = { "layer.guns.capacity" = 30 }"#,
+    )
+}
 
 #[test]
 fn a_phase_changes_a_capacity_for_its_nights_only() {
-    let s = scenario(CAPACITY);
+    let s = scenario(&capacity());
     let layout = NightLayout::new(&s);
     for seed in SEEDS {
         let [kills] = per_trial_figures(&s, seed, 200, |r| {
@@ -51,19 +54,13 @@ fn a_phase_changes_a_capacity_for_its_nights_only() {
 
 /// EW defeats 20 % of 100 drones a night, 50 % from 2025-03-04 to 2025-03-06 (nights 4-6); nothing
 /// else acts.
-const EW: &str = r#"
-[scenario]
-name = "phased-ew"
+fn ew() -> String {
+    drones(
+        r#"name = "phased-ew"
 nights = 8
-start_date = "2025-03-01"
-[raid]
-size = 100
-[[threat]]
-name = "shahed"
-share = 1
-unit_cost = 30000
-damage_on_leak = 0
-[defence]
+start_date = "2025-03-01""#,
+        100,
+        r#"[defence]
 ew_defeat = 0.2
 [[layer]]
 name = "guns"
@@ -75,12 +72,13 @@ coverage = 0
 [[phase]]
 name = "new jammers"
 dates = ["2025-03-04", "2025-03-06"]
-set = { "defence.ew_defeat" = 0.5 }
-"#;
+set = { "defence.ew_defeat" = 0.5 }"#,
+    )
+}
 
 #[test]
 fn a_dated_phase_changes_ew_on_its_dates_as_a_binomial() {
-    let s = scenario(EW);
+    let s = scenario(&ew());
     assert_eq!((s.plan.phases[0].first, s.plan.phases[0].last), (4, 6));
     let layout = NightLayout::new(&s);
     for seed in SEEDS {
@@ -96,18 +94,12 @@ fn a_dated_phase_changes_ew_on_its_dates_as_a_binomial() {
 
 /// A finite stock of 100 fired at 50 a night runs dry on night 2; a delivery raises it to 500 on
 /// night 4, when a phase also doubles the kill probability per round and halves coverage.
-const DELIVERY: &str = r#"
-[scenario]
-name = "delivery"
-nights = 6
-[raid]
-size = 50
-[[threat]]
-name = "shahed"
-share = 1
-unit_cost = 30000
-damage_on_leak = 0
-[[layer]]
+fn delivery() -> String {
+    drones(
+        r#"name = "delivery"
+nights = 6"#,
+        50,
+        r#"[[layer]]
 name = "sam"
 doctrine = "salvo"
 pk = 0.4
@@ -118,12 +110,13 @@ stock = 100
 [[phase]]
 name = "delivery"
 nights = [4, 6]
-set = { "layer.sam.stock" = 500, "layer.sam.pk" = 0.8, "layer.sam.coverage" = 0.5 }
-"#;
+set = { "layer.sam.stock" = 500, "layer.sam.pk" = 0.8, "layer.sam.coverage" = 0.5 }"#,
+    )
+}
 
 #[test]
 fn a_delivery_raises_the_stock_and_is_booked_as_resupply() {
-    let s = scenario(DELIVERY);
+    let s = scenario(&delivery());
     let layout = NightLayout::new(&s);
     for seed in SEEDS {
         let [ok, kills_after] = per_trial_figures(&s, seed, TRIALS, |r| {
@@ -154,8 +147,9 @@ fn a_delivery_raises_the_stock_and_is_booked_as_resupply() {
 fn phases_without_set_draw_exactly_as_before() {
     // A scenario with no `set` makes no extra draws: the shipped golden runs stay byte-identical
     // (tests/golden.rs); here, the same scenario with an empty-handed phase added runs the same.
-    let plain = scenario(&CAPACITY.replace("set = { \"layer.guns.capacity\" = 30 }", ""));
-    let without = scenario(&CAPACITY[..CAPACITY.find("[[phase]]").unwrap()]);
+    let text = capacity();
+    let plain = scenario(&text.replace("set = { \"layer.guns.capacity\" = 30 }", ""));
+    let without = scenario(&text[..text.find("[[phase]]").unwrap()]);
     for seed in [1, 2] {
         let a = per_trial_figures(&plain, seed, 50, |r| [r.layers[0].kills as f64]);
         let b = per_trial_figures(&without, seed, 50, |r| [r.layers[0].kills as f64]);
@@ -165,7 +159,7 @@ fn phases_without_set_draw_exactly_as_before() {
 
 #[test]
 fn a_phase_set_field_is_a_set_and_fit_path() {
-    let s = scenario(CAPACITY);
+    let s = scenario(&capacity());
     let path = "phase.more guns.set.layer.guns.capacity";
     let mut copy = s.clone();
     assert!(copy.params_mut().iter().any(|(p, _)| p == path), "params_mut lists the phase's field");
@@ -174,7 +168,7 @@ fn a_phase_set_field_is_a_set_and_fit_path() {
     let [kills] = per_trial_figures(&pinned, 2, 20, |r| [r.nightly[7 * layout.width() + layout.kills(0)]]);
     assert!(kills.iter().all(|&k| k == 20.0), "night 8 kills the pinned capacity: {kills:?}");
     let with_set = salvosim::scenario::Override::parse(&format!("{path}=25")).unwrap();
-    let loaded = salvosim::scenario::parse(CAPACITY, std::path::Path::new("x.toml"), &[with_set]).unwrap();
+    let loaded = salvosim::scenario::parse(&capacity(), std::path::Path::new("x.toml"), &[with_set]).unwrap();
     let [kills] = per_trial_figures(&loaded.scenario, 1, 20, |r| [r.nightly[7 * layout.width() + layout.kills(0)]]);
     assert!(kills.iter().all(|&k| k == 25.0), "--set reaches the phase's field: {kills:?}");
 }
