@@ -50,6 +50,20 @@ pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, Stri
 pub fn resolve_record(loaded: &mut Loaded) -> Result<(), InputError> {
     let Some(spec) = loaded.scenario.raid.record.clone() else { return Ok(()) };
     let file = loaded.file.parent().unwrap_or(Path::new("")).join(&spec.file);
+    let at = |problem: String| InputError {
+        path: "raid.record".into(),
+        value: None,
+        ..InputError::file(&loaded.file, None, problem)
+    };
+    if !file.is_file() {
+        let problem = format!(
+            "`file` {:?}: cannot read the data file {}: it is not there. The Air Force record is not part \
+             of this repository: put it there, or name where it is, relative to the scenario file",
+            spec.file,
+            file.display()
+        );
+        return Err(at(problem));
+    }
     let record = Record::load(&file)?;
     let raids: Vec<Raid> = record
         .months
@@ -58,11 +72,6 @@ pub fn resolve_record(loaded: &mut Loaded) -> Result<(), InputError> {
         .filter(|r| spec.from <= r.date && r.date <= spec.to)
         .copied()
         .collect();
-    let at = |problem: String| InputError {
-        path: "raid.record".into(),
-        value: None,
-        ..InputError::file(&loaded.file, None, problem)
-    };
     if raids.is_empty() {
         let problem = format!(
             "no Shahed-type report of {} falls between {} and {}; {}",
