@@ -27,8 +27,11 @@ struct Arrival {
 #[derive(Debug, Default)]
 pub(crate) struct Queue {
     arrivals: Vec<Arrival>,
-    /// (index into `arrivals`, uniform for the engagement) of those with an opportunity.
-    pending: Vec<(usize, f64)>,
+    /// Per priority group of the current layer: (index into `arrivals`, uniform for the
+    /// engagement) of those with an opportunity, in arrival order.
+    pending: Vec<Vec<(usize, f64)>>,
+    /// Per class at the current layer: (fires at it, opportunity probability, priority group).
+    by_class: Vec<(bool, f64, usize)>,
     /// Per threat type: past EW tonight, and leaked.
     flying: Vec<u64>,
     leaked: Vec<u64>,
@@ -108,33 +111,36 @@ impl Campaign<'_> {
     pub(super) fn layer_one_by_one(&mut self, index: usize) {
         let queue = &mut self.ws.queue;
         let layer = &mut self.ws.layers[index];
-        queue.pending.clear();
+        // Per class: whether the layer fires at it, its opportunity probability, its priority group.
+        queue.by_class.clear();
+        queue.by_class.extend((0..2 * layer.treatment.len()).map(|c| {
+            let (kind, recognised) = kind_of(c);
+            (layer.engages(kind, recognised), layer.opportunity[kind].p(), layer.treatment[kind].priority)
+        }));
+        let groups = queue.by_class.iter().filter(|c| c.0).map(|c| c.2 + 1).max().unwrap_or(0);
+        queue.pending.resize_with(groups.max(queue.pending.len()), Vec::new);
+        queue.pending.iter_mut().for_each(Vec::clear);
+        // Those with an opportunity, by priority group, in arrival order within each.
         for (i, arrival) in queue.arrivals.iter_mut().enumerate() {
-            let (kind, recognised) = kind_of(arrival.class as usize);
-            if !layer.engages(kind, recognised) {
+            let (engaged, a, group) = queue.by_class[arrival.class as usize];
+            if !engaged {
                 continue;
             }
             // One uniform decides the opportunity (u < a) and, rescaled to u / a (uniform given
             // an opportunity), the engagement.
             match arrival.opportunity.take() {
-                Some(true) => queue.pending.push((i, self.rng.random())),
+                Some(true) => queue.pending[group].push((i, self.rng.random())),
                 Some(false) => {}
                 None => {
-                    let a = layer.opportunity[kind].p();
                     let u: f64 = self.rng.random();
                     if u < a {
-                        queue.pending.push((i, u / a));
+                        queue.pending[group].push((i, u / a));
                     }
                 }
             }
         }
-        if !layer.one_group {
-            let arrivals = &queue.arrivals;
-            let priority = |i: usize| layer.treatment[kind_of(arrivals[i].class as usize).0].priority;
-            queue.pending.sort_unstable_by_key(|&(i, _)| (priority(i), i));
-        }
         let mut killed = false;
-        for &(i, u) in &queue.pending {
+        for &(i, u) in queue.pending[..groups].iter().flatten() {
             if layer.engaged_tonight >= layer.capacity {
                 break;
             }

@@ -142,8 +142,6 @@ pub(super) struct LayerState {
     pub(super) coverage: Vec<f64>,
     /// How the layer treats each threat type (from the scenario).
     pub(super) treatment: Vec<Treatment>,
-    /// Whether every engaged type shares one priority group.
-    pub(super) one_group: bool,
     /// The classes (see [`super::classes`]) the layer fires at, in class order.
     pub(super) engaged_classes: Vec<usize>,
     pub(super) max_shots: u64,
@@ -194,9 +192,6 @@ impl LayerState {
         self.coverage.push(coverage);
         self.coverage.extend(layer.coverage_vs.iter().map(|(_, c)| c.sample(rng)));
         self.treatment.clone_from(&layer.treatment);
-        let mut engaged = self.treatment.iter().filter(|t| t.engaged);
-        let first = engaged.next().map(|t| t.priority);
-        self.one_group = engaged.all(|t| Some(t.priority) == first);
         self.engaged_classes.clear();
         for c in 0..2 * self.treatment.len() {
             let (kind, recognised) = super::classes::kind_of(c);
