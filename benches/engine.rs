@@ -103,30 +103,40 @@ fn full_run(c: &mut Criterion) {
     group.finish();
 }
 
-/// The stress set: whole runs (aggregation included) of scenarios the baseline does not stress, on
-/// a pool of 1 and of 2 threads, throughput in the threats actually simulated.
-fn stress(c: &mut Criterion) {
-    let set = |sets: &[&str]| baseline(sets);
+/// Whole runs (aggregation included) of every shipped scenario and of the stress set — scenarios
+/// the baseline does not stress — on a pool of 1 and of 2 threads, throughput in the threats
+/// actually simulated. `cargo bench -- scenarios` runs them; README "Performance" has the table.
+fn scenarios(c: &mut Criterion) {
     let late_guns = {
         let text = std::fs::read_to_string("scenarios/baseline.toml").unwrap() + common::LATE_GUNS;
         scenario::parse(&text, Path::new("late-guns.toml"), &[]).unwrap().scenario
     };
-    let cases: [(&str, Scenario); 6] = [
+    let shipped = common::shipped_files().into_iter().map(|path| {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        (name, scenario::load(&path, &[]).unwrap().scenario)
+    });
+    let stress = [
         (
-            "many leakers, PERT damage",
-            set(&["defence.early_warning=0.3", "threat.shahed.damage_on_leak={ pert = [20000, 150000, 2000000] }"]),
+            "stress: many leakers, PERT damage",
+            baseline(&[
+                "defence.early_warning=0.3",
+                "threat.shahed.damage_on_leak={ pert = [20000, 150000, 2000000] }",
+            ]),
         ),
+        ("stress: many leakers, lognormal damage", baseline(&["defence.early_warning=0.3"])),
         (
-            "missile layers at their reserve",
-            set(&["layer.nasams.stock=45", "layer.shorad-missile.stock=35", "layer.patriot.stock=42"]),
+            "stress: missile layers at their reserve",
+            baseline(&["layer.nasams.stock=45", "layer.shorad-missile.stock=35", "layer.patriot.stock=42"]),
         ),
-        ("capacity-limited first layer", set(&["layer.mobile-fire-group.capacity=40"])),
-        ("90 nights", set(&["scenario.nights=90"])),
-        ("1,000-drone nights", set(&["raid.size=1000"])),
-        ("late layer engaging recognised decoys", late_guns),
+        ("stress: capacity-limited first layer", baseline(&["layer.mobile-fire-group.capacity=40"])),
+        ("stress: 90 nights", baseline(&["scenario.nights=90"])),
+        ("stress: 1,000-drone nights", baseline(&["raid.size=1000"])),
+        ("stress: late layer engaging recognised decoys", late_guns),
     ];
+    let cases: Vec<(String, Scenario)> =
+        shipped.chain(stress.into_iter().map(|(name, s)| (name.to_string(), s))).collect();
     let trials = 4000;
-    let mut group = c.benchmark_group("stress");
+    let mut group = c.benchmark_group("scenarios");
     group.sample_size(10);
     for (name, s) in &cases {
         let threats = (mean_threats_per_trial(s, trials) * trials as f64).round() as u64;
@@ -168,5 +178,5 @@ fn samplers(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, one_draw, samplers, one_threat, one_night, one_trial, full_run, stress);
+criterion_group!(benches, one_draw, samplers, one_threat, one_night, one_trial, full_run, scenarios);
 criterion_main!(benches);

@@ -69,6 +69,9 @@ fn reciprocal(k: usize) -> f64 {
 pub struct Chance {
     /// The probability itself.
     p: f64,
+    /// ⌈p · 2⁵³⌉: a uniform draw `u` (53 bits, as rand makes it) is below `p` exactly when its 53
+    /// bits, as an integer, are below this — the same outcome without the conversion to a float.
+    threshold: u64,
     /// min(p, 1 − p): the sampler draws the rarer outcome.
     small: f64,
     /// Whether `small` is 1 − p.
@@ -90,6 +93,7 @@ impl Chance {
         let (ln_small, ln_large) = (small.ln(), (-small).ln_1p());
         Chance {
             p,
+            threshold: (p * UNIFORM_STEPS).ceil() as u64,
             small,
             flipped,
             ln_small,
@@ -102,7 +106,16 @@ impl Chance {
     pub fn p(&self) -> f64 {
         self.p
     }
+
+    /// One Bernoulli trial of this chance: the outcome of `rng.random::<f64>() < p`, from the
+    /// same 64 bits.
+    fn bernoulli(&self, rng: &mut TrialRng) -> bool {
+        (rng.random::<u64>() >> 11) < self.threshold
+    }
 }
+
+/// 2⁵³: the number of values a uniform f64 draw takes (rand keeps the top 53 bits of a u64).
+const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
 
 /// Binomial(n, p). Small spreads: inversion by search from the mode (outcomes visited in the
 /// order mode, mode−1, mode+1, mode−2, …), exact up to rounding; if rounding leaves the uniform
@@ -112,7 +125,7 @@ pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
         return if chance.flipped { n } else { 0 };
     }
     if n <= BERNOULLI_N {
-        return (0..n).map(|_| u64::from(rng.random::<f64>() < chance.p)).sum();
+        return (0..n).map(|_| u64::from(chance.bernoulli(rng))).sum();
     }
     let x = if n as usize > TABLE_N || n as f64 * chance.small * (1.0 - chance.small) > SEARCH_VARIANCE {
         btpe(rng, n, chance.small)
@@ -404,6 +417,27 @@ mod tests {
             let off = (success + (success / 100).max(1)).min(total);
             let wrong = hypergeometric_check(total, success, taken, off);
             assert!(wrong.is_err(), "({total}, {success}, {taken}) drawn with {off} marked passed");
+        }
+    }
+
+    /// A Bernoulli trial by threshold has the outcome of comparing the uniform float with p, for
+    /// every draw: probabilities on and off the 2⁻⁵³ grid, at and next to 0 and 1.
+    #[test]
+    fn bernoulli_by_threshold_is_the_float_comparison() {
+        let grid = 1.0 / UNIFORM_STEPS;
+        let ps = [0.0, grid, 0.5 * grid, 0.3, 0.5, 0.25 + grid, 1.0 - grid, 1.0, 0.123_456_789, 0.9999];
+        for p in ps {
+            let chance = Chance::new(p);
+            let (mut by_float, mut by_threshold) = (TrialRng::seed_from_u64(3), TrialRng::seed_from_u64(3));
+            for _ in 0..100_000 {
+                assert_eq!(by_float.random::<f64>() < p, chance.bernoulli(&mut by_threshold), "p {p}");
+            }
+            // The boundary itself: the largest 53-bit value below p·2⁵³, and the next.
+            let t = chance.threshold;
+            for bits in [t.saturating_sub(1), t, t + 1] {
+                let u = bits as f64 * grid;
+                assert_eq!(u < p, bits < t, "p {p}, bits {bits}");
+            }
         }
     }
 
