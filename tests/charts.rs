@@ -76,6 +76,24 @@ fn every_chart_of_every_shipped_scenario_renders() {
     }
 }
 
+/// The nightly-outcome chart says "drones" only when every threat launched is tagged a drone: a
+/// raid with missiles is counted as threats, in the title and on the axis.
+#[test]
+fn the_outcome_chart_names_what_it_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (file, noun, axis) in [
+        ("scenarios/mass-raid.toml", "drones launched", "Drones (mean per night)"),
+        ("scenarios/combined-raid.toml", "threats launched", "Threats (mean per night)"),
+    ] {
+        let out = tmp.path().join(Path::new(file).file_stem().unwrap());
+        run(Path::new(file), &out, &[]);
+        let svg = unescape(&std::fs::read_to_string(out.join("charts/nightly-outcome.svg")).unwrap());
+        let title = svg_title(&svg);
+        assert!(title.contains(noun), "{file}: title {title:?} should say {noun:?}");
+        assert!(svg.contains(axis), "{file}: the y axis should read {axis:?}");
+    }
+}
+
 fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

@@ -22,6 +22,8 @@ pub struct Figure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreatInfo {
     pub name: String,
+    /// The scenario's `kind` tag; `None` in a summary.json older than the tag.
+    pub kind: Option<String>,
     pub decoy: bool,
     pub unit_cost_usd: Figure,
     pub launched: Figure,
@@ -109,6 +111,7 @@ impl ChartData {
             .map(|(name, t)| {
                 Ok(ThreatInfo {
                     name: name.clone(),
+                    kind: t["kind"].as_str().map(str::to_string),
                     decoy: t["decoy"].as_bool().unwrap_or(false),
                     unit_cost_usd: figure(&t["unit_cost_usd"], &format!("threats.{name}.unit_cost_usd"))?,
                     launched: figure(&t["launched"], &format!("threats.{name}.launched"))?,

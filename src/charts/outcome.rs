@@ -16,21 +16,39 @@ fn mean_sum(figures: &[super::data::Figure]) -> f64 {
     figures.iter().map(|f| f.mean).sum()
 }
 
+/// What the chart counts: "drones" when every threat type launched is tagged `kind = "drone"`,
+/// else "threats" (a raid with missiles, or a summary.json that does not say).
+fn noun(data: &ChartData) -> &'static str {
+    let launched = data.threats.iter().filter(|t| t.launched.mean > 0.0);
+    if launched.clone().count() > 0 && launched.into_iter().all(|t| t.kind.as_deref() == Some("drone")) {
+        "drones"
+    } else {
+        "threats"
+    }
+}
+
 fn title(data: &ChartData) -> String {
     let launched = mean_sum(data.total(metric::LAUNCHED));
     if launched <= 0.0 {
-        return "No drones launched".to_string();
+        return format!("No {} launched", noun(data));
     }
     let ew = mean_sum(data.total(metric::EW_DEFEATED));
     let leaked = mean_sum(data.total(metric::LEAKERS));
     let pct = |x: f64| 100.0 * x / launched;
     format!(
-        "Of {} drones launched: {:.0}% destroyed, {:.0}% lost to EW, {:.0}% leaked",
+        "Of {} {} launched: {:.0}% destroyed, {:.0}% lost to EW, {:.0}% leaked",
         count(launched),
+        noun(data),
         pct(launched - ew - leaked),
         pct(ew),
         pct(leaked)
     )
+}
+
+/// The y axis, e.g. "Drones (mean per night)" or "Threats a month (mean over trials)".
+fn y_description(data: &ChartData, per: &str) -> String {
+    let noun = noun(data);
+    format!("{}{} {per}", noun[..1].to_uppercase(), &noun[1..])
 }
 
 /// A campaign tied to the calendar and longer than this is drawn by month, not by night.
@@ -91,7 +109,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
         let top = launched.iter().copied().fold(1.0, f64::max) * 1.12;
         let y_format = |v: &f64| theme::whole_only(*v, count);
         let mut chart = match &monthly {
-            None => theme::night_plane(&area, data, top, "Drones (mean per night)", &y_format)?,
+            None => theme::night_plane(&area, data, top, &y_description(data, "(mean per night)"), &y_format)?,
             Some((months, bin_of)) => month_plane(&area, data, months, bin_of, top, &y_format)?,
         };
         let mut base = vec![0.0; count_of_bins];
@@ -129,7 +147,8 @@ fn month_plane<'a, 'b>(
 ) -> Result<theme::Plane<'a, 'b>> {
     let mut chart = theme::plane(area, theme::night_range(months.len() as u32), 0.0..top, 120)?;
     let month_label = |x: f64| months.get((x as usize).wrapping_sub(1)).cloned().unwrap_or_default();
-    let descriptions = ("Month (the reports' dates)", "Drones a month (mean over trials)");
+    let y = y_description(data, "a month (mean over trials)");
+    let descriptions = ("Month (the reports' dates)", y.as_str());
     theme::house_mesh(
         &mut chart,
         descriptions,

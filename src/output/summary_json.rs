@@ -84,6 +84,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
         .map(|(threat, t)| {
             let value = json!({
                 "decoy": threat.decoy,
+                "kind": threat.kind,
                 "unit_cost_usd": stats(&t.unit_cost_usd),
                 "launched": stats(&t.launched),
                 "ew_defeated": stats(&t.ew_defeated),
