@@ -25,8 +25,9 @@ fn mean_threats_per_trial(s: &Scenario, trials: u64) -> f64 {
     aggregate.threats.iter().map(|t| t.launched.stats().unwrap().mean).sum()
 }
 
-/// A 100-drone night threat by threat (the reference method) through EW and the six baseline
-/// layers, stocks and capacities unlimited so that every iteration meets the same defence.
+/// A 100-threat night threat by threat (the reference method) through EW and the baseline's
+/// layers, the stocks and capacities of six of them unlimited so that every iteration meets nearly
+/// the same defence (the aviation layer keeps its nightly sortie capacity).
 fn one_threat(c: &mut Criterion) {
     let unlimited: Vec<String> =
         ["mobile-fire-group", "gepard", "interceptor-drones", "shorad-missile", "nasams", "patriot"]
