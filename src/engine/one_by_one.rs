@@ -128,13 +128,17 @@ impl Campaign<'_> {
             }
             // One uniform decides the opportunity (u < a) and, rescaled to u / a (uniform given
             // an opportunity), the engagement.
-            match arrival.opportunity.take() {
-                Some(true) => queue.pending[group].push((i, self.rng.random())),
-                Some(false) => {}
+            match arrival.opportunity {
                 None => {
                     let u: f64 = self.rng.random();
                     if u < a {
                         queue.pending[group].push((i, u / a));
+                    }
+                }
+                Some(decided) => {
+                    arrival.opportunity = None;
+                    if decided {
+                        queue.pending[group].push((i, self.rng.random()));
                     }
                 }
             }
