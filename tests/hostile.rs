@@ -57,7 +57,7 @@ fn absurd_sizes_are_refused() {
     refused(
         &with("size = 100", "size = 1000000000000"),
         &[],
-        "raid.size = 1000000000000: must be a whole number of drones in 0..=1000000 a night",
+        "raid.size = 1000000000000: must be a whole number of threats in 0..=1000000 a night",
     );
     refused(
         &with("size = 100", "size = { poisson = 1e12 }"),

@@ -57,10 +57,7 @@ pub fn draw(data: &BacktestChart) -> Result<String> {
     let months: Vec<(&WindowResult, usize)> =
         data.windows.iter().flat_map(|w| (0..w.months.len()).map(move |i| (*w, i))).collect();
     let n = months.len() as f64;
-    let subtitle = format!(
-        "scenario {} · {} trials a month · seed {} · fitted: {}",
-        data.scenario, data.trials, data.seed, data.fitted
-    );
+    let subtitle = theme::subtitle(data.scenario, data.trials, "a month", data.seed) + " · fitted: " + &data.fitted;
     let footer = format!(
         "salvosim {} · bars: 5–95 % of trials, tick: mean · dots: the Air Force reports · data: {ATTRIBUTION}",
         data.version

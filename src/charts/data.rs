@@ -179,13 +179,7 @@ impl ChartData {
 
     /// "baseline · 10,000 trials · seed 20250305".
     pub fn subtitle(&self) -> String {
-        format!(
-            "scenario {} · {} trials of {} nights · seed {}",
-            self.scenario,
-            crate::format::thousands(self.trials),
-            self.nights,
-            self.seed
-        )
+        super::theme::subtitle(&self.scenario, self.trials, &format!("of {} nights", self.nights), self.seed)
     }
 
     pub fn footer(&self) -> String {

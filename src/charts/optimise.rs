@@ -49,12 +49,7 @@ impl OptimiseChart {
     }
 
     fn subtitle(&self) -> String {
-        format!(
-            "scenario {} · {} trials a candidate, common random numbers · seed {}",
-            self.scenario,
-            crate::format::thousands(self.trials),
-            self.seed
-        )
+        theme::subtitle(&self.scenario, self.trials, "a candidate, common random numbers", self.seed)
     }
 
     fn footer(&self) -> String {

@@ -19,12 +19,8 @@ fn mean_sum(figures: &[super::data::Figure]) -> f64 {
 /// What the chart counts: "drones" when every threat type launched is tagged `kind = "drone"`,
 /// else "threats" (a raid with missiles, or a summary.json that does not say).
 fn noun(data: &ChartData) -> &'static str {
-    let launched = data.threats.iter().filter(|t| t.launched.mean > 0.0);
-    if launched.clone().count() > 0 && launched.into_iter().all(|t| t.kind.as_deref() == Some("drone")) {
-        "drones"
-    } else {
-        "threats"
-    }
+    let mut launched = data.threats.iter().filter(|t| t.launched.mean > 0.0).peekable();
+    if launched.peek().is_some() && launched.all(|t| t.kind.as_deref() == Some("drone")) { "drones" } else { "threats" }
 }
 
 fn title(data: &ChartData) -> String {

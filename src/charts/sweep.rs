@@ -29,12 +29,7 @@ impl SweepData {
     }
 
     fn subtitle(&self) -> String {
-        format!(
-            "scenario {} · {} trials per point, common random numbers · seed {}",
-            self.scenario,
-            crate::format::thousands(self.trials),
-            self.seed
-        )
+        theme::subtitle(&self.scenario, self.trials, "per point, common random numbers", self.seed)
     }
 
     fn footer(&self) -> String {

@@ -65,10 +65,8 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
         ),
         _ => format!("No input moves the {}", metric_label(metric).to_lowercase()),
     };
-    let subtitle = format!(
-        "scenario {} · {} trials a run · seed {} · each input pinned at its 10th and 90th percentile",
-        data.scenario, data.trials, data.seed
-    );
+    let subtitle = theme::subtitle(&data.scenario, data.trials, "a run", data.seed)
+        + " · each input pinned at its 10th and 90th percentile";
     let footer = format!(
         "salvosim {} · every run shares its random numbers, so a bar is the input's effect, not noise{}",
         data.version,

@@ -74,7 +74,7 @@ impl Kind {
             Kind::Probability => "a probability in 0..1",
             Kind::Money => "a cost in USD >= 0",
             Kind::Count => "a whole number in 0..=10^12",
-            Kind::Raid => "a whole number of drones in 0..=1000000 a night",
+            Kind::Raid => "a whole number of threats in 0..=1000000 a night",
             Kind::Shots => "a whole number in 1..=10000",
             Kind::Share => "a share >= 0",
             Kind::NonNegative => "a number >= 0",
