@@ -21,7 +21,7 @@ fn title(data: &ChartData) -> String {
             format!("{}: {:.0}% chance of running dry within {} nights", layer.name, 100.0 * p, data.nights)
         }
         Some((layer, p)) if p > 0.0 => format!(
-            "No interceptor layer runs dry within {} nights in 1% of campaigns (most often {}: {})",
+            "Every interceptor stock lasts the {} nights in more than 99% of campaigns (the likeliest to run dry: {}, {})",
             data.nights,
             layer.name,
             percent(p)
