@@ -591,9 +591,7 @@ impl<'a> Campaign<'a> {
         self.ws.leaked_tonight[kind] += leaked;
         let threat = &self.scenario.threats[kind];
         if !threat.decoy {
-            for _ in 0..leaked {
-                self.record.damage_usd += threat.damage_on_leak_usd.sample(&mut self.rng);
-            }
+            threat.damage_on_leak_usd.add_draws(leaked, &mut self.record.damage_usd, &mut self.rng);
         }
     }
 

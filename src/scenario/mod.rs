@@ -4,6 +4,7 @@
 //! validated [`Scenario`] — and every failure becomes one [`InputError`] naming the file or
 //! argument, the field path, the value and what is allowed.
 
+mod beta_table;
 mod date;
 mod error;
 pub mod labels;

@@ -8,6 +8,8 @@ use rand::Rng;
 use rand_distr::{Distribution, LogNormal, Normal, Pert, Poisson, Triangular, Uniform};
 use serde::Deserialize;
 
+use super::beta_table::BetaTable;
+
 /// z of the 90th percentile of the standard normal.
 const Z90: f64 = 1.281_551_565_544_600_4;
 
@@ -88,6 +90,12 @@ enum Dist {
     Uniform(Uniform<f64>),
     Triangular(Triangular<f64>),
     Pert(Pert<f64>),
+    /// A PERT drawn by [`BetaTable`] (see [`Param::drawn_per_event`]): lo + range × Beta(α, β).
+    PertTable {
+        lo: f64,
+        range: f64,
+        beta: Box<BetaTable>,
+    },
     LogNormal(LogNormal<f64>),
     Normal(Normal<f64>),
     Poisson(Poisson<f64>),
@@ -248,6 +256,48 @@ impl Param {
         Param { dist: Dist::Pinned(dist, self.finish(value)), ..self.clone() }
     }
 
+    /// This field, for drawing many times a trial (damage per leaking drone): a PERT is drawn by
+    /// an exact table-driven sampler ([`BetaTable`]) that costs a table of a few kilobytes to set
+    /// up but no logarithm or exponential per draw. Every other form is unchanged. The draws
+    /// follow the same distribution as rand_distr's PERT, not the same stream, so a field keeps
+    /// one sampler for good: per-trial fields stay with rand_distr's, and so their published
+    /// figures.
+    pub fn drawn_per_event(self) -> Param {
+        let to_table = |dist: &Dist| match (dist, &self.spec) {
+            (Dist::Pert(_), &ParamSpec::Pert { lo, mode, hi }) => {
+                let (alpha, beta) = (1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo));
+                let beta = BetaTable::new(alpha, beta).expect("PERT's shapes lie in [1, 5]");
+                Some(Dist::PertTable { lo, range: hi - lo, beta: Box::new(beta) })
+            }
+            _ => None,
+        };
+        let dist = match &self.dist {
+            Dist::Pinned(inner, value) => to_table(inner).map(|table| Dist::Pinned(Box::new(table), *value)),
+            other => to_table(other),
+        };
+        match dist {
+            Some(dist) => Param { dist, ..self },
+            None => self,
+        }
+    }
+
+    /// Adds `n` draws to `total` one by one: the same sum, bit for bit, as `n` calls of
+    /// [`Param::sample`], with the form looked up once for a field drawn per event.
+    pub fn add_draws<R: Rng + ?Sized>(&self, n: u64, total: &mut f64, rng: &mut R) {
+        match &self.dist {
+            Dist::PertTable { lo, range, beta } => {
+                for _ in 0..n {
+                    *total += self.finish(lo + range * beta.sample(rng));
+                }
+            }
+            _ => {
+                for _ in 0..n {
+                    *total += self.sample(rng);
+                }
+            }
+        }
+    }
+
     /// A whole-number draw (for count fields).
     pub fn sample_count<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
         debug_assert!(self.integer);
@@ -328,6 +378,7 @@ fn draw<R: Rng + ?Sized>(dist: &Dist, rng: &mut R) -> f64 {
         Dist::Uniform(d) => d.sample(rng),
         Dist::Triangular(d) => d.sample(rng),
         Dist::Pert(d) => d.sample(rng),
+        Dist::PertTable { lo, range, beta } => lo + range * beta.sample(rng),
         Dist::LogNormal(d) => d.sample(rng),
         Dist::Normal(d) => d.sample(rng),
         Dist::Poisson(d) => d.sample(rng),
@@ -569,6 +620,42 @@ mod tests {
             Param::new(&ParamSpec::Uniform { lo: 0.0, hi: 10.0 }, Kind::Count).unwrap().pinned(2.6).sample(&mut a),
             3.0
         );
+    }
+
+    #[test]
+    fn a_pert_drawn_per_event_has_pert_moments_and_keeps_its_pin() {
+        // PERT [1, 2, 9]: mean (lo + 4 mode + hi) / 6 = 3, variance (mean − lo)(hi − mean) / 7 = 12/7.
+        // Over 10⁶ draws on each of three seeds, both within 5 standard errors (the sample
+        // variance's is √((μ₄ − σ⁴) / n), μ₄ − σ⁴ = 6.2 for this PERT, by quadrature).
+        let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap().drawn_per_event();
+        assert!(matches!(p.dist, Dist::PertTable { .. }));
+        let n = 1_000_000;
+        for seed in [1, 2, 3] {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let draws: Vec<f64> = (0..n).map(|_| p.sample(&mut rng)).collect();
+            assert!(draws.iter().all(|x| (1.0..=9.0).contains(x)));
+            let mean = draws.iter().sum::<f64>() / n as f64;
+            let variance = draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+            assert!((mean - 3.0).abs() < 5.0 * (12.0f64 / 7.0 / n as f64).sqrt(), "seed {seed}: mean {mean}");
+            assert!(
+                (variance - 12.0 / 7.0).abs() < 5.0 * (6.2f64 / n as f64).sqrt(),
+                "seed {seed}: variance {variance}"
+            );
+        }
+        let pinned = p.pinned(4.0);
+        let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(5), Xoshiro256PlusPlus::seed_from_u64(5));
+        for _ in 0..100 {
+            p.sample(&mut a);
+            assert_eq!(pinned.sample(&mut b), 4.0);
+        }
+        assert_eq!(rand::RngExt::random::<u64>(&mut a), rand::RngExt::random::<u64>(&mut b), "streams stay in step");
+        let lognormal = ParamSpec::LogNormal { median: 1.0, p90: 2.0 };
+        let (plain, per_event) = (
+            Param::new(&lognormal, Kind::Money).unwrap(),
+            Param::new(&lognormal, Kind::Money).unwrap().drawn_per_event(),
+        );
+        let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(6), Xoshiro256PlusPlus::seed_from_u64(6));
+        assert!((0..100).all(|_| plain.sample(&mut a) == per_event.sample(&mut b)), "other forms are unchanged");
     }
 
     /// Pins the first draws of each distribution: an upgrade of rand or rand_distr that changes the

@@ -176,7 +176,8 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
             let threat = Threat {
                 name: t.name.clone(),
                 unit_cost_usd: param(&t.unit_cost, Kind::Money, path.key("unit_cost"))?,
-                damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?,
+                damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?
+                    .drawn_per_event(),
                 decoy: t.decoy,
                 kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
                 ew_defeat: optional(t.ew_defeat.as_ref(), Kind::Probability, path.key("ew_defeat"))?,
