@@ -3,8 +3,9 @@
 //! Trials are cut into fixed blocks of [`BLOCK_TRIALS`], blocks into chunks of [`CHUNK_BLOCKS`];
 //! each block is simulated and tallied on one thread, blocks are merged in order into their chunk,
 //! chunks in order into the run. Every trial draws from its own
-//! stream (see [`rng`]), so the result is byte-identical at any thread count. Blocks are processed
-//! in waves of a few per thread, so memory stays flat however many trials are asked for.
+//! stream (see [`rng`]), so the result is byte-identical at any thread count. Each thread takes the
+//! next block as soon as it is free and runs at most a few blocks ahead of the fold, so memory
+//! stays flat however many trials are asked for.
 //! The core never prints: it reports progress to a [`Progress`] sink.
 
 mod aggregate;
@@ -18,7 +19,9 @@ pub mod precision;
 pub mod rng;
 mod trial;
 
-use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 
 pub use aggregate::{Aggregate, LayerTallies, PairTallies, ThreatTallies};
 pub use layout::NightLayout;
@@ -170,49 +173,142 @@ struct Chunk<'a> {
 }
 
 impl Chunk<'_> {
-    /// Its blocks simulated in parallel waves of a few per thread, folded in block order, after
+    /// Its blocks simulated on the pool's number of threads, folded in block order, after
     /// `done_before` trials of the run. Given a stopping rule and the run's aggregate before this
     /// chunk, the rule is asked at each checkpoint about that aggregate plus the blocks folded so
     /// far. Returns the chunk's aggregate and whether the rule stopped the run.
+    ///
+    /// Each thread takes the next block as soon as it is free, so no thread waits for another at
+    /// the end of a batch; whichever thread finishes the block the fold is waiting for folds every
+    /// finished block in order. A thread waits only when it would run more than [`AHEAD`] blocks
+    /// per thread past the fold, which keeps memory flat however many trials are asked for.
     fn run(
         &self,
         progress: &dyn Progress,
         done_before: u64,
         stop: Option<(StopRule, &Aggregate)>,
     ) -> Result<(Aggregate, bool), Cancelled> {
-        let mut aggregate = Aggregate::new(self.scenario, self.layout);
         let blocks = self.trials.div_ceil(BLOCK_TRIALS);
         let (first, end) = (self.chunk * CHUNK_BLOCKS, ((self.chunk + 1) * CHUNK_BLOCKS).min(blocks));
-        let wave = 2 * rayon::current_num_threads() as u64;
-        let mut next = first;
-        while next < end {
-            if progress.cancelled() {
-                return Err(Cancelled { done: done_before + aggregate.trials, trials: self.trials });
+        let threads = rayon::current_num_threads().max(1);
+        let fold = Fold {
+            next: AtomicU64::new(first),
+            window: AHEAD * threads as u64,
+            state: Mutex::new(FoldState {
+                aggregate: Aggregate::new(self.scenario, self.layout),
+                folded: first,
+                finished: BTreeMap::new(),
+                over: None,
+            }),
+            advanced: Condvar::new(),
+        };
+        let work = || self.work(&fold, end, blocks, progress, stop);
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
             }
-            let last = (next + wave).min(end);
-            let results: Vec<Aggregate> = (next..last)
-                .into_par_iter()
-                .map(|block| {
-                    let range = block * BLOCK_TRIALS..((block + 1) * BLOCK_TRIALS).min(self.trials);
-                    let len = range.end - range.start;
-                    let block_aggregate = run_block(self.scenario, self.layout, self.seed, range);
-                    progress.advance(len);
-                    block_aggregate
-                })
-                .collect();
-            for (block, result) in (next..last).zip(&results) {
-                aggregate.merge(result);
-                if let Some((stop, before)) = stop.filter(|_| is_checkpoint(block + 1) && block + 1 < blocks) {
-                    let mut so_far = before.clone();
-                    so_far.merge(&aggregate);
-                    if stop(&so_far) {
-                        return Ok((aggregate, true));
-                    }
-                }
-            }
-            next = last;
+            work();
+        });
+        let state = fold.state.into_inner().expect("no thread panicked while folding");
+        match state.over {
+            Some(Over::Cancelled) => Err(Cancelled { done: done_before + state.aggregate.trials, trials: self.trials }),
+            over => Ok((state.aggregate, over == Some(Over::Stopped))),
         }
-        Ok((aggregate, false))
+    }
+
+    /// One thread's share: take blocks until none is left or the run is over.
+    fn work(&self, fold: &Fold, end: u64, blocks: u64, progress: &dyn Progress, stop: Option<(StopRule, &Aggregate)>) {
+        loop {
+            let block = fold.next.fetch_add(1, Ordering::Relaxed);
+            if block >= end || !fold.may_run(block) {
+                return;
+            }
+            if progress.cancelled() {
+                fold.end(Over::Cancelled);
+                return;
+            }
+            let range = block * BLOCK_TRIALS..((block + 1) * BLOCK_TRIALS).min(self.trials);
+            let len = range.end - range.start;
+            let aggregate = run_block(self.scenario, self.layout, self.seed, range);
+            progress.advance(len);
+            fold.finish(block, aggregate, |folded, so_far| {
+                let (rule, before) = stop.filter(|_| is_checkpoint(folded) && folded < blocks)?;
+                let mut run_so_far = before.clone();
+                run_so_far.merge(so_far);
+                rule(&run_so_far).then_some(Over::Stopped)
+            });
+        }
+    }
+}
+
+/// Blocks a thread may run ahead of the fold, per thread.
+const AHEAD: u64 = 2;
+
+/// Why a chunk ended early.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Over {
+    Stopped,
+    Cancelled,
+}
+
+/// The in-order fold of a chunk's blocks, shared by the threads that run them.
+struct Fold {
+    /// The next block to take.
+    next: AtomicU64,
+    /// At most this many blocks past the fold are taken.
+    window: u64,
+    state: Mutex<FoldState>,
+    /// Signalled whenever the fold moves on or the chunk ends.
+    advanced: Condvar,
+}
+
+struct FoldState {
+    aggregate: Aggregate,
+    /// Blocks folded so far (counted from the run's first block).
+    folded: u64,
+    /// Blocks finished but not yet folded, by block number.
+    finished: BTreeMap<u64, Aggregate>,
+    over: Option<Over>,
+}
+
+impl Fold {
+    fn lock(&self) -> std::sync::MutexGuard<'_, FoldState> {
+        self.state.lock().expect("no thread panicked while folding")
+    }
+
+    /// Waits until `block` is within the window of the fold; false if the chunk is over.
+    fn may_run(&self, block: u64) -> bool {
+        let mut state = self.lock();
+        while state.over.is_none() && block >= state.folded + self.window {
+            state = self.advanced.wait(state).expect("no thread panicked while folding");
+        }
+        state.over.is_none()
+    }
+
+    /// Hands in `block`'s aggregate and folds every finished block that is next in order. After
+    /// each, `check(blocks folded, aggregate)` may end the chunk; blocks finished later are dropped.
+    fn finish(&self, block: u64, aggregate: Aggregate, check: impl Fn(u64, &Aggregate) -> Option<Over>) {
+        let mut guard = self.lock();
+        let state = &mut *guard;
+        if state.over.is_some() {
+            return;
+        }
+        state.finished.insert(block, aggregate);
+        while let Some(next) = state.finished.remove(&state.folded) {
+            state.aggregate.merge(&next);
+            state.folded += 1;
+            if let Some(over) = check(state.folded, &state.aggregate) {
+                state.over = Some(over);
+                break;
+            }
+        }
+        drop(guard);
+        self.advanced.notify_all();
+    }
+
+    fn end(&self, over: Over) {
+        self.lock().over.get_or_insert(over);
+        self.advanced.notify_all();
     }
 }
 
