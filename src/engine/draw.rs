@@ -58,6 +58,12 @@ fn ln_factorial(k: usize) -> f64 {
         + inverse * (1.0 / 12.0 - inverse_squared * (1.0 / 360.0 - inverse_squared / 1260.0))
 }
 
+/// `k` as a float (see [`crate::stats::real`]).
+#[inline(always)]
+fn real(k: usize) -> f64 {
+    crate::stats::real(k as u64)
+}
+
 /// 1/k, from the table up to TABLE_N.
 fn reciprocal(k: usize) -> f64 {
     TABLES.reciprocal.get(k).copied().unwrap_or_else(|| 1.0 / k as f64)
@@ -146,19 +152,19 @@ fn btpe(rng: &mut TrialRng, n: u64, p: f64) -> u64 {
 /// Inversion of Binomial(n, small), n ≤ TABLE_N, visiting outcomes outward from the mode.
 fn search_from_mode(rng: &mut TrialRng, n: usize, chance: &Chance) -> usize {
     let Tables { ln_factorial, reciprocal } = &*TABLES;
-    let mode = (((n + 1) as f64 * chance.small) as usize).min(n);
+    let mode = ((real(n + 1) * chance.small) as usize).min(n);
     let ln_at_mode = ln_factorial[n] - ln_factorial[mode] - ln_factorial[n - mode]
-        + mode as f64 * chance.ln_small
-        + (n - mode) as f64 * chance.ln_large;
+        + real(mode) * chance.ln_small
+        + real(n - mode) * chance.ln_large;
     let (odds, inverse_odds) = (chance.odds, chance.inverse_odds);
     walk_from_mode(
         rng,
         (0, mode, n),
         ln_at_mode,
         // P(x+1)/P(x) = (n−x)/(x+1) · p/q
-        |x| (n - x) as f64 * reciprocal[x + 1] * odds,
+        |x| real(n - x) * reciprocal[x + 1] * odds,
         // P(x−1)/P(x) = x/(n−x+1) · q/p
-        |x| x as f64 * reciprocal[n - x + 1] * inverse_odds,
+        |x| real(x) * reciprocal[n - x + 1] * inverse_odds,
     )
 }
 
@@ -239,7 +245,7 @@ pub fn hypergeometric(rng: &mut TrialRng, total: u64, success: u64, draws: u64) 
 fn hypergeometric_from_mode(rng: &mut TrialRng, total: usize, success: usize, draws: usize) -> usize {
     let failure = total - success;
     let (low_end, high_end) = (draws.saturating_sub(failure), draws.min(success));
-    let mode = (((draws + 1) as f64 * (success + 1) as f64 / (total + 2) as f64) as usize).clamp(low_end, high_end);
+    let mode = ((real(draws + 1) * real(success + 1) / real(total + 2)) as usize).clamp(low_end, high_end);
     let ln_choose = |n: usize, k: usize| ln_factorial(n) - ln_factorial(k) - ln_factorial(n - k);
     let ln_at_mode = ln_choose(success, mode) + ln_choose(failure, draws - mode) - ln_choose(total, draws);
     walk_from_mode(
@@ -247,9 +253,9 @@ fn hypergeometric_from_mode(rng: &mut TrialRng, total: usize, success: usize, dr
         (low_end, mode, high_end),
         ln_at_mode,
         // P(k+1)/P(k) = (K−k)(n−k) / ((k+1)(N−K−n+k+1))
-        |k| (success - k) as f64 * (draws - k) as f64 * reciprocal(k + 1) * reciprocal(failure + k + 1 - draws),
+        |k| real(success - k) * real(draws - k) * reciprocal(k + 1) * reciprocal(failure + k + 1 - draws),
         // P(k−1)/P(k) = k(N−K−n+k) / ((K−k+1)(n−k+1))
-        |k| k as f64 * (failure + k - draws) as f64 * reciprocal(success - k + 1) * reciprocal(draws - k + 1),
+        |k| real(k) * real(failure + k - draws) * reciprocal(success - k + 1) * reciprocal(draws - k + 1),
     )
 }
 

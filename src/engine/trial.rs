@@ -9,6 +9,7 @@ use super::layout::NightLayout;
 use super::mutation::Mutation;
 use super::rng::{TrialRng, night_rng, phase_rng, trial_rng};
 use crate::scenario::{Doctrine, Layer, LayerField, Param, PhaseSet, Scenario, Target, Treatment};
+use crate::stats::real;
 
 /// Campaign totals of one threat type.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -609,37 +610,37 @@ impl<'a> Campaign<'a> {
             totals.rounds += state.rounds_tonight;
             totals.kills += state.kills_tonight;
             totals.engaged += state.engaged_tonight;
-            row[layout.rounds(i)] = state.rounds_tonight as f64;
-            row[layout.kills(i)] = state.kills_tonight as f64;
+            row[layout.rounds(i)] = real(state.rounds_tonight);
+            row[layout.kills(i)] = real(state.kills_tonight);
             let pairs = &mut self.record.by_threat[i * types..(i + 1) * types];
             for (kind, pair) in pairs.iter_mut().enumerate() {
                 let (rounds, kills) = (state.rounds_by_type[kind], state.kills_by_type[kind]);
                 pair.rounds += rounds;
                 pair.kills += kills;
                 if let Some(k) = layout.pair(i, kind) {
-                    row[layout.rounds_by_threat(k)] = rounds as f64;
-                    row[layout.kills_by_threat(k)] = kills as f64;
+                    row[layout.rounds_by_threat(k)] = real(rounds);
+                    row[layout.kills_by_threat(k)] = real(kills);
                 }
             }
             state.rounds_by_type.fill(0);
             state.kills_by_type.fill(0);
             (state.rounds_tonight, state.kills_tonight, state.engaged_tonight) = (0, 0, 0);
-            defender_cum_usd += totals.rounds as f64 * state.cost_per_shot_usd;
+            defender_cum_usd += real(totals.rounds) * state.cost_per_shot_usd;
         }
         for (k, &layer) in layout.stock_layers.iter().enumerate() {
-            row[layout.stock(k)] = self.ws.layers[layer].stock as f64;
+            row[layout.stock(k)] = real(self.ws.layers[layer].stock);
             row[layout.exhausted(k)] = if self.record.layers[layer].exhaustion_night.is_some() { 1.0 } else { 0.0 };
         }
         if let Some(stock) = self.inventory.as_mut() {
             *stock = stock.saturating_add(self.production);
         }
         for t in 0..types {
-            row[layout.launched(t)] = self.ws.launched_tonight[t] as f64;
-            row[layout.leakers(t)] = self.ws.leaked_tonight[t] as f64;
+            row[layout.launched(t)] = real(self.ws.launched_tonight[t]);
+            row[layout.leakers(t)] = real(self.ws.leaked_tonight[t]);
         }
-        row[layout.launched(types)] = self.ws.launched_tonight.iter().sum::<u64>() as f64;
-        row[layout.leakers(types)] = self.ws.leaked_tonight.iter().sum::<u64>() as f64;
-        row[layout.ew_defeated()] = self.ew_tonight as f64;
+        row[layout.launched(types)] = real(self.ws.launched_tonight.iter().sum::<u64>());
+        row[layout.leakers(types)] = real(self.ws.leaked_tonight.iter().sum::<u64>());
+        row[layout.ew_defeated()] = real(self.ew_tonight);
         self.ws.launched_tonight.fill(0);
         self.ws.leaked_tonight.fill(0);
         self.ew_tonight = 0;

@@ -605,16 +605,27 @@ mod tests {
         assert_eq!(Param::constant(4.0, Kind::Money).quantile(0.1), None);
     }
 
-    #[test]
-    fn a_pinned_field_returns_its_value_and_draws_as_before() {
-        let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap();
-        let pinned = p.pinned(3.0);
+    /// `p` pinned at `value` returns it 100 times while drawing what `p` draws: afterwards both
+    /// streams are in step. Returns the stream `p` drew from.
+    fn assert_pin_draws_as_before(p: &Param, value: f64) -> Xoshiro256PlusPlus {
+        let pinned = p.pinned(value);
         let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(5), Xoshiro256PlusPlus::seed_from_u64(5));
         for _ in 0..100 {
             p.sample(&mut a);
-            assert_eq!(pinned.sample(&mut b), 3.0);
+            assert_eq!(pinned.sample(&mut b), value);
         }
-        assert_eq!(rand::RngExt::random::<u64>(&mut a), rand::RngExt::random::<u64>(&mut b), "streams stay in step");
+        assert_eq!(
+            rand::RngExt::random::<u64>(&mut a.clone()),
+            rand::RngExt::random::<u64>(&mut b),
+            "streams stay in step"
+        );
+        a
+    }
+
+    #[test]
+    fn a_pinned_field_returns_its_value_and_draws_as_before() {
+        let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap();
+        let mut a = assert_pin_draws_as_before(&p, 3.0);
         assert_eq!(p.pinned(2.6).pinned(7.0).sample(&mut a), 7.0);
         assert_eq!(
             Param::new(&ParamSpec::Uniform { lo: 0.0, hi: 10.0 }, Kind::Count).unwrap().pinned(2.6).sample(&mut a),
@@ -642,13 +653,7 @@ mod tests {
                 "seed {seed}: variance {variance}"
             );
         }
-        let pinned = p.pinned(4.0);
-        let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(5), Xoshiro256PlusPlus::seed_from_u64(5));
-        for _ in 0..100 {
-            p.sample(&mut a);
-            assert_eq!(pinned.sample(&mut b), 4.0);
-        }
-        assert_eq!(rand::RngExt::random::<u64>(&mut a), rand::RngExt::random::<u64>(&mut b), "streams stay in step");
+        assert_pin_draws_as_before(&p, 4.0);
         let lognormal = ParamSpec::LogNormal { median: 1.0, p90: 2.0 };
         let (plain, per_event) = (
             Param::new(&lognormal, Kind::Money).unwrap(),
