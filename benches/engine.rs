@@ -163,7 +163,8 @@ fn one_draw(c: &mut Criterion) {
 }
 
 /// The counting method's samplers at the sizes a baseline night draws (`n` arriving, `p`), one
-/// per path: Bernoulli sum (n ≤ 16), inversion from the mode, BTPE, hypergeometric split.
+/// per path: Bernoulli sum (n ≤ 16), inversion from the mode, BTPE, hypergeometric split; and
+/// a PERT damage draw by each of its two samplers.
 fn samplers(c: &mut Criterion) {
     use salvosim::engine::draw::{Chance, binomial, hypergeometric};
     let mut rng = salvosim::engine::rng::trial_rng(SEED, 0);
@@ -176,6 +177,14 @@ fn samplers(c: &mut Criterion) {
     group.bench_function("hypergeometric 25 of 90, 15 marked", |b| {
         b.iter(|| hypergeometric(&mut rng, black_box(90), 15, 25))
     });
+    // Damage per leaker, PERT [20,000, 150,000, 2,000,000] (the stress set's): rand_distr's
+    // sampler (per-trial fields) against the table-driven one (fields drawn per event).
+    use salvosim::scenario::{Kind, Param, ParamSpec};
+    let pert = ParamSpec::Pert { lo: 20_000.0, mode: 150_000.0, hi: 2_000_000.0 };
+    let per_trial = Param::new(&pert, Kind::Money).unwrap();
+    let per_event = per_trial.clone().drawn_per_event();
+    group.bench_function("pert, rand_distr", |b| b.iter(|| per_trial.sample(&mut rng)));
+    group.bench_function("pert, table", |b| b.iter(|| per_event.sample(&mut rng)));
     group.finish();
 }
 
