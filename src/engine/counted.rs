@@ -276,6 +276,7 @@ fn offered(layer: &LayerState, group: usize, opportunities: &[u64]) -> u64 {
 
 /// Stock cannot run out tonight: all `engaged` threats of type `kind` meet every round the layer
 /// may fire. Returns the kills.
+#[inline(always)]
 fn engage_all(rng: &mut TrialRng, layer: &mut LayerState, kind: usize, engaged: u64) -> u64 {
     if engaged == 0 {
         return 0;

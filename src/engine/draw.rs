@@ -126,6 +126,10 @@ const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
 /// Binomial(n, p). Small spreads: inversion by search from the mode (outcomes visited in the
 /// order mode, mode−1, mode+1, mode−2, …), exact up to rounding; if rounding leaves the uniform
 /// beyond every outcome (probability ~1e-13) a new uniform is drawn. Large spreads: BTPE.
+///
+/// Inlined up to the Bernoulli sums (two draws in three at baseline sizes), so that those pay no
+/// call; larger `n` go out of line.
+#[inline(always)]
 pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     if n == 0 || chance.small <= 0.0 {
         return if chance.flipped { n } else { 0 };
@@ -133,6 +137,12 @@ pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     if n <= BERNOULLI_N {
         return (0..n).map(|_| u64::from(chance.bernoulli(rng))).sum();
     }
+    binomial_beyond_bernoulli(rng, n, chance)
+}
+
+/// [`binomial`] for `n` > [`BERNOULLI_N`] and 0 < p < 1.
+#[inline(never)]
+fn binomial_beyond_bernoulli(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     let x = if n as usize > TABLE_N || n as f64 * chance.small * (1.0 - chance.small) > SEARCH_VARIANCE {
         btpe(rng, n, chance.small)
     } else {
