@@ -406,6 +406,9 @@ pub struct Campaign<'a> {
     pub(super) ew_tonight: u64,
     /// The entry of the plan's variants in force.
     variant: usize,
+    /// The early-warning level whose opportunities the layers hold; `None` before the first night
+    /// and after a variant switch.
+    warning_level: Option<usize>,
     method: Method,
     /// A deliberate error in one draw of the counting method (tests only; see [`Mutation`]).
     pub(super) mutation: Option<Mutation>,
@@ -480,6 +483,7 @@ impl<'a> Campaign<'a> {
             production,
             ew_tonight: 0,
             variant: 0,
+            warning_level: None,
             method: Method::Counting,
             mutation: None,
         }
@@ -534,11 +538,14 @@ impl<'a> Campaign<'a> {
         if inputs.variant != self.variant {
             self.switch_variant(inputs.variant);
         }
-        let types = self.scenario.threats.len();
-        let per_level = self.ws.layers.len() * types;
-        let tonight = &self.ws.opportunity[inputs.early_warning * per_level..][..per_level];
-        for (layer, chances) in self.ws.layers.iter_mut().zip(tonight.chunks(types)) {
-            layer.opportunity.copy_from_slice(chances);
+        if self.warning_level != Some(inputs.early_warning) {
+            let types = self.scenario.threats.len();
+            let per_level = self.ws.layers.len() * types;
+            let tonight = &self.ws.opportunity[inputs.early_warning * per_level..][..per_level];
+            for (layer, chances) in self.ws.layers.iter_mut().zip(tonight.chunks(types)) {
+                layer.opportunity.copy_from_slice(chances);
+            }
+            self.warning_level = Some(inputs.early_warning);
         }
         let wanted = self.scenario.plan.raid_size[inputs.raid_size].sample_count(&mut self.rng);
         let launched = match self.inventory.as_mut() {
@@ -571,6 +578,7 @@ impl<'a> Campaign<'a> {
         ws.opportunity.clone_from(&variant.opportunity);
         self.discrimination = variant.discrimination;
         self.variant = v;
+        self.warning_level = None;
     }
 
     /// Books `n` launches of type `kind`, `defeated` of them by EW.
