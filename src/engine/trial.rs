@@ -622,7 +622,9 @@ impl<'a> Campaign<'a> {
             row[layout.kills(i)] = real(state.kills_tonight);
             let pairs = &mut self.record.by_threat[i * types..(i + 1) * types];
             for (kind, pair) in pairs.iter_mut().enumerate() {
-                let (rounds, kills) = (state.rounds_by_type[kind], state.kills_by_type[kind]);
+                // Read and cleared for the next night in one go (a fill per vector calls memset).
+                let (rounds, kills) =
+                    (std::mem::take(&mut state.rounds_by_type[kind]), std::mem::take(&mut state.kills_by_type[kind]));
                 pair.rounds += rounds;
                 pair.kills += kills;
                 if let Some(k) = layout.pair(i, kind) {
@@ -630,8 +632,6 @@ impl<'a> Campaign<'a> {
                     row[layout.kills_by_threat(k)] = real(kills);
                 }
             }
-            state.rounds_by_type.fill(0);
-            state.kills_by_type.fill(0);
             (state.rounds_tonight, state.kills_tonight, state.engaged_tonight) = (0, 0, 0);
             defender_cum_usd += real(totals.rounds) * state.cost_per_shot_usd;
         }
@@ -642,15 +642,17 @@ impl<'a> Campaign<'a> {
         if let Some(stock) = self.inventory.as_mut() {
             *stock = stock.saturating_add(self.production);
         }
+        let (mut launched, mut leaked) = (0, 0);
         for t in 0..types {
-            row[layout.launched(t)] = real(self.ws.launched_tonight[t]);
-            row[layout.leakers(t)] = real(self.ws.leaked_tonight[t]);
+            let (launched_t, leaked_t) =
+                (std::mem::take(&mut self.ws.launched_tonight[t]), std::mem::take(&mut self.ws.leaked_tonight[t]));
+            row[layout.launched(t)] = real(launched_t);
+            row[layout.leakers(t)] = real(leaked_t);
+            (launched, leaked) = (launched + launched_t, leaked + leaked_t);
         }
-        row[layout.launched(types)] = real(self.ws.launched_tonight.iter().sum::<u64>());
-        row[layout.leakers(types)] = real(self.ws.leaked_tonight.iter().sum::<u64>());
+        row[layout.launched(types)] = real(launched);
+        row[layout.leakers(types)] = real(leaked);
         row[layout.ew_defeated()] = real(self.ew_tonight);
-        self.ws.launched_tonight.fill(0);
-        self.ws.leaked_tonight.fill(0);
         self.ew_tonight = 0;
         row[layout.defender_spend_cum()] = defender_cum_usd;
         row[layout.attacker_spend_cum()] = self.record.attacker_spend_usd;
