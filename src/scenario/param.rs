@@ -622,6 +622,15 @@ mod tests {
         a
     }
 
+    /// `add_draws` of 1,000 adds, bit for bit, what 1,000 calls of `sample` add, from the same stream.
+    fn assert_add_draws_is_the_sum_of_samples(p: &Param) {
+        let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(7), Xoshiro256PlusPlus::seed_from_u64(7));
+        let (mut added, mut summed) = (1.5, 1.5);
+        p.add_draws(1000, &mut added, &mut a);
+        (0..1000).for_each(|_| summed += p.sample(&mut b));
+        assert_eq!(added, summed);
+    }
+
     #[test]
     fn a_pinned_field_returns_its_value_and_draws_as_before() {
         let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap();
@@ -654,6 +663,7 @@ mod tests {
             );
         }
         assert_pin_draws_as_before(&p, 4.0);
+        assert_add_draws_is_the_sum_of_samples(&p);
         let lognormal = ParamSpec::LogNormal { median: 1.0, p90: 2.0 };
         let (plain, per_event) = (
             Param::new(&lognormal, Kind::Money).unwrap(),
@@ -661,6 +671,7 @@ mod tests {
         );
         let (mut a, mut b) = (Xoshiro256PlusPlus::seed_from_u64(6), Xoshiro256PlusPlus::seed_from_u64(6));
         assert!((0..100).all(|_| plain.sample(&mut a) == per_event.sample(&mut b)), "other forms are unchanged");
+        assert_add_draws_is_the_sum_of_samples(&per_event);
     }
 
     /// Pins the first draws of each distribution: an upgrade of rand or rand_distr that changes the
