@@ -70,12 +70,12 @@ pub fn bold(size: u32) -> TextStyle<'static> {
 /// plotters measures bold text with the regular face; DejaVu Sans Bold runs up to this much wider.
 const BOLD_WIDTH: f64 = 1.12;
 
-/// Title (the finding), subtitle (scenario, trials, seed) and footer; returns the area between.
 /// Every chart's subtitle: "scenario S · N trials PER · seed X", N with thousands separators.
 pub fn subtitle(scenario: &str, trials: u64, per: &str, seed: u64) -> String {
     format!("scenario {scenario} · {} trials {per} · seed {seed}", crate::format::thousands(trials))
 }
 
+/// Title (the finding), subtitle (scenario, trials, seed) and footer; returns the area between.
 pub fn frame<'a>(root: &Canvas<'a>, title: &str, subtitle: &str, footer: &str) -> Result<Canvas<'a>> {
     // Long titles shrink until they fit the width; one that does not fit even at 24 pt is cut
     // short with an ellipsis rather than run off the slide.

@@ -90,17 +90,28 @@ enum Dist {
     Uniform(Uniform<f64>),
     Triangular(Triangular<f64>),
     Pert(Pert<f64>),
-    /// A PERT drawn by [`BetaTable`] (see [`Param::drawn_per_event`]): lo + range × Beta(α, β).
-    PertTable {
-        lo: f64,
-        range: f64,
-        beta: Box<BetaTable>,
-    },
+    /// A PERT drawn by [`BetaTable`] (see [`Param::drawn_per_event`]).
+    PertTable(PertTable),
     LogNormal(LogNormal<f64>),
     Normal(Normal<f64>),
     Poisson(Poisson<f64>),
     /// Draws from the distribution (so a trial's later draws are unchanged) and returns the value.
     Pinned(Box<Dist>, f64),
+}
+
+/// lo + range × Beta(α, β), the Beta drawn from its table.
+#[derive(Clone, Debug)]
+struct PertTable {
+    lo: f64,
+    range: f64,
+    beta: BetaTable,
+}
+
+impl PertTable {
+    #[inline]
+    fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.lo + self.range * self.beta.sample(rng)
+    }
 }
 
 /// `x.round()`, kept out of line: inlined, LLVM evaluates the rounding for every draw (it counts
@@ -215,7 +226,7 @@ impl Param {
                 }
             }
             ParamSpec::Pert { lo, mode, hi } if hi > lo => {
-                let (alpha, beta) = (1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo));
+                let (alpha, beta) = pert_shapes(lo, mode, hi);
                 lo + (hi - lo) * beta_quantile(alpha, beta, q)
             }
             ParamSpec::Pert { lo, .. } => lo,
@@ -265,9 +276,9 @@ impl Param {
     pub fn drawn_per_event(self) -> Param {
         let to_table = |dist: &Dist| match (dist, &self.spec) {
             (Dist::Pert(_), &ParamSpec::Pert { lo, mode, hi }) => {
-                let (alpha, beta) = (1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo));
+                let (alpha, beta) = pert_shapes(lo, mode, hi);
                 let beta = BetaTable::new(alpha, beta).expect("PERT's shapes lie in [1, 5]");
-                Some(Dist::PertTable { lo, range: hi - lo, beta: Box::new(beta) })
+                Some(Dist::PertTable(PertTable { lo, range: hi - lo, beta }))
             }
             _ => None,
         };
@@ -285,9 +296,9 @@ impl Param {
     /// [`Param::sample`], with the form looked up once for a field drawn per event.
     pub fn add_draws<R: Rng + ?Sized>(&self, n: u64, total: &mut f64, rng: &mut R) {
         match &self.dist {
-            Dist::PertTable { lo, range, beta } => {
+            Dist::PertTable(pert) => {
                 for _ in 0..n {
-                    *total += self.finish(lo + range * beta.sample(rng));
+                    *total += self.finish(pert.sample(rng));
                 }
             }
             _ => {
@@ -369,6 +380,11 @@ impl ParamSpec {
     }
 }
 
+/// PERT's Beta shapes (α, β) for [lo, mode, hi], hi > lo: the mode weighted 4 to the ends' 1.
+fn pert_shapes(lo: f64, mode: f64, hi: f64) -> (f64, f64) {
+    (1.0 + 4.0 * (mode - lo) / (hi - lo), 1.0 + 4.0 * (hi - mode) / (hi - lo))
+}
+
 /// One raw draw of `dist`, before clamping and rounding. A pin holds an unpinned distribution
 /// ([`Param::pinned`] unwraps), so this never meets a pin inside a pin.
 #[inline(always)]
@@ -378,7 +394,7 @@ fn draw<R: Rng + ?Sized>(dist: &Dist, rng: &mut R) -> f64 {
         Dist::Uniform(d) => d.sample(rng),
         Dist::Triangular(d) => d.sample(rng),
         Dist::Pert(d) => d.sample(rng),
-        Dist::PertTable { lo, range, beta } => lo + range * beta.sample(rng),
+        Dist::PertTable(pert) => pert.sample(rng),
         Dist::LogNormal(d) => d.sample(rng),
         Dist::Normal(d) => d.sample(rng),
         Dist::Poisson(d) => d.sample(rng),
@@ -648,7 +664,7 @@ mod tests {
         // Over 10⁶ draws on each of three seeds, both within 5 standard errors (the sample
         // variance's is √((μ₄ − σ⁴) / n), μ₄ − σ⁴ = 6.2 for this PERT, by quadrature).
         let p = Param::new(&ParamSpec::Pert { lo: 1.0, mode: 2.0, hi: 9.0 }, Kind::Money).unwrap().drawn_per_event();
-        assert!(matches!(p.dist, Dist::PertTable { .. }));
+        assert!(matches!(p.dist, Dist::PertTable(_)));
         let n = 1_000_000;
         for seed in [1, 2, 3] {
             let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
