@@ -91,10 +91,14 @@ impl Histogram {
     pub fn merge(&mut self, other: &Histogram) {
         debug_assert_eq!(self.scale, other.scale);
         self.zeros += other.zeros;
-        for (i, &count) in other.counts.iter().enumerate() {
-            if count > 0 {
-                *self.slot(other.offset + i as u32) += count;
-            }
+        let Some(last) = other.counts.len().checked_sub(1) else { return };
+        // Grown once to reach both ends of the other's run (its end buckets are never 0), then
+        // added bucket by bucket.
+        self.slot(other.offset);
+        self.slot(other.offset + last as u32);
+        let start = (other.offset - self.offset) as usize;
+        for (mine, &theirs) in self.counts[start..=start + last].iter_mut().zip(&other.counts) {
+            *mine += theirs;
         }
     }
 
