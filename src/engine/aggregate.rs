@@ -3,7 +3,7 @@
 use super::layout::NightLayout;
 use super::trial::TrialRecord;
 use crate::scenario::Scenario;
-use crate::stats::Tally;
+use crate::stats::{Columns, Scale, Tally};
 
 /// Tallies of one threat type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -106,8 +106,8 @@ pub struct Aggregate {
     /// Per (layer, threat type) pair in which the layer engages the type, in [`NightLayout::pairs`]
     /// order.
     pub pairs: Vec<PairTallies>,
-    /// `nights × layout.width()` tallies, night-major, in [`NightLayout`] column order.
-    pub nightly: Vec<Tally>,
+    /// `nights × layout.width()` columns, night-major, in [`NightLayout`] column order.
+    pub nightly: Columns,
 }
 
 impl Aggregate {
@@ -124,9 +124,10 @@ impl Aggregate {
             threats: vec![ThreatTallies::default(); scenario.threats.len()],
             layers: vec![LayerTallies::default(); scenario.layers.len()],
             pairs: vec![PairTallies::default(); layout.pairs.len()],
-            nightly: (0..scenario.nights as usize * layout.width())
-                .map(|i| if layout.is_count(i % layout.width()) { Tally::counts() } else { Tally::amounts() })
-                .collect(),
+            nightly: Columns::new(
+                (0..scenario.nights as usize * layout.width())
+                    .map(|i| if layout.is_count(i % layout.width()) { Scale::Count } else { Scale::Relative }),
+            ),
         }
     }
 
@@ -212,9 +213,7 @@ impl Aggregate {
                 tallies.cost_per_kill_usd.add(spend_usd / totals.kills as f64);
             }
         }
-        for (tally, &value) in self.nightly.iter_mut().zip(&record.nightly) {
-            tally.add(value);
-        }
+        self.nightly.add(&record.nightly);
     }
 
     /// Folds in `other`, whose trials come after this aggregate's.
@@ -251,8 +250,6 @@ impl Aggregate {
             mine.spend_usd.merge(&theirs.spend_usd);
             mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
         }
-        for (mine, theirs) in self.nightly.iter_mut().zip(&other.nightly) {
-            mine.merge(theirs);
-        }
+        self.nightly.merge(&other.nightly);
     }
 }

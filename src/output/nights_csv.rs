@@ -11,11 +11,13 @@ pub fn write<W: std::io::Write>(
 ) -> csv::Result<()> {
     let mut writer = csv::Writer::from_writer(out);
     writer.write_record(crate::results::NIGHTS_HEADER)?;
-    for (night, row) in aggregate.nightly.chunks(layout.width()).enumerate() {
+    let nights = aggregate.nightly.len() / layout.width();
+    for night in 0..nights {
         let date = dates.get(night).map(|d| d.to_string()).unwrap_or_default();
+        let first = night * layout.width();
         let night = (night + 1).to_string();
-        for ((metric, series), tally) in layout.columns.iter().zip(row) {
-            let Some(s) = tally.stats() else { continue };
+        for (column, (metric, series)) in layout.columns.iter().enumerate() {
+            let Some(s) = aggregate.nightly.stats(first + column) else { continue };
             let numbers = [s.mean, s.se, s.p5, s.p50, s.p95].map(|x| x.to_string());
             let cells = [night.as_str(), metric, series.as_str()].into_iter().chain(numbers.iter().map(String::as_str));
             writer.write_record(cells.chain([date.as_str()]))?;

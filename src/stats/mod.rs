@@ -4,8 +4,10 @@
 //! the blocks merged afterwards; the engine merges them in trial order, which keeps the floating-
 //! point sums — and so the output files — identical at any thread count.
 
+mod columns;
 mod histogram;
 
+pub use columns::Columns;
 pub use histogram::{Histogram, Scale};
 
 /// z for a two-sided 95 % normal interval.
@@ -53,7 +55,12 @@ impl Tally {
 
     /// A tally of whole-number counts: exact quantiles below 1024.
     pub fn counts() -> Tally {
-        Tally { histogram: Histogram::new(Scale::Count), ..Tally::default() }
+        Tally::with_scale(Scale::Count)
+    }
+
+    /// A tally whose quantiles are kept on `scale`.
+    pub fn with_scale(scale: Scale) -> Tally {
+        Tally { histogram: Histogram::new(scale), ..Tally::default() }
     }
 
     /// Adds one trial's value (finite, >= 0).
@@ -80,17 +87,23 @@ impl Tally {
 
     /// Mean, standard error, interval and quantiles; `None` when no trial contributed.
     pub fn stats(&self) -> Option<Stats> {
-        if self.n == 0 {
+        Tally::stats_of(self.n, self.mean, self.m2, &self.histogram)
+    }
+
+    /// What a tally of `n` values with this mean, sum of squared deviations `m2` and histogram
+    /// reports.
+    fn stats_of(n: u64, mean: f64, m2: f64, histogram: &Histogram) -> Option<Stats> {
+        if n == 0 {
             return None;
         }
-        let variance = if self.n > 1 { self.m2 / (self.n - 1) as f64 } else { 0.0 };
-        let se = (variance / self.n as f64).sqrt();
-        let quantile = |p| self.histogram.quantile(p).expect("tally is not empty");
+        let variance = if n > 1 { m2 / (n - 1) as f64 } else { 0.0 };
+        let se = (variance / n as f64).sqrt();
+        let quantile = |p| histogram.quantile(p).expect("tally is not empty");
         Some(Stats {
-            n: self.n,
-            mean: self.mean,
+            n,
+            mean,
             se,
-            ci95: [self.mean - Z95 * se, self.mean + Z95 * se],
+            ci95: [mean - Z95 * se, mean + Z95 * se],
             p5: quantile(0.05),
             p50: quantile(0.5),
             p95: quantile(0.95),

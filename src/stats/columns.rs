@@ -1,0 +1,126 @@
+//! Tallies of many metrics that every trial adds to at once: a campaign's nightly series.
+//!
+//! A trial reports thousands of nightly values (every series of every night), one to each of them.
+//! As separate [`Tally`] values each would keep its own count and update its mean and spread alone;
+//! here they share one count and keep their means and spreads in arrays, so a trial's row is
+//! tallied in one pass the compiler turns into vector instructions. Every column's mean, spread and
+//! histogram is bit for bit what a [`Tally`] fed the same values in the same order would hold
+//! (`columns_are_tallies_bit_for_bit`).
+
+use super::{Histogram, Scale, Stats, Tally, real};
+
+/// Column-wise tallies: column `i` holds the `i`-th value of every trial added.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Columns {
+    n: u64,
+    mean: Vec<f64>,
+    /// Sums of squared deviations from the mean.
+    m2: Vec<f64>,
+    histograms: Vec<Histogram>,
+}
+
+impl Columns {
+    /// Empty tallies, one column per scale.
+    pub fn new(scales: impl IntoIterator<Item = Scale>) -> Columns {
+        let histograms: Vec<Histogram> = scales.into_iter().map(Histogram::new).collect();
+        let width = histograms.len();
+        Columns { n: 0, mean: vec![0.0; width], m2: vec![0.0; width], histograms }
+    }
+
+    pub fn len(&self) -> usize {
+        self.histograms.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.histograms.is_empty()
+    }
+
+    /// Adds one trial's values (finite, >= 0), one per column.
+    pub fn add(&mut self, values: &[f64]) {
+        assert_eq!(values.len(), self.len(), "one value per column");
+        self.n += 1;
+        let n = real(self.n);
+        // Welford's update, as in Tally::add, column by column.
+        for ((&value, mean), m2) in values.iter().zip(&mut self.mean).zip(&mut self.m2) {
+            let delta = value - *mean;
+            *mean += delta / n;
+            *m2 += delta * (value - *mean);
+        }
+        for (histogram, &value) in self.histograms.iter_mut().zip(values) {
+            histogram.add(value);
+        }
+    }
+
+    /// Folds `other` in as if its trials had been added after this one's.
+    pub fn merge(&mut self, other: &Columns) {
+        assert_eq!(other.len(), self.len(), "columns of one layout");
+        if other.n == 0 {
+            return;
+        }
+        let (mine, theirs) = (self.n as f64, other.n as f64);
+        let n = self.n + other.n;
+        let weight = mine * theirs / n as f64;
+        // Chan's update, as in Tally::merge, column by column.
+        for (i, histogram) in self.histograms.iter_mut().enumerate() {
+            let delta = other.mean[i] - self.mean[i];
+            self.mean[i] += delta * theirs / n as f64;
+            self.m2[i] += other.m2[i] + delta * delta * weight;
+            histogram.merge(&other.histograms[i]);
+        }
+        self.n = n;
+    }
+
+    /// Column `i`'s mean, standard error, interval and quantiles; `None` when no trial was added.
+    pub fn stats(&self, i: usize) -> Option<Stats> {
+        Tally::stats_of(self.n, self.mean[i], self.m2[i], &self.histograms[i])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows of mixed magnitudes and scales, counts and amounts.
+    fn rows() -> (Vec<Scale>, Vec<Vec<f64>>) {
+        let scales = vec![Scale::Count, Scale::Relative, Scale::Count, Scale::Relative, Scale::Count];
+        let rows = (0..700u32)
+            .map(|t| {
+                let t = f64::from(t);
+                vec![t % 13.0, 1.0e6 + t * 37.5, (t * 7.0) % 3001.0, (t % 5.0) * 0.1 + 1e-3, 0.0]
+            })
+            .collect();
+        (scales, rows)
+    }
+
+    #[test]
+    fn columns_are_tallies_bit_for_bit() {
+        let (scales, rows) = rows();
+        let tallies_of = |rows: &[Vec<f64>]| {
+            let mut tallies: Vec<Tally> = scales.iter().map(|&s| Tally::with_scale(s)).collect();
+            for row in rows {
+                tallies.iter_mut().zip(row).for_each(|(t, &v)| t.add(v));
+            }
+            tallies
+        };
+        let columns_of = |rows: &[Vec<f64>]| {
+            let mut columns = Columns::new(scales.clone());
+            rows.iter().for_each(|row| columns.add(row));
+            columns
+        };
+        let (mut tallies, mut columns) = (tallies_of(&rows[..250]), columns_of(&rows[..250]));
+        tallies.iter_mut().zip(tallies_of(&rows[250..])).for_each(|(t, later)| t.merge(&later));
+        columns.merge(&columns_of(&rows[250..]));
+        for (i, tally) in tallies.iter().enumerate() {
+            let (a, b) = (tally.stats().unwrap(), columns.stats(i).unwrap());
+            let bits = |s: Stats| [s.mean, s.se, s.p5, s.p50, s.p95].map(f64::to_bits);
+            assert_eq!((a.n, bits(a)), (b.n, bits(b)), "column {i}");
+        }
+    }
+
+    #[test]
+    fn empty_columns_have_no_stats() {
+        let mut columns = Columns::new([Scale::Count]);
+        columns.merge(&Columns::new([Scale::Count]));
+        assert_eq!(columns.stats(0), None);
+    }
+}
