@@ -108,6 +108,10 @@ pub struct Aggregate {
     pub pairs: Vec<PairTallies>,
     /// `nights × layout.width()` columns, night-major, in [`NightLayout`] column order.
     pub nightly: Columns,
+    /// Scratch: a trial's nightly row with the damage expected given the leakers in place of the
+    /// damage drawn.
+    #[serde(skip)]
+    expected_nightly: Vec<f64>,
 }
 
 impl Aggregate {
@@ -128,6 +132,7 @@ impl Aggregate {
                 (0..scenario.nights as usize * layout.width())
                     .map(|i| if layout.is_count(i % layout.width()) { Scale::Count } else { Scale::Relative }),
             ),
+            expected_nightly: Vec::new(),
         }
     }
 
@@ -157,16 +162,23 @@ impl Aggregate {
         std::array::from_fn(|i| (names[i], tallies[i]))
     }
 
-    /// Tallies one trial.
-    pub fn add(&mut self, scenario: &Scenario, record: &TrialRecord) {
+    /// Tallies one trial, whose nightly row is laid out by `layout`.
+    pub fn add(&mut self, scenario: &Scenario, layout: &NightLayout, record: &TrialRecord) {
         self.trials += 1;
         self.defender_spend_usd.add(record.defender_spend_usd);
         self.attacker_spend_usd.add(record.attacker_spend_usd);
-        self.damage_usd.add(record.damage_usd);
+        // Damage per leaker is drawn independently of everything else in the trial, so the damage
+        // expected given the leakers has the same mean as the damage drawn and far less variance:
+        // the means of the figures with damage are tallied from it (see Tally::add_conditional).
+        let expected_damage_usd = record.expected_damage_usd(scenario).unwrap_or(record.damage_usd);
+        self.damage_usd.add_conditional(record.damage_usd, expected_damage_usd);
         if record.attacker_spend_usd > 0.0 {
-            self.cost_exchange_ratio.add(record.defender_spend_usd / record.attacker_spend_usd);
-            self.cost_exchange_ratio_with_damage
-                .add((record.defender_spend_usd + record.damage_usd) / record.attacker_spend_usd);
+            let (defender, attacker) = (record.defender_spend_usd, record.attacker_spend_usd);
+            self.cost_exchange_ratio.add(defender / attacker);
+            self.cost_exchange_ratio_with_damage.add_conditional(
+                (defender + record.damage_usd) / attacker,
+                (defender + expected_damage_usd) / attacker,
+            );
         }
         let strike_launched = record.strike_launched(scenario);
         if strike_launched > 0 {
@@ -213,7 +225,30 @@ impl Aggregate {
                 tallies.cost_per_kill_usd.add(spend_usd / totals.kills as f64);
             }
         }
-        self.nightly.add(&record.nightly);
+        if self.fill_expected_nightly(scenario, layout, record) {
+            self.nightly.add_conditional(&record.nightly, &self.expected_nightly);
+        } else {
+            self.nightly.add(&record.nightly);
+        }
+    }
+
+    /// The trial's nightly row with each night's cumulative damage replaced by the damage expected
+    /// given the leakers so far; false (and nothing to use) where a damage field has no
+    /// closed-form mean.
+    fn fill_expected_nightly(&mut self, scenario: &Scenario, layout: &NightLayout, record: &TrialRecord) -> bool {
+        let strike = || scenario.threats.iter().enumerate().filter(|(_, t)| !t.decoy);
+        if !strike().all(|(_, t)| t.damage_on_leak_usd.exact_mean().is_some()) {
+            return false;
+        }
+        self.expected_nightly.clone_from(&record.nightly);
+        let mut cumulative = 0.0;
+        for row in self.expected_nightly.chunks_mut(layout.width()) {
+            for (kind, threat) in strike() {
+                cumulative += row[layout.leakers(kind)] * threat.damage_on_leak_usd.exact_mean().unwrap_or_default();
+            }
+            row[layout.damage_cum()] = cumulative;
+        }
+        true
     }
 
     /// Folds in `other`, whose trials come after this aggregate's.

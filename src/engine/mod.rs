@@ -319,7 +319,7 @@ fn run_block(scenario: &Scenario, layout: &NightLayout, seed: u64, range: std::o
     let mut record = TrialRecord::default();
     for trial in range {
         simulate(scenario, layout, seed, trial, &mut workspace, &mut record);
-        aggregate.add(scenario, &record);
+        aggregate.add(scenario, layout, &record);
     }
     aggregate
 }

@@ -32,6 +32,14 @@ fn stats(tally: &Tally) -> Value {
     stats_json(tally.stats())
 }
 
+/// How the means of `damage_usd` and `cost_exchange_ratio_with_damage` were tallied: from the
+/// damage expected given the leakers where every strike threat's damage per leaker has a
+/// closed-form mean, otherwise from the damage drawn.
+fn damage_mean(scenario: &Scenario) -> &'static str {
+    let strike = scenario.threats.iter().filter(|t| !t.decoy);
+    if strike.clone().all(|t| t.damage_on_leak_usd.exact_mean().is_some()) { "expected" } else { "drawn" }
+}
+
 /// summary.json of a run of `scenario`, built with the `--set`s `sets`.
 pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: &Aggregate) -> Value {
     let mut root = Map::new();
@@ -76,6 +84,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
     for (name, tally) in aggregate.headline() {
         root.insert(name.into(), stats(tally));
     }
+    root.insert("damage_mean".into(), json!(damage_mean(scenario)));
     root.insert("defence_cost_usd".into(), stats(&aggregate.defence_cost_usd));
     let threats: Map<String, Value> = scenario
         .threats

@@ -37,11 +37,17 @@ impl Columns {
 
     /// Adds one trial's values (finite, >= 0), one per column.
     pub fn add(&mut self, values: &[f64]) {
-        assert_eq!(values.len(), self.len(), "one value per column");
+        self.add_conditional(values, values);
+    }
+
+    /// Adds one trial's values to the quantiles and their expectations given the rest of the trial
+    /// to the means and spreads, column by column, as [`Tally::add_conditional`] does.
+    pub fn add_conditional(&mut self, values: &[f64], expectations: &[f64]) {
+        assert!(values.len() == self.len() && expectations.len() == self.len(), "one value per column");
         self.n += 1;
         let n = real(self.n);
         // Welford's update, as in Tally::add, column by column.
-        for ((&value, mean), m2) in values.iter().zip(&mut self.mean).zip(&mut self.m2) {
+        for ((&value, mean), m2) in expectations.iter().zip(&mut self.mean).zip(&mut self.m2) {
             let delta = value - *mean;
             *mean += delta / n;
             *m2 += delta * (value - *mean);
