@@ -3,7 +3,7 @@
 use super::layout::NightLayout;
 use super::trial::TrialRecord;
 use crate::scenario::Scenario;
-use crate::stats::{Columns, Scale, Tally};
+use crate::stats::{Columns, Scale, Tally, real};
 
 /// Tallies of one threat type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -108,10 +108,9 @@ pub struct Aggregate {
     pub pairs: Vec<PairTallies>,
     /// `nights × layout.width()` columns, night-major, in [`NightLayout`] column order.
     pub nightly: Columns,
-    /// Scratch: a trial's nightly row with the damage expected given the leakers in place of the
-    /// damage drawn.
+    /// Scratch: (column, damage expected given the leakers so far) of each night's cumulative damage.
     #[serde(skip)]
-    expected_nightly: Vec<f64>,
+    expected_damage: Vec<(usize, f64)>,
 }
 
 impl Aggregate {
@@ -132,7 +131,7 @@ impl Aggregate {
                 (0..scenario.nights as usize * layout.width())
                     .map(|i| if layout.is_count(i % layout.width()) { Scale::Count } else { Scale::Relative }),
             ),
-            expected_nightly: Vec::new(),
+            expected_damage: Vec::new(),
         }
     }
 
@@ -170,7 +169,9 @@ impl Aggregate {
         // Damage per leaker is drawn independently of everything else in the trial, so the damage
         // expected given the leakers has the same mean as the damage drawn and far less variance:
         // the means of the figures with damage are tallied from it (see Tally::add_conditional).
-        let expected_damage_usd = record.expected_damage_usd(scenario).unwrap_or(record.damage_usd);
+        let expected_damage_usd = layout.damage_per_leaker_usd.as_ref().map_or(record.damage_usd, |per_leaker| {
+            record.threats.iter().zip(per_leaker).map(|(totals, usd)| real(totals.leaked) * usd).sum()
+        });
         self.damage_usd.add_conditional(record.damage_usd, expected_damage_usd);
         if record.attacker_spend_usd > 0.0 {
             let (defender, attacker) = (record.defender_spend_usd, record.attacker_spend_usd);
@@ -225,30 +226,26 @@ impl Aggregate {
                 tallies.cost_per_kill_usd.add(spend_usd / totals.kills as f64);
             }
         }
-        if self.fill_expected_nightly(scenario, layout, record) {
-            self.nightly.add_conditional(&record.nightly, &self.expected_nightly);
-        } else {
-            self.nightly.add(&record.nightly);
+        match &layout.damage_per_leaker_usd {
+            Some(per_leaker) => {
+                self.fill_expected_damage(layout, per_leaker, record);
+                self.nightly.add_conditional(&record.nightly, &self.expected_damage);
+            }
+            None => self.nightly.add(&record.nightly),
         }
     }
 
-    /// The trial's nightly row with each night's cumulative damage replaced by the damage expected
-    /// given the leakers so far; false (and nothing to use) where a damage field has no
-    /// closed-form mean.
-    fn fill_expected_nightly(&mut self, scenario: &Scenario, layout: &NightLayout, record: &TrialRecord) -> bool {
-        let strike = || scenario.threats.iter().enumerate().filter(|(_, t)| !t.decoy);
-        if !strike().all(|(_, t)| t.damage_on_leak_usd.exact_mean().is_some()) {
-            return false;
-        }
-        self.expected_nightly.clone_from(&record.nightly);
+    /// Each night's cumulative-damage column and the damage expected given the leakers so far,
+    /// `per_leaker` being the mean damage per leaker of each threat type.
+    fn fill_expected_damage(&mut self, layout: &NightLayout, per_leaker: &[f64], record: &TrialRecord) {
+        self.expected_damage.clear();
         let mut cumulative = 0.0;
-        for row in self.expected_nightly.chunks_mut(layout.width()) {
-            for (kind, threat) in strike() {
-                cumulative += row[layout.leakers(kind)] * threat.damage_on_leak_usd.exact_mean().unwrap_or_default();
+        for (night, row) in record.nightly.chunks(layout.width()).enumerate() {
+            for (kind, usd) in per_leaker.iter().enumerate() {
+                cumulative += row[layout.leakers(kind)] * usd;
             }
-            row[layout.damage_cum()] = cumulative;
+            self.expected_damage.push((night * layout.width() + layout.damage_cum(), cumulative));
         }
-        true
     }
 
     /// Folds in `other`, whose trials come after this aggregate's.

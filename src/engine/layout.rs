@@ -25,7 +25,7 @@ pub mod metric {
 pub const TOTAL: &str = "total";
 
 /// Offsets of each metric within one night's row.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct NightLayout {
     threats: usize,
     layers: usize,
@@ -40,6 +40,10 @@ pub struct NightLayout {
     pub columns: Vec<(&'static str, String)>,
     /// How the layers treat each class of threat, for the counting method (see [`Classes`]).
     pub(crate) classes: Classes,
+    /// Per threat type, the closed-form mean damage per leaker (0 for a decoy), if every strike
+    /// type's damage has one ([`crate::scenario::Param::exact_mean`]): the means with damage are
+    /// then tallied from the damage expected given the leakers (see [`super::Aggregate::add`]).
+    pub damage_per_leaker_usd: Option<Vec<f64>>,
 }
 
 impl NightLayout {
@@ -85,6 +89,11 @@ impl NightLayout {
             pair_of,
             columns,
             classes: Classes::new(scenario),
+            damage_per_leaker_usd: scenario
+                .threats
+                .iter()
+                .map(|t| if t.decoy { Some(0.0) } else { t.damage_on_leak_usd.exact_mean() })
+                .collect(),
         }
     }
 

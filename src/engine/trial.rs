@@ -79,17 +79,6 @@ impl TrialRecord {
         self.strike_sum(scenario, |t| t.leaked)
     }
 
-    /// The damage this trial's leakers do on average given how many leaked — leakers of each
-    /// strike type × the closed-form mean of its damage per leaker — or `None` where a damage
-    /// field has no closed-form mean ([`Param::exact_mean`]).
-    pub fn expected_damage_usd(&self, scenario: &Scenario) -> Option<f64> {
-        let mut total = 0.0;
-        for (totals, threat) in self.threats.iter().zip(&scenario.threats).filter(|(_, t)| !t.decoy) {
-            total += real(totals.leaked) * threat.damage_on_leak_usd.exact_mean()?;
-        }
-        Some(total)
-    }
-
     fn strike_sum(&self, scenario: &Scenario, field: impl Fn(&ThreatTotals) -> u64) -> u64 {
         self.threats.iter().zip(&scenario.threats).filter(|(_, t)| !t.decoy).map(|(x, _)| field(x)).sum()
     }

@@ -37,21 +37,23 @@ impl Columns {
 
     /// Adds one trial's values (finite, >= 0), one per column.
     pub fn add(&mut self, values: &[f64]) {
-        self.add_conditional(values, values);
+        self.add_conditional(values, &[]);
     }
 
-    /// Adds one trial's values to the quantiles and their expectations given the rest of the trial
-    /// to the means and spreads, column by column, as [`Tally::add_conditional`] does.
-    pub fn add_conditional(&mut self, values: &[f64], expectations: &[f64]) {
-        assert!(values.len() == self.len() && expectations.len() == self.len(), "one value per column");
+    /// Adds one trial's values, but for the columns listed in `expectations` (in column order) with
+    /// the value's expectation given the rest of the trial: that goes to the column's mean and
+    /// spread and the value to its quantiles, as [`Tally::add_conditional`] does.
+    pub fn add_conditional(&mut self, values: &[f64], expectations: &[(usize, f64)]) {
+        assert_eq!(values.len(), self.len(), "one value per column");
         self.n += 1;
         let n = real(self.n);
-        // Welford's update, as in Tally::add, column by column.
-        for ((&value, mean), m2) in expectations.iter().zip(&mut self.mean).zip(&mut self.m2) {
-            let delta = value - *mean;
-            *mean += delta / n;
-            *m2 += delta * (value - *mean);
+        let mut from = 0;
+        for &(column, expectation) in expectations {
+            welford(&values[from..column], &mut self.mean[from..column], &mut self.m2[from..column], n);
+            welford(&[expectation], &mut self.mean[column..=column], &mut self.m2[column..=column], n);
+            from = column + 1;
         }
+        welford(&values[from..], &mut self.mean[from..], &mut self.m2[from..], n);
         for (histogram, &value) in self.histograms.iter_mut().zip(values) {
             histogram.add(value);
         }
@@ -82,6 +84,17 @@ impl Columns {
     }
 }
 
+/// Welford's update, as in [`Tally::add`], of the `n`-th value of each column; a loop the
+/// compiler turns into vector instructions.
+#[inline(always)]
+fn welford(values: &[f64], means: &mut [f64], m2s: &mut [f64], n: f64) {
+    for ((&value, mean), m2) in values.iter().zip(means).zip(m2s) {
+        let delta = value - *mean;
+        *mean += delta / n;
+        *m2 += delta * (value - *mean);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,17 +113,23 @@ mod tests {
 
     #[test]
     fn columns_are_tallies_bit_for_bit() {
+        // Columns 1 and 3 take a conditional expectation (here a made-up one: the value's half).
         let (scales, rows) = rows();
+        let expectation = |i: usize, v: f64| if i == 1 || i == 3 { v / 2.0 } else { v };
         let tallies_of = |rows: &[Vec<f64>]| {
             let mut tallies: Vec<Tally> = scales.iter().map(|&s| Tally::with_scale(s)).collect();
             for row in rows {
-                tallies.iter_mut().zip(row).for_each(|(t, &v)| t.add(v));
+                for (i, (t, &v)) in tallies.iter_mut().zip(row).enumerate() {
+                    t.add_conditional(v, expectation(i, v));
+                }
             }
             tallies
         };
         let columns_of = |rows: &[Vec<f64>]| {
             let mut columns = Columns::new(scales.clone());
-            rows.iter().for_each(|row| columns.add(row));
+            for row in rows {
+                columns.add_conditional(row, &[(1, expectation(1, row[1])), (3, expectation(3, row[3]))]);
+            }
             columns
         };
         let (mut tallies, mut columns) = (tallies_of(&rows[..250]), columns_of(&rows[..250]));
