@@ -98,7 +98,11 @@ fn nan_and_infinities_are_refused() {
     refused(&with("cost_per_shot = 500", "cost_per_shot = -inf"), &[], "must be a cost in USD >= 0");
     refused(&with("size = 100", "size = { normal = { mean = 100, sd = inf } }"), &[], "mean and sd must be finite");
     refused(&with("nights = 10", "nights = inf"), &[], "scenario.nights");
-    refused(BASE.as_bytes(), &["--set", "raid.size=1e400"], "--set raid.size=1e400");
+    refused(
+        BASE.as_bytes(),
+        &["--set", "raid.size=1e400"],
+        "--set raid.size=1e400: raid.size = inf: must be a whole number",
+    );
 }
 
 #[test]

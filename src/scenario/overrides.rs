@@ -75,12 +75,13 @@ pub fn split_path(path: &str) -> Vec<String> {
     keys
 }
 
+/// The value as TOML reads it; a number too large for TOML (`1e400`) as the infinity it rounds to,
+/// so that the field's check names it as a number out of range rather than as a string; anything
+/// else as a string (an unquoted name such as `salvo`).
 fn parse_value(text: &str) -> toml::Value {
-    format!("v = {text}")
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|mut t| t.remove("v"))
-        .unwrap_or_else(|| toml::Value::String(text.to_string()))
+    format!("v = {text}").parse::<toml::Table>().ok().and_then(|mut t| t.remove("v")).unwrap_or_else(|| {
+        text.parse::<f64>().map_or_else(|_| toml::Value::String(text.to_string()), toml::Value::Float)
+    })
 }
 
 fn element_name(item: &toml::Value) -> Option<&str> {
