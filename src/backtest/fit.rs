@@ -183,7 +183,7 @@ const BOOTSTRAP_SALT: u64 = 0xB007_57AB_0000_0001;
 
 /// The fit of `observed` with a parametric bootstrap of `replicates` synthetic records: each is
 /// one trial's month totals simulated at the estimate, refitted from it; an interval reaches a
-/// bound where the likelihood is flat up to it ([`flat_to_bounds`]).
+/// bound where the likelihood is flat up to it (`flat_to_bounds`).
 pub fn fit_with_uncertainty(
     problem: &Problem,
     observed: &[Fates],

@@ -170,7 +170,7 @@ impl ChartData {
         self.series(metric, TOTAL)
     }
 
-    /// The colour that stands for threat `name` in every chart (see [`theme::threat_colour`]).
+    /// The colour that stands for threat `name` in every chart (see `theme::threat_colour`).
     pub fn threat_colour(&self, name: &str) -> plotters::style::RGBColor {
         let strike = self.threats.iter().filter(|t| !t.decoy);
         let decoy = self.threats.iter().find(|t| t.name == name).is_some_and(|t| t.decoy);

@@ -40,9 +40,7 @@ pub struct NightLayout {
     pub columns: Vec<(&'static str, String)>,
     /// How the layers treat each class of threat, for the counting method (see [`Classes`]).
     pub(crate) classes: Classes,
-    /// Per threat type, the closed-form mean damage per leaker (0 for a decoy), if every strike
-    /// type's damage has one ([`crate::scenario::Param::exact_mean`]): the means with damage are
-    /// then tallied from the damage expected given the leakers (see [`super::Aggregate::add`]).
+    /// [`Scenario::damage_per_leaker_usd`], worked out once per run (see [`super::Aggregate::add`]).
     pub damage_per_leaker_usd: Option<Vec<f64>>,
 }
 
@@ -89,11 +87,7 @@ impl NightLayout {
             pair_of,
             columns,
             classes: Classes::new(scenario),
-            damage_per_leaker_usd: scenario
-                .threats
-                .iter()
-                .map(|t| if t.decoy { Some(0.0) } else { t.damage_on_leak_usd.exact_mean() })
-                .collect(),
+            damage_per_leaker_usd: scenario.damage_per_leaker_usd(),
         }
     }
 

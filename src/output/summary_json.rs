@@ -36,8 +36,7 @@ fn stats(tally: &Tally) -> Value {
 /// damage expected given the leakers where every strike threat's damage per leaker has a
 /// closed-form mean, otherwise from the damage drawn.
 fn damage_mean(scenario: &Scenario) -> &'static str {
-    let strike = scenario.threats.iter().filter(|t| !t.decoy);
-    if strike.clone().all(|t| t.damage_on_leak_usd.exact_mean().is_some()) { "expected" } else { "drawn" }
+    if scenario.damage_per_leaker_usd().is_some() { "expected" } else { "drawn" }
 }
 
 /// summary.json of a run of `scenario`, built with the `--set`s `sets`.

@@ -244,6 +244,13 @@ impl Phase {
 }
 
 impl Scenario {
+    /// Per threat type, the mean damage a leaker does (0 for a decoy), if every strike type's
+    /// `damage_on_leak` has a closed-form mean ([`Param::exact_mean`]): the means with damage are
+    /// then tallied from the damage expected given the leakers.
+    pub fn damage_per_leaker_usd(&self) -> Option<Vec<f64>> {
+        self.threats.iter().map(|t| if t.decoy { Some(0.0) } else { t.damage_on_leak_usd.exact_mean() }).collect()
+    }
+
     /// The number field at `--set` path `path`, if the scenario has one.
     pub fn param(&self, path: &str) -> Option<Param> {
         let mut copy = self.clone();

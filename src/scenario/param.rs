@@ -291,8 +291,8 @@ impl Param {
     }
 
     /// This field, for drawing many times a trial (damage per leaking drone): a PERT is drawn by
-    /// an exact table-driven sampler ([`BetaTable`]) that costs a table of a few kilobytes to set
-    /// up but no logarithm or exponential per draw. Every other form is unchanged. The draws
+    /// an exact table-driven sampler (`BetaTable`, in `beta_table.rs`) that costs a table of a few
+    /// kilobytes to set up but no logarithm or exponential per draw. Every other form is unchanged. The draws
     /// follow the same distribution as rand_distr's PERT, not the same stream, so a field keeps
     /// one sampler for good: per-trial fields stay with rand_distr's, and so their published
     /// figures.
