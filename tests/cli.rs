@@ -74,6 +74,11 @@ fn summary_json_has_the_contract_names() {
         assert!(m["ci95"][0].as_f64().unwrap() <= m["mean"].as_f64().unwrap(), "{metric} ci95");
         assert!(m["p5"].as_f64() <= m["p50"].as_f64() && m["p50"].as_f64() <= m["p95"].as_f64(), "{metric} quantiles");
     }
+    assert_eq!(summary["damage_mean"], "expected", "the baseline's damage per leaker has a closed-form mean");
+    let normal = ["--trials", "300", "--set", "threat.shahed.damage_on_leak={ normal = { mean = 2e5, sd = 1e5 } }"];
+    run_into(&tmp.path().join("normal"), "scenarios/baseline.toml", &normal);
+    let drawn: serde_json::Value = serde_json::from_slice(&read(tmp.path().join("normal/summary.json"))).unwrap();
+    assert_eq!(drawn["damage_mean"], "drawn", "a normal clamped at 0 has no closed-form mean");
     let threats: Vec<&String> = summary["threats"].as_object().unwrap().keys().collect();
     assert_eq!(threats, ["shahed", "decoy", "cruise", "ballistic"], "file order");
     for key in ["launched", "ew_defeated", "killed", "leaked"] {
