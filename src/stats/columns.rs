@@ -7,7 +7,7 @@
 //! histogram is bit for bit what a [`Tally`] fed the same values in the same order would hold
 //! (`columns_are_tallies_bit_for_bit`).
 
-use super::{Histogram, Scale, Stats, Tally, real};
+use super::{Counts, Histogram, Scale, Stats, Tally, chan, real, welford};
 
 /// Column-wise tallies: column `i` holds the `i`-th value of every trial added.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -37,23 +37,23 @@ impl Columns {
 
     /// Adds one trial's values (finite, >= 0), one per column.
     pub fn add(&mut self, values: &[f64]) {
-        self.add_conditional(values, &[]);
+        self.add_conditional(values, []);
     }
 
     /// Adds one trial's values, but for the columns listed in `expectations` (in column order) with
     /// the value's expectation given the rest of the trial: that goes to the column's mean and
     /// spread and the value to its quantiles, as [`Tally::add_conditional`] does.
-    pub fn add_conditional(&mut self, values: &[f64], expectations: &[(usize, f64)]) {
+    pub fn add_conditional(&mut self, values: &[f64], expectations: impl IntoIterator<Item = (usize, f64)>) {
         assert_eq!(values.len(), self.len(), "one value per column");
         self.n += 1;
         let n = real(self.n);
         let mut from = 0;
-        for &(column, expectation) in expectations {
-            welford(&values[from..column], &mut self.mean[from..column], &mut self.m2[from..column], n);
-            welford(&[expectation], &mut self.mean[column..=column], &mut self.m2[column..=column], n);
+        for (column, expectation) in expectations {
+            add_row(&values[from..column], &mut self.mean[from..column], &mut self.m2[from..column], n);
+            welford(&mut self.mean[column], &mut self.m2[column], expectation, n);
             from = column + 1;
         }
-        welford(&values[from..], &mut self.mean[from..], &mut self.m2[from..], n);
+        add_row(&values[from..], &mut self.mean[from..], &mut self.m2[from..], n);
         for (histogram, &value) in self.histograms.iter_mut().zip(values) {
             histogram.add(value);
         }
@@ -65,17 +65,12 @@ impl Columns {
         if other.n == 0 {
             return;
         }
-        let (mine, theirs) = (self.n as f64, other.n as f64);
-        let n = self.n + other.n;
-        let weight = mine * theirs / n as f64;
-        // Chan's update, as in Tally::merge, column by column.
+        let counts = Counts::of(self.n, other.n);
         for (i, histogram) in self.histograms.iter_mut().enumerate() {
-            let delta = other.mean[i] - self.mean[i];
-            self.mean[i] += delta * theirs / n as f64;
-            self.m2[i] += other.m2[i] + delta * delta * weight;
+            chan(&mut self.mean[i], &mut self.m2[i], other.mean[i], other.m2[i], &counts);
             histogram.merge(&other.histograms[i]);
         }
-        self.n = n;
+        self.n = counts.n;
     }
 
     /// Column `i`'s mean, standard error, interval and quantiles; `None` when no trial was added.
@@ -84,14 +79,11 @@ impl Columns {
     }
 }
 
-/// Welford's update, as in [`Tally::add`], of the `n`-th value of each column; a loop the
-/// compiler turns into vector instructions.
+/// [`welford`] on each column of a row: a loop the compiler turns into vector instructions.
 #[inline(always)]
-fn welford(values: &[f64], means: &mut [f64], m2s: &mut [f64], n: f64) {
+fn add_row(values: &[f64], means: &mut [f64], m2s: &mut [f64], n: f64) {
     for ((&value, mean), m2) in values.iter().zip(means).zip(m2s) {
-        let delta = value - *mean;
-        *mean += delta / n;
-        *m2 += delta * (value - *mean);
+        welford(mean, m2, value, n);
     }
 }
 
@@ -128,7 +120,7 @@ mod tests {
         let columns_of = |rows: &[Vec<f64>]| {
             let mut columns = Columns::new(scales.clone());
             for row in rows {
-                columns.add_conditional(row, &[(1, expectation(1, row[1])), (3, expectation(3, row[3]))]);
+                columns.add_conditional(row, [(1, expectation(1, row[1])), (3, expectation(3, row[3]))]);
             }
             columns
         };

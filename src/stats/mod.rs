@@ -74,9 +74,7 @@ impl Tally {
     /// standard error smaller; the quantiles stay those of the values themselves.
     pub fn add_conditional(&mut self, value: f64, expectation: f64) {
         self.n += 1;
-        let delta = expectation - self.mean;
-        self.mean += delta / real(self.n);
-        self.m2 += delta * (expectation - self.mean);
+        welford(&mut self.mean, &mut self.m2, expectation, real(self.n));
         self.histogram.add(value);
     }
 
@@ -85,11 +83,9 @@ impl Tally {
         if other.n == 0 {
             return;
         }
-        let n = self.n + other.n;
-        let delta = other.mean - self.mean;
-        self.mean += delta * other.n as f64 / n as f64;
-        self.m2 += other.m2 + delta * delta * (self.n as f64 * other.n as f64 / n as f64);
-        self.n = n;
+        let counts = Counts::of(self.n, other.n);
+        chan(&mut self.mean, &mut self.m2, other.mean, other.m2, &counts);
+        self.n = counts.n;
         self.histogram.merge(&other.histogram);
     }
 
@@ -117,6 +113,40 @@ impl Tally {
             p95: quantile(0.95),
         })
     }
+}
+
+/// Welford's update of a running mean and sum of squared deviations with the `n`-th value.
+#[inline(always)]
+fn welford(mean: &mut f64, m2: &mut f64, value: f64, n: f64) {
+    let delta = value - *mean;
+    *mean += delta / n;
+    *m2 += delta * (value - *mean);
+}
+
+/// The counts of two runs of values being merged, and what Chan's update needs of them.
+struct Counts {
+    /// Values in both.
+    n: u64,
+    /// Values in the later one.
+    theirs: f64,
+    /// mine × theirs / n.
+    weight: f64,
+}
+
+impl Counts {
+    fn of(mine: u64, theirs: u64) -> Counts {
+        let n = mine + theirs;
+        Counts { n, theirs: theirs as f64, weight: mine as f64 * theirs as f64 / n as f64 }
+    }
+}
+
+/// Chan's update: the mean and sum of squared deviations of the earlier run's values followed by
+/// the later run's (`other_mean`, `other_m2`).
+#[inline(always)]
+fn chan(mean: &mut f64, m2: &mut f64, other_mean: f64, other_m2: f64, counts: &Counts) {
+    let delta = other_mean - *mean;
+    *mean += delta * counts.theirs / counts.n as f64;
+    *m2 += other_m2 + delta * delta * counts.weight;
 }
 
 impl Stats {
