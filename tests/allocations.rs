@@ -6,31 +6,8 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use common::counting::{self, Counting};
 use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
-
-/// The system allocator, counting allocations.
-struct Counting;
-
-static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -51,11 +28,11 @@ fn trials_allocate_nothing_once_warm() {
             for trial in 0..20 {
                 Campaign::start(&s, &layout, 1, trial, &mut ws, &mut record).with_method(method).run();
             }
-            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            let before = counting::allocations();
             for trial in 20..220 {
                 Campaign::start(&s, &layout, 1, trial, &mut ws, &mut record).with_method(method).run();
             }
-            let allocations = ALLOCATIONS.load(Ordering::Relaxed) - before;
+            let allocations = counting::allocations() - before;
             assert!(
                 allocations <= QUEUE_GROWTHS,
                 "{}, {method:?}: {allocations} allocations in 200 warm trials (at most {QUEUE_GROWTHS} allowed)",

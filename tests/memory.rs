@@ -11,47 +11,13 @@
 //! folded add a bounded amount (at most two block aggregates a thread) that depends on timing.
 //! Its own test binary, so that no other test's allocations share the count.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicI64, Ordering};
+mod common;
 
+use common::counting::{self, Counting};
 use salvosim::engine;
 
 /// Growth of the peak heap allowed per extra trial, bytes.
 const BYTES_PER_TRIAL: f64 = 4.0;
-
-/// The system allocator, counting the bytes held and their peak.
-struct Counting;
-
-static LIVE: AtomicI64 = AtomicI64::new(0);
-static PEAK: AtomicI64 = AtomicI64::new(0);
-
-fn grew(bytes: usize) {
-    let live = LIVE.fetch_add(bytes as i64, Ordering::Relaxed) + bytes as i64;
-    PEAK.fetch_max(live, Ordering::Relaxed);
-}
-
-fn shrank(bytes: usize) {
-    LIVE.fetch_sub(bytes as i64, Ordering::Relaxed);
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        grew(layout.size());
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        shrank(layout.size());
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        grew(new_size);
-        let moved = unsafe { System.realloc(ptr, layout, new_size) };
-        shrank(layout.size());
-        moved
-    }
-}
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -60,10 +26,10 @@ static GLOBAL: Counting = Counting;
 fn peak_heap(trials: u64) -> i64 {
     let scenario = salvosim::scenario::load("scenarios/baseline.toml".as_ref(), &[]).unwrap().scenario;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-    PEAK.store(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+    counting::reset_peak();
     let aggregate = pool.install(|| engine::run(&scenario, trials, 20250305, &engine::Silent)).unwrap();
     assert_eq!(aggregate.trials, trials);
-    PEAK.load(Ordering::Relaxed)
+    counting::peak()
 }
 
 #[test]

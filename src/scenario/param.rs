@@ -292,10 +292,10 @@ impl Param {
 
     /// This field, for drawing many times a trial (damage per leaking drone): a PERT is drawn by
     /// an exact table-driven sampler (`BetaTable`, in `beta_table.rs`) that costs a table of a few
-    /// kilobytes to set up but no logarithm or exponential per draw. Every other form is unchanged. The draws
-    /// follow the same distribution as rand_distr's PERT, not the same stream, so a field keeps
-    /// one sampler for good: per-trial fields stay with rand_distr's, and so their published
-    /// figures.
+    /// kilobytes to set up but no logarithm or exponential per draw. Every other form is
+    /// unchanged. The draws follow the same distribution as rand_distr's PERT, not the same
+    /// stream, so a field keeps one sampler for good: per-trial fields stay with rand_distr's, and
+    /// so their published figures.
     pub fn drawn_per_event(self) -> Param {
         let to_table = |dist: &Dist| match (dist, &self.spec) {
             (Dist::Pert(_), &ParamSpec::Pert { lo, mode, hi }) => {

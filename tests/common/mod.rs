@@ -2,6 +2,8 @@
 //! figures, and the statistical assertions with their stated tolerances.
 #![allow(dead_code)]
 
+pub mod counting;
+
 use std::path::Path;
 
 use salvosim::engine::{Campaign, Method, NightLayout, TrialRecord, Workspace};
