@@ -106,6 +106,10 @@ fn every_key_figure_is_the_one_in_summary_json() {
     }
     let markdown = read(&r.run.join("report.md"));
     assert!(markdown.contains(&format!("| {} |", cells[0].2)), "report.md lacks the first key figure");
+    assert!(
+        markdown.contains("| Damage done by leakers (mean: expected damage per leaker) |"),
+        "the report says how the damage mean was tallied (summary.json: damage_mean)"
+    );
 }
 
 #[test]

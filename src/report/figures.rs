@@ -49,18 +49,23 @@ pub struct KeyFigure {
 /// ratios, the leak rate, the strike threats that leak, and each finite-stock layer's chance of running dry and the night
 /// it does.
 pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
+    // Where summary.json says so, the means with damage come from the damage expected given the
+    // leakers (docs/model.md): the reader is told, since their interval is then far narrower than
+    // the percentiles suggest.
+    let by_expectation = if summary["damage_mean"] == "expected" { " (mean: expected damage per leaker)" } else { "" };
     let mut rows = vec![
-        ("Defender spend: rounds fired", "defender_spend_usd".to_string(), Unit::Usd),
-        ("Attacker spend: threats launched", "attacker_spend_usd".into(), Unit::Usd),
-        ("Damage done by leakers", "damage_usd".into(), Unit::Usd),
-        ("Defence cost to field: rounds bought and capacity", "defence_cost_usd".into(), Unit::Usd),
-        ("Cost-exchange ratio: defender USD per attacker USD", "cost_exchange_ratio".into(), Unit::Ratio),
-        ("Cost-exchange ratio counting damage", "cost_exchange_ratio_with_damage".into(), Unit::Ratio),
-        ("Leak rate: strike threats reaching their targets", "leak_rate".into(), Unit::Percent),
-    ]
-    .into_iter()
-    .map(|(label, path, unit)| (label.to_string(), path, unit))
-    .collect::<Vec<_>>();
+        ("Defender spend: rounds fired".to_string(), "defender_spend_usd".to_string(), Unit::Usd),
+        ("Attacker spend: threats launched".into(), "attacker_spend_usd".into(), Unit::Usd),
+        (format!("Damage done by leakers{by_expectation}"), "damage_usd".into(), Unit::Usd),
+        ("Defence cost to field: rounds bought and capacity".into(), "defence_cost_usd".into(), Unit::Usd),
+        ("Cost-exchange ratio: defender USD per attacker USD".into(), "cost_exchange_ratio".into(), Unit::Ratio),
+        (
+            format!("Cost-exchange ratio counting damage{by_expectation}"),
+            "cost_exchange_ratio_with_damage".into(),
+            Unit::Ratio,
+        ),
+        ("Leak rate: strike threats reaching their targets".into(), "leak_rate".into(), Unit::Percent),
+    ];
     for (name, threat) in object(summary, "threats")? {
         if threat["decoy"].as_bool() != Some(true) {
             rows.push((format!("{name}: leaked"), format!("threats.{name}.leaked"), Unit::Count));
