@@ -17,8 +17,8 @@ fn title(data: &ChartData) -> String {
         usd(data.defender_spend_usd.mean),
         usd(data.attacker_spend_usd.mean)
     );
-    match data.total(metric::DAMAGE_CUM).last().map(|f| f.mean) {
-        Some(damage) if damage > 0.0 => format!("{spend}; leakers do {} of damage", usd(damage)),
+    match data.damage_usd.mean {
+        damage if damage > 0.0 => format!("{spend}; leakers do {} of damage", usd(damage)),
         _ => spend,
     }
 }
@@ -38,7 +38,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             ("defender: rounds fired".to_string(), theme::Mark::Line(theme::DEFENDER)),
             ("attacker: threats launched".to_string(), theme::Mark::Line(theme::ATTACKER)),
             ("damage done by leakers".to_string(), theme::Mark::Line(theme::BROWN)),
-            ("line: median".to_string(), theme::Mark::Line(theme::LIGHT)),
+            ("line: median; title: means".to_string(), theme::Mark::Line(theme::LIGHT)),
             ("band: 5th–95th percentile".to_string(), theme::Mark::Block(theme::LIGHT)),
         ];
         theme::side_key(&area, &key)?;

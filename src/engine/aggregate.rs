@@ -3,7 +3,7 @@
 use super::layout::NightLayout;
 use super::trial::TrialRecord;
 use crate::scenario::Scenario;
-use crate::stats::{Columns, Scale, Tally, real};
+use crate::stats::{Columns, ControlVariates, Controlled, Scale, Stats, Tally, real};
 
 /// Tallies of one threat type.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -113,6 +113,10 @@ pub struct Aggregate {
     /// inside the tally's pass it cost 0.5 % more instructions.
     #[serde(skip)]
     expected_damage: Vec<(usize, f64)>,
+    /// The headline metrics against the trial's drawn parameters, for their controlled means.
+    controlled: ControlVariates,
+    /// The `--set` paths of the controls ([`NightLayout::controls`]).
+    control_paths: Vec<String>,
 }
 
 impl Aggregate {
@@ -134,6 +138,8 @@ impl Aggregate {
                     .map(|i| if layout.is_count(i % layout.width()) { Scale::Count } else { Scale::Relative }),
             ),
             expected_damage: Vec::new(),
+            controlled: ControlVariates::new(layout.controls.len(), Self::headline_names().len()),
+            control_paths: layout.controls.iter().map(|c| c.path.clone()).collect(),
         }
     }
 
@@ -149,18 +155,41 @@ impl Aggregate {
         ]
     }
 
-    /// The headline tallies with their summary.json names, in output order.
-    pub fn headline(&self) -> [(&'static str, &Tally); 6] {
-        let tallies = [
+    /// The headline tallies, in output order.
+    fn headline_tallies(&self) -> [&Tally; 6] {
+        [
             &self.defender_spend_usd,
             &self.attacker_spend_usd,
             &self.damage_usd,
             &self.cost_exchange_ratio,
             &self.cost_exchange_ratio_with_damage,
             &self.leak_rate,
-        ];
+        ]
+    }
+
+    /// The headline metrics with their summary.json names, in output order: each one's mean
+    /// corrected by control variates where that applies ([`Aggregate::controlled`]).
+    pub fn headline(&self) -> [(&'static str, Option<Stats>); 6] {
+        let tallies = self.headline_tallies();
         let names = Self::headline_names();
-        std::array::from_fn(|i| (names[i], tallies[i]))
+        std::array::from_fn(|i| {
+            let stats = tallies[i].stats();
+            let controlled = self.controlled(i);
+            (names[i], stats.map(|s| controlled.map_or(s, |c| s.with_mean(c.mean, c.se))))
+        })
+    }
+
+    /// The `--set` paths of the controls, in their order.
+    pub fn control_paths(&self) -> &[String] {
+        &self.control_paths
+    }
+
+    /// Headline metric `i`'s mean by control variates: `None` where the scenario draws no control,
+    /// where a half of the trials is too small to fit them, or where the metric is not defined in
+    /// every trial (a cost-exchange ratio with nothing launched: the controls' means over the
+    /// trials that remain are not known).
+    pub fn controlled(&self, i: usize) -> Option<Controlled> {
+        (self.headline_tallies()[i].count() == self.trials).then(|| self.controlled.estimate(i)).flatten()
     }
 
     /// Tallies one trial, whose nightly row is laid out by `layout`.
@@ -184,9 +213,11 @@ impl Aggregate {
             );
         }
         let strike_launched = record.strike_launched(scenario);
-        if strike_launched > 0 {
-            self.leak_rate.add(record.strike_leaked(scenario) as f64 / strike_launched as f64);
+        let leak_rate = (strike_launched > 0).then(|| real(record.strike_leaked(scenario)) / real(strike_launched));
+        if let Some(rate) = leak_rate {
+            self.leak_rate.add(rate);
         }
+        self.add_controlled(record, expected_damage_usd, leak_rate);
         for (tallies, totals) in self.threats.iter_mut().zip(&record.threats) {
             tallies.unit_cost_usd.add(totals.unit_cost_usd);
             tallies.launched.add(totals.launched as f64);
@@ -237,6 +268,22 @@ impl Aggregate {
         }
     }
 
+    /// The trial's controls and headline metrics (means as tallied; 0 where a metric is undefined,
+    /// which makes [`Aggregate::controlled`] fall back to the plain mean).
+    fn add_controlled(&mut self, record: &TrialRecord, expected_damage_usd: f64, leak_rate: Option<f64>) {
+        let (defender, attacker) = (record.defender_spend_usd, record.attacker_spend_usd);
+        let ratio = |numerator: f64| if attacker > 0.0 { numerator / attacker } else { 0.0 };
+        let y = [
+            defender,
+            attacker,
+            expected_damage_usd,
+            ratio(defender),
+            ratio(defender + expected_damage_usd),
+            leak_rate.unwrap_or(0.0),
+        ];
+        self.controlled.add(record.trial, &record.controls, &y);
+    }
+
     /// Each night's cumulative-damage column and the damage expected given the leakers so far,
     /// `per_leaker` being the mean damage per leaker of each threat type.
     fn fill_expected_damage(&mut self, layout: &NightLayout, per_leaker: &[f64], record: &TrialRecord) {
@@ -285,5 +332,6 @@ impl Aggregate {
             mine.cost_per_kill_usd.merge(&theirs.cost_per_kill_usd);
         }
         self.nightly.merge(&other.nightly);
+        self.controlled.merge(&other.controlled);
     }
 }

@@ -4,6 +4,7 @@
 //! exporters and charts that read them, so they cannot drift apart.
 
 use super::classes::Classes;
+use super::controls::{Control, controls};
 use crate::scenario::Scenario;
 
 /// Metric names of nights.csv, in output order (docs/formats.md).
@@ -42,6 +43,8 @@ pub struct NightLayout {
     pub(crate) classes: Classes,
     /// [`Scenario::damage_per_leaker_usd`], worked out once per run (see [`super::Aggregate::add`]).
     pub damage_per_leaker_usd: Option<Vec<f64>>,
+    /// The trial's drawn parameters that serve as control variates (see [`super::controls`]).
+    pub controls: Vec<Control>,
 }
 
 impl NightLayout {
@@ -88,6 +91,7 @@ impl NightLayout {
             columns,
             classes: Classes::new(scenario),
             damage_per_leaker_usd: scenario.damage_per_leaker_usd(),
+            controls: controls(scenario),
         }
     }
 

@@ -10,6 +10,7 @@
 
 mod aggregate;
 mod classes;
+pub mod controls;
 mod counted;
 pub mod draw;
 pub mod layout;

@@ -38,7 +38,7 @@ impl Precision {
             .headline()
             .iter()
             .filter(|(name, _)| self.metrics.iter().any(|m| m == name))
-            .map(|(_, tally)| match tally.stats() {
+            .map(|(_, stats)| match stats {
                 Some(s) if s.ci95[1] == s.ci95[0] => 0.0,
                 Some(s) if s.mean != 0.0 => (s.ci95[1] - s.ci95[0]) / 2.0 / s.mean.abs(),
                 _ => f64::INFINITY,

@@ -68,6 +68,10 @@ pub struct TrialRecord {
     pub damage_usd: f64,
     /// `nights × layout.width()` values, night-major, in [`NightLayout`] column order.
     pub nightly: Vec<f64>,
+    /// The trial's index in its run.
+    pub trial: u64,
+    /// Each of [`NightLayout::controls`]: its value in this trial less its exact mean.
+    pub controls: Vec<f64>,
 }
 
 impl TrialRecord {
@@ -469,6 +473,8 @@ impl<'a> Campaign<'a> {
         for (totals, &cost) in record.threats.iter_mut().zip(&ws.unit_cost_usd) {
             totals.unit_cost_usd = cost;
         }
+        record.trial = trial;
+        super::controls::fill(&layout.controls, ws, &discrimination, record);
         draw_variants(scenario, seed, trial, ws, discrimination);
         Campaign {
             scenario,

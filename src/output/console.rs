@@ -6,10 +6,10 @@ use super::RunInfo;
 use crate::engine::Aggregate;
 use crate::format::{count, thousands, usd};
 use crate::scenario::Scenario;
-use crate::stats::Tally;
+use crate::stats::{Stats, Tally};
 
-fn money_line(label: &str, tally: &Tally) -> String {
-    match tally.stats() {
+fn money_line(label: &str, stats: Option<Stats>) -> String {
+    match stats {
         Some(s) => format!(
             "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
             usd(s.mean),
@@ -22,9 +22,9 @@ fn money_line(label: &str, tally: &Tally) -> String {
     }
 }
 
-fn ratio_line(label: &str, tally: &Tally, percent: bool) -> String {
+fn ratio_line(label: &str, stats: Option<Stats>, percent: bool) -> String {
     let show = |x: f64| if percent { format!("{:.1}%", 100.0 * x) } else { format!("{x:.2}") };
-    match tally.stats() {
+    match stats {
         Some(s) => format!(
             "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
             show(s.mean),
@@ -62,13 +62,14 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
             thousands(info.trials)
         );
     }
+    let [defender, attacker, damage, ratio, with_damage, leak_rate] = aggregate.headline().map(|(_, stats)| stats);
     let lines = [
-        money_line("defender spend", &aggregate.defender_spend_usd),
-        money_line("attacker spend", &aggregate.attacker_spend_usd),
-        money_line("damage from leakers", &aggregate.damage_usd),
-        ratio_line("cost-exchange ratio", &aggregate.cost_exchange_ratio, false),
-        ratio_line("  incl. damage", &aggregate.cost_exchange_ratio_with_damage, false),
-        ratio_line("strike leak rate", &aggregate.leak_rate, true),
+        money_line("defender spend", defender),
+        money_line("attacker spend", attacker),
+        money_line("damage from leakers", damage),
+        ratio_line("cost-exchange ratio", ratio, false),
+        ratio_line("  incl. damage", with_damage, false),
+        ratio_line("strike leak rate", leak_rate, true),
     ];
     lines.iter().for_each(|l| {
         let _ = writeln!(out, "{l}");

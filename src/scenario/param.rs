@@ -359,6 +359,11 @@ impl Param {
         !matches!(self.spec, ParamSpec::Fixed(_))
     }
 
+    /// Whether draws of the field differ from trial to trial: not a constant, not pinned.
+    pub fn varies(&self) -> bool {
+        !matches!(self.dist, Dist::Fixed(_) | Dist::Pinned(..))
+    }
+
     /// The value if the field is a constant.
     pub fn as_constant(&self) -> Option<f64> {
         match self.dist {

@@ -99,7 +99,7 @@ pub fn pinned(scenario: &Scenario, path: &str, value: f64) -> Result<Scenario, S
 /// it ran dry; absent where it never did).
 pub fn metrics(scenario: &Scenario, aggregate: &Aggregate) -> Vec<(String, Option<Stats>)> {
     let headline = aggregate.headline();
-    let pick = |name: &str| headline.iter().find(|(n, _)| *n == name).and_then(|(_, t)| t.stats());
+    let pick = |name: &str| headline.iter().find(|(n, _)| *n == name).and_then(|(_, stats)| *stats);
     let mut out: Vec<(String, Option<Stats>)> =
         ["cost_exchange_ratio", "cost_exchange_ratio_with_damage", "leak_rate", "defender_spend_usd"]
             .iter()

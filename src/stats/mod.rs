@@ -5,9 +5,11 @@
 //! point sums — and so the output files — identical at any thread count.
 
 mod columns;
+pub mod control;
 mod histogram;
 
 pub use columns::Columns;
+pub use control::{ControlVariates, Controlled};
 pub use histogram::{Histogram, Scale};
 
 /// z for a two-sided 95 % normal interval.
@@ -61,6 +63,11 @@ impl Tally {
     /// A tally whose quantiles are kept on `scale`.
     pub fn with_scale(scale: Scale) -> Tally {
         Tally { histogram: Histogram::new(scale), ..Tally::default() }
+    }
+
+    /// Number of values added.
+    pub fn count(&self) -> u64 {
+        self.n
     }
 
     /// Adds one trial's value (finite, >= 0).
@@ -150,6 +157,12 @@ fn chan(mean: &mut f64, m2: &mut f64, other_mean: f64, other_m2: f64, counts: &C
 }
 
 impl Stats {
+    /// These stats with another estimate of the mean and its standard error (the quantiles and
+    /// count unchanged).
+    pub fn with_mean(self, mean: f64, se: f64) -> Stats {
+        Stats { mean, se, ci95: [mean - Z95 * se, mean + Z95 * se], ..self }
+    }
+
     /// The stats a [`Tally`] would report for `k` ones and `n - k` zeros (a share of trials).
     pub fn of_share(k: u64, n: u64) -> Option<Stats> {
         if n == 0 {

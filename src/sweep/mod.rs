@@ -129,8 +129,7 @@ pub fn run(
 /// Per-point metrics of sweep.csv, in output order: the headline figures, then each finite-stock
 /// layer's probability of running dry and exhaustion night.
 pub fn metrics(scenario: &scenario::Scenario, aggregate: &Aggregate) -> Metrics {
-    let mut rows: Metrics =
-        aggregate.headline().into_iter().map(|(name, tally)| (name.to_string(), tally.stats())).collect();
+    let mut rows: Metrics = aggregate.headline().into_iter().map(|(name, stats)| (name.to_string(), stats)).collect();
     for (layer, tallies) in scenario.layers.iter().zip(&aggregate.layers).filter(|(l, _)| l.stock.is_some()) {
         let dry = Stats::of_share(tallies.exhausted_trials, aggregate.trials);
         rows.push((format!("layers.{}.p_exhausted", layer.name), dry));
