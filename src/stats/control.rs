@@ -34,8 +34,8 @@ impl CoMoments {
         self.mean.len()
     }
 
-    /// Welford's update with one more vector, `delta` being scratch of the same length.
-    fn add(&mut self, z: impl Iterator<Item = f64>, delta: &mut [f64]) {
+    /// Welford's update with one more vector `z`, `delta` being scratch of the same length.
+    fn add(&mut self, z: &[f64], delta: &mut [f64]) {
         self.n += 1;
         let n = real(self.n);
         for ((d, mean), value) in delta.iter_mut().zip(&mut self.mean).zip(z) {
@@ -96,21 +96,27 @@ pub struct ControlVariates {
     controls: usize,
     /// Co-moments of `(x, y)` over the trials of even and of odd index.
     halves: [CoMoments; 2],
+    /// Scratch: a trial's `(x, y)` and its deviation from the means.
     #[serde(skip)]
-    scratch: Vec<f64>,
+    z: Vec<f64>,
+    #[serde(skip)]
+    delta: Vec<f64>,
 }
 
 impl ControlVariates {
     pub fn new(controls: usize, targets: usize) -> ControlVariates {
         let half = CoMoments::new(controls + targets);
-        ControlVariates { controls, halves: [half.clone(), half], scratch: vec![0.0; controls + targets] }
+        ControlVariates { controls, halves: [half.clone(), half], z: Vec::new(), delta: Vec::new() }
     }
 
     /// Adds trial `trial`'s controls `x` (each drawn value less its exact mean) and metrics `y`.
     pub fn add(&mut self, trial: u64, x: &[f64], y: &[f64]) {
         debug_assert_eq!(x.len(), self.controls);
-        self.scratch.resize(x.len() + y.len(), 0.0);
-        self.halves[(trial % 2) as usize].add(x.iter().chain(y).copied(), &mut self.scratch);
+        self.z.clear();
+        self.z.extend_from_slice(x);
+        self.z.extend_from_slice(y);
+        self.delta.resize(self.z.len(), 0.0);
+        self.halves[(trial % 2) as usize].add(&self.z, &mut self.delta);
     }
 
     /// Folds in `other`, whose trials come after these.
