@@ -32,7 +32,7 @@ fn relative_half_width(summary: &serde_json::Value, metric: &str) -> f64 {
 #[test]
 fn a_run_stops_at_the_precision_asked_and_equals_a_plain_run_of_its_trials() {
     let tmp = tempfile::tempdir().unwrap();
-    let target = 0.005;
+    let target = 0.0025;
     let summary = run(&tmp.path().join("precise"), &["--trials", "500000", "--precision", &target.to_string()]);
     let trials = summary["trials"].as_u64().unwrap();
     assert!((4000..500_000).contains(&trials) && trials % 1000 == 0, "stopped at {trials} trials");

@@ -89,6 +89,36 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
         .collect()
 }
 
+/// Which key figures' means are corrected by control variates (summary.json's
+/// `control_variates`), in a sentence: their intervals are narrower than plain means' would be.
+pub fn control_variates_note(summary: &Value) -> Option<String> {
+    let cv = &summary["control_variates"];
+    let words = |key: &str| match key {
+        "defender_spend_usd" => "defender spend",
+        "attacker_spend_usd" => "attacker spend",
+        "damage_usd" => "damage",
+        "cost_exchange_ratio" => "cost-exchange ratio",
+        "cost_exchange_ratio_with_damage" => "cost-exchange ratio counting damage",
+        _ => "leak rate",
+    };
+    let corrected: Vec<&str> =
+        cv["variance_ratio"].as_object()?.iter().filter(|(_, r)| r.is_number()).map(|(k, _)| words(k)).collect();
+    let controls = cv["controls"].as_array()?.len();
+    (!corrected.is_empty()).then(|| {
+        let (means, are) = if corrected.len() == 1 { ("mean", "is") } else { ("means", "are") };
+        format!(
+            "The {means} of {} {are} corrected by control variates: the part of each trial's result \
+             explained by how far its {controls} drawn parameters (costs, kill probabilities and the like) \
+             fell from their known means is taken out. That keeps each mean unbiased and narrows its \
+             interval; the percentiles are those of the trials as run.",
+            match corrected.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+                _ => corrected.join(""),
+            }
+        )
+    })
+}
+
 fn key_figure(summary: &Value, label: String, path: String, unit: Unit) -> Result<KeyFigure> {
     let stats = crate::results::figure(summary, &path);
     let number = |key: &str, index: Option<usize>| {
@@ -133,4 +163,29 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
         format::usd(data.defender_spend_usd.mean),
         format::usd(data.attacker_spend_usd.mean)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::control_variates_note;
+
+    #[test]
+    fn the_note_names_the_corrected_means_and_only_when_there_are_some() {
+        let summary = |leak: serde_json::Value| {
+            json!({ "control_variates": {
+                "controls": ["layer.a.pk", "layer.a.cost_per_shot"],
+                "variance_ratio": { "cost_exchange_ratio": 1.8, "damage_usd": null, "leak_rate": leak }
+            }})
+        };
+        let note = control_variates_note(&summary(json!(1.9))).unwrap();
+        assert!(note.starts_with("The means of cost-exchange ratio and leak rate are corrected"), "{note}");
+        assert!(note.contains("its 2 drawn parameters"), "{note}");
+        let note = control_variates_note(&summary(json!(null))).unwrap();
+        assert!(note.starts_with("The mean of cost-exchange ratio is corrected"), "{note}");
+        let none = json!({ "control_variates": { "controls": [], "variance_ratio": { "leak_rate": null } } });
+        assert_eq!(control_variates_note(&none), None);
+        assert_eq!(control_variates_note(&json!({})), None, "a summary.json from before control variates");
+    }
 }
