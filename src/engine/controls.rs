@@ -5,7 +5,10 @@
 //! ([`Param::exact_mean`]) and that varies: threat unit costs, EW and recognition probabilities,
 //! each layer's pk, coverage (the defaults and the per-threat ones), cost per shot and warning
 //! sensitivity, and the early-warning levels. Whole-number fields (stocks, capacities) are left
-//! out: rounding leaves them without a closed-form mean. So are a phase's own draws.
+//! out: rounding leaves them without a closed-form mean. So are a phase's own draws. The raid
+//! size, drawn each night and rounded, is a control by way of its draws before rounding and
+//! clamping, whose mean is known ([`Param::sample_with_draw`]): the sum over the trial's nights of
+//! each such draw less that mean, one control per raid-size field (the raid's, each phase's).
 
 use super::draw::Chance;
 use super::trial::{TrialRecord, Workspace};
@@ -26,6 +29,8 @@ enum Source {
     CostPerShot(usize),
     WarningSensitivity(usize),
     WarningLevel(usize),
+    /// Raid-size field `.0` of the plan: summed night by night, as the trial runs.
+    RaidSize(usize),
 }
 
 /// One control: its `--set` path, where its value is, and the exact mean of its draws.
@@ -34,6 +39,16 @@ pub struct Control {
     pub path: String,
     source: Source,
     mean: f64,
+}
+
+/// Per raid-size field of the plan: the slot of its control and the mean of its draws before
+/// rounding, or `None` if it is no control (a constant or pin).
+pub fn raid_size_slots(controls: &[Control], fields: usize) -> Vec<Option<(usize, f64)>> {
+    (0..fields)
+        .map(|field| {
+            controls.iter().position(|c| c.source == Source::RaidSize(field)).map(|slot| (slot, controls[slot].mean))
+        })
+        .collect()
 }
 
 /// The controls of `scenario`, in a fixed order.
@@ -70,15 +85,22 @@ pub fn controls(scenario: &Scenario) -> Vec<Control> {
         let path = phase.map_or("defence.early_warning".into(), |p| format!("phase.{}.early_warning", p.name));
         sources.push((path, Source::WarningLevel(i), level));
     }
-    sources
+    let mut controls: Vec<Control> = sources
         .into_iter()
         .filter(|(_, _, param)| param.varies())
         .filter_map(|(path, source, param)| param.exact_mean().map(|mean| Control { path, source, mean }))
-        .collect()
+        .collect();
+    for (i, size) in scenario.plan.raid_size.iter().enumerate().filter(|(_, size)| size.varies()) {
+        let phase = scenario.plan.phases.iter().find(|p| p.raid_size == Some(i));
+        let path = phase.map_or("raid.size".into(), |p| format!("phase.{}.raid_size", p.name));
+        controls.push(Control { path, source: Source::RaidSize(i), mean: size.mean() });
+    }
+    controls
 }
 
 /// Writes each control's value in this trial less its mean into `record.controls`, from the
-/// parameters the trial drew (before any phase changed them).
+/// parameters the trial drew (before any phase changed them); a raid size's starts at 0 and is
+/// added to night by night.
 pub(super) fn fill(controls: &[Control], ws: &Workspace, discrimination: &Chance, record: &mut TrialRecord) {
     record.controls.clear();
     record.controls.extend(controls.iter().map(|control| {
@@ -91,6 +113,7 @@ pub(super) fn fill(controls: &[Control], ws: &Workspace, discrimination: &Chance
             Source::CostPerShot(l) => ws.layers[l].cost_per_shot_usd,
             Source::WarningSensitivity(l) => ws.layers[l].warning_sensitivity,
             Source::WarningLevel(i) => ws.warning_levels[i],
+            Source::RaidSize(_) => control.mean,
         };
         value - control.mean
     }));

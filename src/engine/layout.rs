@@ -4,7 +4,7 @@
 //! exporters and charts that read them, so they cannot drift apart.
 
 use super::classes::Classes;
-use super::controls::{Control, controls};
+use super::controls::{Control, controls, raid_size_slots};
 use crate::scenario::Scenario;
 
 /// Metric names of nights.csv, in output order (docs/formats.md).
@@ -45,6 +45,8 @@ pub struct NightLayout {
     pub damage_per_leaker_usd: Option<Vec<f64>>,
     /// The trial's drawn parameters that serve as control variates (see [`super::controls`]).
     pub controls: Vec<Control>,
+    /// Per raid-size field: its control's slot and the mean of its draws before rounding.
+    pub(crate) raid_size_controls: Vec<Option<(usize, f64)>>,
 }
 
 impl NightLayout {
@@ -82,6 +84,7 @@ impl NightLayout {
             (metric::DAMAGE_CUM, vec![TOTAL.to_string()]),
         ];
         let columns = groups.into_iter().flat_map(|(m, series)| series.into_iter().map(move |s| (m, s))).collect();
+        let controls = controls(scenario);
         NightLayout {
             threats: types,
             layers: layer_names.len(),
@@ -91,7 +94,8 @@ impl NightLayout {
             columns,
             classes: Classes::new(scenario),
             damage_per_leaker_usd: scenario.damage_per_leaker_usd(),
-            controls: controls(scenario),
+            raid_size_controls: raid_size_slots(&controls, scenario.plan.raid_size.len()),
+            controls,
         }
     }
 

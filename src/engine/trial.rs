@@ -553,7 +553,11 @@ impl<'a> Campaign<'a> {
             }
             self.warning_level = Some(inputs.early_warning);
         }
-        let wanted = self.scenario.plan.raid_size[inputs.raid_size].sample_count(&mut self.rng);
+        let (wanted, drawn) = self.scenario.plan.raid_size[inputs.raid_size].sample_with_draw(&mut self.rng);
+        let wanted = wanted as u64;
+        if let Some((slot, mean)) = self.layout.raid_size_controls[inputs.raid_size] {
+            self.record.controls[slot] += drawn - mean;
+        }
         let launched = match self.inventory.as_mut() {
             Some(stock) => {
                 let n = wanted.min(*stock);

@@ -199,15 +199,19 @@ impl Param {
 
     /// One draw, clamped into the field's range and rounded for whole-number fields.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sample_with_draw(rng).0
+    }
+
+    /// One draw as [`Param::sample`] makes it, and the draw before it was clamped and rounded.
+    /// That has the closed-form mean [`Param::mean`] whatever the range, so it can serve as a
+    /// control variate where the value itself has none (a rounded raid size).
+    pub fn sample_with_draw<R: Rng + ?Sized>(&self, rng: &mut R) -> (f64, f64) {
         let x = match &self.dist {
-            Dist::Fixed(x) => return *x,
-            Dist::Pinned(inner, value) => {
-                draw(inner, rng);
-                return *value;
-            }
+            Dist::Fixed(x) => return (*x, *x),
+            Dist::Pinned(inner, value) => return (*value, draw(inner, rng)),
             other => draw(other, rng),
         };
-        self.finish(x)
+        (self.finish(x), x)
     }
 
     /// The value at quantile `q` (in 0..1) of the distribution as written, clamped and rounded as
@@ -758,6 +762,39 @@ mod tests {
 
     /// Pins the first draws of each distribution: an upgrade of rand or rand_distr that changes the
     /// streams (and so every published figure) fails here and must be taken on purpose.
+    /// The draw before clamping and rounding has [`Param::mean`] as its mean, even where the value
+    /// drawn is clamped (a normal at 0 and 1) or rounded (a lognormal raid size): over 10⁶ draws on three
+    /// seeds, within 5 standard errors; 1 % off is further than that. And the value returned beside
+    /// it is the one [`Param::sample`] draws, from the same stream.
+    #[test]
+    fn draws_before_rounding_have_the_written_mean() {
+        let forms = [
+            (ParamSpec::LogNormal { median: 120.0, p90: 220.0 }, Kind::Raid),
+            (ParamSpec::Normal { mean: 0.5, sd: 0.3 }, Kind::Probability),
+            (ParamSpec::Pert { lo: 20.0, mode: 60.0, hi: 400.0 }, Kind::Raid),
+        ];
+        let n = 1_000_000;
+        for (form, kind) in forms {
+            let p = Param::new(&form, kind).unwrap();
+            for seed in [1, 2, 3] {
+                let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                let mut same = Xoshiro256PlusPlus::seed_from_u64(seed);
+                let draws: Vec<f64> = (0..n)
+                    .map(|_| {
+                        let (value, drawn) = p.sample_with_draw(&mut rng);
+                        assert_eq!(value.to_bits(), p.sample(&mut same).to_bits());
+                        drawn
+                    })
+                    .collect();
+                let mean = draws.iter().sum::<f64>() / n as f64;
+                let sd = (draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+                let se = sd / (n as f64).sqrt();
+                assert!((mean - p.mean()).abs() < 5.0 * se, "{form:?} seed {seed}: {mean} vs {}", p.mean());
+                assert!((mean - 1.01 * p.mean()).abs() > 5.0 * se, "{form:?} seed {seed}: 1 % off not caught");
+            }
+        }
+    }
+
     #[test]
     fn value_stability() {
         let forms = [
