@@ -115,8 +115,6 @@ pub struct Aggregate {
     expected_damage: Vec<(usize, f64)>,
     /// The headline metrics against the trial's drawn parameters, for their controlled means.
     controlled: ControlVariates,
-    /// The `--set` paths of the controls ([`NightLayout::controls`]).
-    control_paths: Vec<String>,
 }
 
 impl Aggregate {
@@ -139,7 +137,6 @@ impl Aggregate {
             ),
             expected_damage: Vec::new(),
             controlled: ControlVariates::new(layout.controls.len(), Self::headline_names().len()),
-            control_paths: layout.controls.iter().map(|c| c.path.clone()).collect(),
         }
     }
 
@@ -177,11 +174,6 @@ impl Aggregate {
             let controlled = self.controlled(i);
             (names[i], stats.map(|s| controlled.map_or(s, |c| s.with_mean(c.mean, c.se))))
         })
-    }
-
-    /// The `--set` paths of the controls, in their order.
-    pub fn control_paths(&self) -> &[String] {
-        &self.control_paths
     }
 
     /// Headline metric `i`'s mean by control variates: `None` where the scenario draws no control,

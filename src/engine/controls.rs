@@ -105,6 +105,8 @@ pub(super) fn fill(controls: &[Control], ws: &Workspace, discrimination: &Chance
     record.controls.clear();
     record.controls.extend(controls.iter().map(|control| {
         let value = match control.source {
+            // Nothing drawn yet: each night adds its own draw's deviation.
+            Source::RaidSize(_) => return 0.0,
             Source::UnitCost(t) => ws.unit_cost_usd[t],
             Source::DefenceEw(t) | Source::ThreatEw(t) => ws.ew_defeat[t].p(),
             Source::Discrimination => discrimination.p(),
@@ -113,7 +115,6 @@ pub(super) fn fill(controls: &[Control], ws: &Workspace, discrimination: &Chance
             Source::CostPerShot(l) => ws.layers[l].cost_per_shot_usd,
             Source::WarningSensitivity(l) => ws.layers[l].warning_sensitivity,
             Source::WarningLevel(i) => ws.warning_levels[i],
-            Source::RaidSize(_) => control.mean,
         };
         value - control.mean
     }));

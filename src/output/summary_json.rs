@@ -39,15 +39,16 @@ fn damage_mean(scenario: &Scenario) -> &'static str {
     if scenario.damage_per_leaker_usd().is_some() { "expected" } else { "drawn" }
 }
 
-/// Which drawn parameters corrected the headline means (see `Aggregate::controlled`), and by how
-/// much each mean's variance fell (`null`: that mean is the plain one).
-fn control_variates(aggregate: &Aggregate) -> Value {
+/// Which drawn parameters of `scenario` corrected the headline means (see `Aggregate::controlled`),
+/// and by how much each mean's variance fell (`null`: that mean is the plain one).
+fn control_variates(scenario: &Scenario, aggregate: &Aggregate) -> Value {
     let ratios: Map<String, Value> = Aggregate::headline_names()
         .iter()
         .enumerate()
         .map(|(i, name)| (name.to_string(), json!(aggregate.controlled(i).map(|c| c.variance_ratio))))
         .collect();
-    json!({ "controls": aggregate.control_paths(), "variance_ratio": ratios })
+    let paths: Vec<String> = crate::engine::controls::controls(scenario).into_iter().map(|c| c.path).collect();
+    json!({ "controls": paths, "variance_ratio": ratios })
 }
 
 /// summary.json of a run of `scenario`, built with the `--set`s `sets`.
@@ -95,7 +96,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
         root.insert(name.into(), stats_json(stats));
     }
     root.insert("damage_mean".into(), json!(damage_mean(scenario)));
-    root.insert("control_variates".into(), control_variates(aggregate));
+    root.insert("control_variates".into(), control_variates(scenario, aggregate));
     root.insert("defence_cost_usd".into(), stats(&aggregate.defence_cost_usd));
     let threats: Map<String, Value> = scenario
         .threats

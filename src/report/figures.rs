@@ -93,16 +93,12 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
 /// `control_variates`), in a sentence: their intervals are narrower than plain means' would be.
 pub fn control_variates_note(summary: &Value) -> Option<String> {
     let cv = &summary["control_variates"];
-    let words = |key: &str| match key {
-        "defender_spend_usd" => "defender spend",
-        "attacker_spend_usd" => "attacker spend",
-        "damage_usd" => "damage",
-        "cost_exchange_ratio" => "cost-exchange ratio",
-        "cost_exchange_ratio_with_damage" => "cost-exchange ratio counting damage",
-        _ => "leak rate",
-    };
-    let corrected: Vec<&str> =
-        cv["variance_ratio"].as_object()?.iter().filter(|(_, r)| r.is_number()).map(|(k, _)| words(k)).collect();
+    let corrected: Vec<String> = cv["variance_ratio"]
+        .as_object()?
+        .iter()
+        .filter(|(_, ratio)| ratio.is_number())
+        .map(|(metric, _)| crate::scenario::labels::metric_label(metric).to_lowercase())
+        .collect();
     let controls = cv["controls"].as_array()?.len();
     (!corrected.is_empty()).then(|| {
         let (means, are) = if corrected.len() == 1 { ("mean", "is") } else { ("means", "are") };
@@ -180,10 +176,11 @@ mod tests {
             }})
         };
         let note = control_variates_note(&summary(json!(1.9))).unwrap();
-        assert!(note.starts_with("The means of cost-exchange ratio and leak rate are corrected"), "{note}");
+        let both = "The means of cost-exchange ratio (defender / attacker spend) and strike leak rate (non-decoys) are corrected";
+        assert!(note.starts_with(both), "{note}");
         assert!(note.contains("its 2 drawn parameters"), "{note}");
         let note = control_variates_note(&summary(json!(null))).unwrap();
-        assert!(note.starts_with("The mean of cost-exchange ratio is corrected"), "{note}");
+        assert!(note.starts_with("The mean of cost-exchange ratio (defender / attacker spend) is corrected"), "{note}");
         let none = json!({ "control_variates": { "controls": [], "variance_ratio": { "leak_rate": null } } });
         assert_eq!(control_variates_note(&none), None);
         assert_eq!(control_variates_note(&json!({})), None, "a summary.json from before control variates");

@@ -14,7 +14,7 @@
 //! Chan's merge), which merge like any tally, so the estimate does not depend on how the trials
 //! were cut into blocks, threads or shards.
 
-use super::real;
+use super::{Counts, chan, real};
 
 /// Count, means and co-moments (sums of products of deviations from the means) of vectors `z`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -59,19 +59,18 @@ impl CoMoments {
         if other.n == 0 {
             return;
         }
-        let n = self.n + other.n;
-        let (theirs, weight) = (real(other.n) / real(n), real(self.n) * real(other.n) / real(n));
+        let counts = Counts::of(self.n, other.n);
         let delta: Vec<f64> = other.mean.iter().zip(&self.mean).map(|(b, a)| b - a).collect();
         for (mean, d) in self.mean.iter_mut().zip(&delta) {
-            *mean += d * theirs;
+            *mean += d * counts.theirs / real(counts.n);
         }
         let dim = self.dim();
         for i in 0..dim {
             for j in i..dim {
-                self.comoment[i * dim + j] += other.comoment[i * dim + j] + delta[i] * delta[j] * weight;
+                self.comoment[i * dim + j] += other.comoment[i * dim + j] + delta[i] * delta[j] * counts.weight;
             }
         }
-        self.n = n;
+        self.n = counts.n;
     }
 
     /// Co-moment of components `i` and `j`.
@@ -137,7 +136,7 @@ impl ControlVariates {
         }
         let y = d + target;
         let n = real(self.halves[0].n + self.halves[1].n);
-        let (mut mean, mut variance, mut plain) = (0.0, 0.0, 0.0);
+        let (mut mean, mut variance) = (0.0, 0.0);
         for h in 0..2 {
             let (this, other) = (&self.halves[h], &self.halves[1 - h]);
             let beta = fit(other, d, y);
@@ -148,18 +147,17 @@ impl ControlVariates {
             let share = real(this.n) / n;
             mean += share * (this.mean[y] - shift);
             variance += share * residual / n;
-            plain += share * this.mean[y];
         }
-        let plain_variance = self.plain_variance(y, plain) / n;
+        let plain_variance = self.plain_variance(y) / n;
         let variance_ratio = if variance > 0.0 { plain_variance / variance } else { 1.0 };
         Some(Controlled { mean, se: variance.sqrt(), variance_ratio })
     }
 
-    /// Sample variance of component `y` over both halves, whose joint mean is `mean`.
-    fn plain_variance(&self, y: usize, mean: f64) -> f64 {
+    /// Sample variance of component `y` over both halves (Chan's merge of the two).
+    fn plain_variance(&self, y: usize) -> f64 {
         let [a, b] = &self.halves;
-        let m2 =
-            a.at(y, y) + b.at(y, y) + real(a.n) * (a.mean[y] - mean).powi(2) + real(b.n) * (b.mean[y] - mean).powi(2);
+        let (mut mean, mut m2) = (a.mean[y], a.at(y, y));
+        chan(&mut mean, &mut m2, b.mean[y], b.at(y, y), &Counts::of(a.n, b.n));
         m2 / real(a.n + b.n - 1)
     }
 }
