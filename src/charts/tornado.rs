@@ -5,7 +5,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme::{self, font};
-use crate::scenario::labels::{label, metric_label};
+use crate::scenario::labels::{label, metric_label, metric_words};
 use crate::sensitivity::Row;
 
 /// Bars drawn at most; the rest are listed as a count in the footer.
@@ -59,11 +59,11 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
         Some(top) if top.swing() != 0.0 => format!(
             "{} matters most: {} from {} to {}",
             label(&top.input.path),
-            metric_label(metric).to_lowercase(),
+            metric_words(metric),
             spell(metric, top.at_low.mean),
             spell(metric, top.at_high.mean)
         ),
-        _ => format!("No input moves the {}", metric_label(metric).to_lowercase()),
+        _ => format!("No input moves the {}", metric_words(metric)),
     };
     let subtitle = theme::subtitle(&data.scenario, data.trials, "a run", data.seed)
         + " · each input pinned at its 10th and 90th percentile";

@@ -97,7 +97,7 @@ pub fn control_variates_note(summary: &Value) -> Option<String> {
         .as_object()?
         .iter()
         .filter(|(_, ratio)| ratio.is_number())
-        .map(|(metric, _)| crate::scenario::labels::metric_label(metric).to_lowercase())
+        .map(|(metric, _)| crate::scenario::labels::metric_words(metric))
         .collect();
     let controls = cv["controls"].as_array()?.len();
     (!corrected.is_empty()).then(|| {

@@ -68,6 +68,19 @@ pub fn metric_label(metric: &str) -> String {
     }
 }
 
+/// [`metric_label`] for the middle of a sentence: a capitalised first word in lower case, the
+/// rest (a unit such as USD, a name) as it is, and a symbol such as P(…) untouched.
+pub fn metric_words(metric: &str) -> String {
+    let label = metric_label(metric);
+    let mut chars = label.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            first.to_lowercase().chain(label[first.len_utf8()..].chars()).collect()
+        }
+        _ => label,
+    }
+}
+
 /// `label`, unless `overrides` (`PATH=TEXT` pairs) names the path.
 pub fn label_with(path: &str, overrides: &[(String, String)]) -> String {
     overrides.iter().find(|(p, _)| p == path).map_or_else(|| label(path), |(_, text)| text.clone())
@@ -86,5 +99,13 @@ mod tests {
         assert_eq!(label("layer.nasams.colour"), "layer.nasams.colour", "unknown paths read as themselves");
         let overrides = [("raid.size".to_string(), "Raid size".to_string())];
         assert_eq!(label_with("raid.size", &overrides), "Raid size");
+    }
+
+    #[test]
+    fn metric_words_keep_units_and_names() {
+        assert_eq!(metric_words("defender_spend_usd"), "defender spend (USD)");
+        assert_eq!(metric_words("layers.nasams.p_exhausted"), "P(nasams runs dry)");
+        assert_eq!(metric_words("layers.nasams.exhaustion_night"), "night nasams runs dry");
+        assert_eq!(metric_words("leak_rate"), "strike leak rate (non-decoys)");
     }
 }
