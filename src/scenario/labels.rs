@@ -99,10 +99,7 @@ mod tests {
         assert_eq!(label("layer.nasams.colour"), "layer.nasams.colour", "unknown paths read as themselves");
         let overrides = [("raid.size".to_string(), "Raid size".to_string())];
         assert_eq!(label_with("raid.size", &overrides), "Raid size");
-    }
-
-    #[test]
-    fn metric_words_keep_units_and_names() {
+        // Metrics in the middle of a sentence keep their units and symbols.
         assert_eq!(metric_words("defender_spend_usd"), "defender spend (USD)");
         assert_eq!(metric_words("layers.nasams.p_exhausted"), "P(nasams runs dry)");
         assert_eq!(metric_words("layers.nasams.exhaustion_night"), "night nasams runs dry");
