@@ -1,7 +1,7 @@
 //! Atomic outputs: a run killed with SIGKILL at any moment leaves in its folder either the
 //! previous complete set of files or the new complete set — never a truncated file or a mix —
 //! and the next run cleans up what the killed one left beside it. Kills land at random moments over
-//! a whole run and, through the `SALVOSIM_PAUSE_AT` hook, exactly before and after the swap.
+//! a whole run and, through the `SALVOSIM_TEST_PAUSE_AT` hook, exactly before and after the swap.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -123,12 +123,12 @@ fn sigkill_at_any_moment_leaves_one_complete_set() {
     assert!(staging_folders(&target).is_empty(), "staging folders left behind");
 }
 
-/// Kills a run paused at `point` of the commit (see `SALVOSIM_PAUSE_AT` in src/output/mod.rs) once
+/// Kills a run paused at `point` of the commit (see `SALVOSIM_TEST_PAUSE_AT` in src/output/mod.rs) once
 /// the files show it is there.
 fn kill_paused_at(point: &str, target: &Path, ready: impl Fn() -> bool) {
     let mut child = Command::new(BIN)
         .args(args("2", target))
-        .env("SALVOSIM_PAUSE_AT", point)
+        .env("SALVOSIM_TEST_PAUSE_AT", point)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

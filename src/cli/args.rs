@@ -154,10 +154,10 @@ pub(super) struct OptimiseArgs {
     #[arg(long, value_name = "METRIC=LO:HI:STEPS")]
     pub(super) pareto: Option<String>,
     /// Trials per candidate.
-    #[arg(long, default_value_t = 2000)]
+    #[arg(long, default_value_t = 2000, allow_hyphen_values = true)]
     pub(super) trials: u64,
     /// Trials of the run that confirms the winner; default: 4 × --trials.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub(super) confirm_trials: Option<u64>,
     /// Master seed; default: the scenario's.
     #[arg(long)]
@@ -204,7 +204,7 @@ pub(super) struct FitArgs {
     #[arg(long = "fit", value_name = "PATH=LO:HI")]
     pub(super) fits: Vec<String>,
     /// Trials per month for each candidate fit.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, allow_hyphen_values = true)]
     pub(super) trials: u64,
     /// Master seed; default: the scenario's.
     #[arg(long)]
@@ -224,7 +224,7 @@ pub(super) struct FitArgs {
 #[derive(Args)]
 pub(super) struct EngineArgs {
     /// Number of trials (campaigns); default: the scenario's.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     pub(super) trials: Option<u64>,
     /// Master seed; default: the scenario's.
     #[arg(long)]

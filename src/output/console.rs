@@ -23,16 +23,24 @@ fn money_line(label: &str, stats: Option<Stats>) -> String {
 }
 
 fn ratio_line(label: &str, stats: Option<Stats>, percent: bool) -> String {
-    let show = |x: f64| if percent { format!("{:.1}%", 100.0 * x) } else { format!("{x:.2}") };
+    let show = |x: f64, decimals: usize| {
+        if percent { format!("{:.decimals$}%", 100.0 * x) } else { format!("{x:.decimals$}") }
+    };
+    let plain = if percent { 1 } else { 2 };
     match stats {
-        Some(s) => format!(
-            "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
-            show(s.mean),
-            show(s.ci95[0]),
-            show(s.ci95[1]),
-            show(s.p5),
-            show(s.p95)
-        ),
+        Some(s) => {
+            // The interval gets as many more decimals (up to four) as it takes for its two ends to
+            // read apart: "0.29 – 0.29" says nothing about how narrow it is.
+            let tight = (plain..=plain + 4).find(|&d| show(s.ci95[0], d) != show(s.ci95[1], d)).unwrap_or(plain);
+            format!(
+                "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
+                show(s.mean, tight),
+                show(s.ci95[0], tight),
+                show(s.ci95[1], tight),
+                show(s.p5, plain),
+                show(s.p95, plain)
+            )
+        }
         None => format!("  {label:<28} {:>9}", "n/a"),
     }
 }
@@ -179,11 +187,23 @@ pub fn fit_table(estimates: &[crate::backtest::fit::Estimate], windows: &[&crate
             pts(e.persistence)
         );
     }
-    let _ = writeln!(
-        out,
-        "(mean absolute error of the monthly shares, in percentage points; data: {})",
-        crate::record::ATTRIBUTION
-    );
+    let _ = writeln!(out, "(mean absolute error of the monthly shares, in percentage points)");
+    let _ = writeln!(out, "\nreached share by drones launched a night (observed / model / pooled):");
+    let share = |x: Option<f64>| x.map_or("–".to_string(), |x| format!("{:.1}%", 100.0 * x));
+    for w in windows {
+        let groups: Vec<String> = w
+            .raid_response
+            .groups
+            .iter()
+            .map(|g| format!("{} {} / {} / {}", g.label, share(g.observed), share(g.model), share(g.pooled)))
+            .collect();
+        let mae = w
+            .raid_response
+            .mae
+            .map_or("–".to_string(), |e| format!("MAE {:.1} / {:.1} pts", 100.0 * e.model, 100.0 * e.pooled));
+        let _ = writeln!(out, "{:<6} {}; {mae}", w.name, groups.join(", "));
+    }
+    let _ = writeln!(out, "(data: {})", crate::record::ATTRIBUTION);
     out
 }
 
@@ -213,4 +233,26 @@ pub fn optimise_table(asked: &super::optimise::Asked, solution: &crate::optimise
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stats(mean: f64, ci95: [f64; 2]) -> Stats {
+        Stats { n: 10_000, mean, se: (ci95[1] - ci95[0]) / 3.92, ci95, p5: 0.21, p50: mean, p95: 0.38 }
+    }
+
+    #[test]
+    fn an_interval_shows_the_digits_that_tell_its_ends_apart() {
+        let narrow = ratio_line("ratio", Some(stats(0.2884, [0.2871, 0.2897])), false);
+        assert!(narrow.contains("0.288 ") && narrow.contains("0.287 – 0.290"), "{narrow}");
+        assert!(narrow.contains("0.21 – 0.38"), "percentiles keep two decimals: {narrow}");
+        let wide = ratio_line("ratio", Some(stats(0.29, [0.25, 0.33])), false);
+        assert!(wide.contains("0.25 – 0.33"), "{wide}");
+        let leak = ratio_line("leak", Some(stats(0.105, [0.10491, 0.10509])), true);
+        assert!(leak.contains("10.49% – 10.51%"), "{leak}");
+        let point = ratio_line("ratio", Some(stats(0.5, [0.5, 0.5])), false);
+        assert!(point.contains("0.50 – 0.50"), "a zero-width interval keeps the plain digits: {point}");
+    }
 }

@@ -21,9 +21,9 @@ use crate::engine::{Aggregate, NightLayout};
 use crate::scenario::{Loaded, Scenario};
 
 use crate::results::{
-    BACKTEST_CSV, BACKTEST_JSON, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, OPTIMISE_CSV,
-    OPTIMISE_JSON, POINTS_DIR, REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV,
-    SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
+    BACKTEST_CSV, BACKTEST_JSON, BACKTEST_NIGHTS_CSV, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATE_NIGHTS_CSV,
+    CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, OPTIMISE_CSV, OPTIMISE_JSON, POINTS_DIR, REPORT_CHARTS_DIR, REPORT_HTML,
+    REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -104,11 +104,22 @@ pub fn write_fit(
     let windows: Vec<&crate::backtest::WindowResult> = std::iter::once(&calibration.window).chain(test).collect();
     let mut table = Vec::new();
     backtest::csv(&mut table, &windows)?;
+    let mut nights = Vec::new();
+    backtest::nights_csv(&mut nights, &windows)?;
     let mut json = serde_json::to_vec_pretty(&backtest::json(info, provenance, calibration, test))?;
     json.push(b'\n');
-    let (csv_name, json_name) =
-        if test.is_some() { (BACKTEST_CSV, BACKTEST_JSON) } else { (CALIBRATE_CSV, CALIBRATE_JSON) };
-    write_files(dir, &[(csv_name, &table), (json_name, &json), (CALIBRATED_TOML, calibrated_scenario.as_bytes())])?;
+    let (csv_name, nights_name, json_name) = if test.is_some() {
+        (BACKTEST_CSV, BACKTEST_NIGHTS_CSV, BACKTEST_JSON)
+    } else {
+        (CALIBRATE_CSV, CALIBRATE_NIGHTS_CSV, CALIBRATE_JSON)
+    };
+    let files: [(&str, &[u8]); 4] = [
+        (csv_name, &table),
+        (nights_name, &nights),
+        (json_name, &json),
+        (CALIBRATED_TOML, calibrated_scenario.as_bytes()),
+    ];
+    write_files(dir, &files)?;
     if let Some(chart) = chart {
         write_chart_files(&dir.join(CHARTS_DIR), std::slice::from_ref(chart))?;
     }
@@ -230,12 +241,12 @@ impl Drop for Staging {
     }
 }
 
-/// Test hook for tests/atomic.rs: with `SALVOSIM_PAUSE_AT` set to a point of [`Staging::commit`] —
+/// Test hook for tests/atomic.rs: with `SALVOSIM_TEST_PAUSE_AT` set to a point of [`Staging::commit`] —
 /// `written` (every file staged, nothing swapped) or `swapped` (the new set in place, the old one
 /// not yet removed) — the run stops there for a minute, so a test can kill it at exactly that
 /// moment. Unset, it costs one environment lookup per run.
 fn pause_point(point: &str) {
-    if std::env::var_os("SALVOSIM_PAUSE_AT").is_some_and(|p| p == point) {
+    if std::env::var_os("SALVOSIM_TEST_PAUSE_AT").is_some_and(|p| p == point) {
         std::thread::sleep(std::time::Duration::from_secs(60));
     }
 }

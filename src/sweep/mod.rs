@@ -31,11 +31,12 @@ impl Axis {
         let (path, spec) =
             text.split_once('=').ok_or_else(|| err("expected PATH=START:END:STEPS or PATH=a,b,c".into()))?;
         let number = |s: &str| -> Result<f64, InputError> {
-            s.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .ok_or_else(|| err(format!("`{}` is not a finite number", s.trim())))
+            s.trim().parse::<f64>().ok().filter(|x| x.is_finite()).ok_or_else(|| {
+                err(format!(
+                    "`{}` is not a finite number (a range is START:END:STEPS, e.g. 50:800:15; a list is a,b,c)",
+                    s.trim()
+                ))
+            })
         };
         let values = if spec.contains(':') {
             let parts: Vec<&str> = spec.split(':').collect();
@@ -162,6 +163,7 @@ mod tests {
             ("x=0:1:-2", "whole number"),
             ("x=0:1:100000", "more than the 400 points"),
             ("x=1,nan", "`nan` is not a finite number"),
+            ("raid.size=50-800", "`50-800` is not a finite number (a range is START:END:STEPS"),
             ("nonsense", "expected PATH="),
             ("x=-1e308:1e308:2", "too wide"),
         ] {

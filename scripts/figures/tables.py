@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Writes the number tables of docs/findings.md from the runs' JSON.
+
+Each table sits between `<!-- figures:NAME -->` and `<!-- /figures:NAME -->` markers and is
+replaced whole; everything outside the markers is left as it is. Usage:
+
+    tables.py RUNS_DIR FINDINGS_MD
+
+RUNS_DIR is the folder scripts/figures.sh ran into (one sub-folder a study).
+Only the standard library: the script must run wherever the figures script runs.
+"""
+import json
+import re
+import sys
+from pathlib import Path
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def pct(x, digits=1):
+    return f"{100 * x:.{digits}f} %"
+
+
+def money(x):
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= scale:
+            return f"${x / scale:.3g}{unit}"
+    return f"${x:.3g}"
+
+
+def num(x):
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
+
+
+def stamp(doc):
+    return (f"*{doc['scenario']} · {doc['trials']:,} trials · seed {doc['seed']} · "
+            f"scenario {doc['scenario_hash'][:12]} · salvosim {doc['version']}*")
+
+
+HEADLINE = [
+    ("defender_spend_usd", "defender spend", money),
+    ("attacker_spend_usd", "attacker spend", money),
+    ("damage_usd", "damage from leakers", money),
+    ("cost_exchange_ratio", "cost-exchange ratio", lambda x: f"{x:.3f}"),
+    ("cost_exchange_ratio_with_damage", "… including damage", lambda x: f"{x:.3f}"),
+    ("leak_rate", "strike leak rate", pct),
+]
+
+
+def baseline(runs):
+    s = load(runs / "baseline" / "summary.json")
+    rows = ["| figure | mean | 95 % CI of the mean | p5 – p95 |", "|---|---|---|---|"]
+    for key, label, fmt in HEADLINE:
+        m = s[key]
+        rows.append(f"| {label} | {fmt(m['mean'])} | {fmt(m['ci95'][0])} – {fmt(m['ci95'][1])} "
+                    f"| {fmt(m['p5'])} – {fmt(m['p95'])} |")
+    return "\n".join(rows + ["", stamp(s)])
+
+
+def sweep(runs, name):
+    doc = load(runs / name / "sweep.json")
+    path = doc["vary"][0]["path"]
+    rows = [f"| `{path}` | cost-exchange ratio | … with damage | strike leak rate | defender spend |",
+            "|---|---|---|---|---|"]
+    for p in doc["points"]:
+        m = p["metrics"]
+        rows.append(f"| {num(p['values'][path])} | {m['cost_exchange_ratio']['mean']:.3f} "
+                    f"| {m['cost_exchange_ratio_with_damage']['mean']:.3f} "
+                    f"| {pct(m['leak_rate']['mean'])} | {money(m['defender_spend_usd']['mean'])} |")
+    return "\n".join(rows + ["", stamp(doc)])
+
+
+def fitted_text(doc):
+    parts = []
+    for path, f in doc.get("fitted", {}).items():
+        lo, hi = f["ci95"]
+        parts.append(f"`{path}` {num(f['value'])} ({num(lo)}–{num(hi)})")
+    return "; ".join(parts) or "nothing"
+
+
+def backtests(runs, names):
+    rows = ["| run | split | fitted (95 % interval) | train: model / pooled / persistence "
+            "| **test: model / pooled / persistence** |", "|---|---|---|---|---|"]
+    docs = []
+    for name in names:
+        doc = load(runs / name / "backtest.json")
+        docs.append(doc)
+        w = doc["windows"]
+        def trio(win):
+            e = w[win]["mae"]
+            return " / ".join(f"{100 * e[k]:.1f}" for k in ("model", "pooled", "persistence"))
+        rows.append(f"| {name} | train {w['train']['window']}, test {w['test']['window']} "
+                    f"({w['train']['split']}) | {fitted_text(doc)} | {trio('train')} | **{trio('test')}** |")
+    d = docs[0]
+    rows += ["", f"*mean absolute error of the monthly shares, percentage points · {d['trials']:,} "
+             f"trials a month and candidate · seed {d['seed']} · salvosim {d['version']}*"]
+    return "\n".join(rows)
+
+
+def raid_response(runs, names):
+    rows = ["| run | window | <100 | 100–199 | 200–399 | ≥400 | MAE: model / pooled |",
+            "|---|---|---|---|---|---|---|"]
+    for name in names:
+        doc = load(runs / name / "backtest.json")
+        for window in ("train", "test"):
+            r = doc["windows"][window]["raid_response"]
+            cells = []
+            for g in r["groups"]:
+                x = g["reached"]
+                cells.append("–" if x["observed"] is None else
+                             f"{pct(x['observed'])} / {pct(x['model'])} ({g['nights']})")
+            mae = r["mae"]
+            rows.append(f"| {name} | {window} {doc['windows'][window]['window']} | " + " | ".join(cells)
+                        + f" | {100 * mae['model']:.1f} / {100 * mae['pooled']:.1f} |")
+    rows += ["", "*each cell: reached share observed / predicted by the model (nights); drones launched a "
+             "night in the column heads; MAE over the groups in percentage points*"]
+    return "\n".join(rows)
+
+
+def calibration(runs, name):
+    doc = load(runs / name / "calibrate.json")
+    rows = ["| field | fitted | 95 % interval |", "|---|---|---|"]
+    for path, f in doc["fitted"].items():
+        rows.append(f"| `{path}` | {num(f['value'])} | {num(f['ci95'][0])} – {num(f['ci95'][1])} |")
+    e = doc["windows"]["fit"]["mae"]
+    rows += ["", f"In-sample error (points): model {100 * e['model']:.1f}, pooled "
+             f"{100 * e['pooled']:.1f}, persistence {100 * e['persistence']:.1f}.", "", stamp(doc)]
+    return "\n".join(rows)
+
+
+def main():
+    runs, findings = Path(sys.argv[1]), Path(sys.argv[2])
+    tables = {
+        "baseline": lambda: baseline(runs),
+        "sweep-decoys": lambda: sweep(runs, "sweep-decoys"),
+        "sweep-raid-size": lambda: sweep(runs, "sweep-raid-size"),
+        "sweep-nasams-price": lambda: sweep(runs, "sweep-nasams-price"),
+        "sweep-early-warning": lambda: sweep(runs, "sweep-early-warning"),
+        "backtests": lambda: backtests(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
+        "raid-response": lambda: raid_response(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
+        "whole-war-calibration": lambda: calibration(runs, "whole-war-calibrate"),
+    }
+    text = findings.read_text(encoding="utf-8")
+    for name, make in tables.items():
+        pattern = re.compile(rf"(<!-- figures:{name} -->\n)(?:.*?\n)?(<!-- /figures:{name} -->)", re.S)
+        if not pattern.search(text):
+            sys.exit(f"tables.py: {findings}: no <!-- figures:{name} --> block")
+        table = make()
+        text = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
+    findings.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
