@@ -142,6 +142,80 @@ fn observed_months_equal_an_independent_tally_of_the_data() {
     assert_eq!(summary["windows"]["train"]["split"], "destroyed/ew/reached");
     assert_eq!(summary["windows"]["test"]["split"], "neutralised/reached");
     assert!(summary["data"]["attribution"].as_str().unwrap().contains("ODC-BY"));
+    observed_nights_equal_the_tally(&data, &results, &summary);
+}
+
+/// backtest_nights.csv's observed rows, and backtest.json's raid-response groups, against an
+/// independent tally of every Shahed-type report of the windows' months, night by night.
+fn observed_nights_equal_the_tally(data: &Path, results: &Path, summary: &serde_json::Value) {
+    let windows = [
+        ("train", ["2024-11", "2024-12", "2025-01", "2025-02"]),
+        ("test", ["2025-06", "2025-07", "2025-08", "2025-09"]),
+    ];
+    // The tally: (window, date, launched, destroyed, lost) of each report, sorted.
+    let mut tally: Vec<(String, String, u64, u64, u64)> = Vec::new();
+    let mut reader = csv::Reader::from_path(data).unwrap();
+    for row in reader.deserialize::<BTreeMap<String, String>>() {
+        let row = row.unwrap();
+        let start = row["time_start"].trim();
+        let Some((window, _)) = windows.iter().find(|(_, months)| months.contains(&&start[..7])) else { continue };
+        if !row["model"].contains("Shahed") {
+            continue;
+        }
+        let number = |key: &str| row[key].trim().parse::<f64>().unwrap_or(0.0) as u64;
+        tally.push((
+            window.to_string(),
+            start[..10].to_string(),
+            number("launched"),
+            number("destroyed"),
+            number("not_reach_goal"),
+        ));
+    }
+    tally.sort();
+    // The file: one row per night and outcome; a night's reached share and launched identify it.
+    let mut reader = csv::Reader::from_path(results.join("backtest_nights.csv")).unwrap();
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        ["date", "window", "launched", "outcome", "observed", "predicted_mean", "predicted_p5", "predicted_p95"]
+    );
+    let mut reached: Vec<(String, String, u64, f64)> = Vec::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let number = |i: usize| r[i].parse::<f64>().unwrap();
+        let (lo, mean, hi) = (number(6), number(5), number(7));
+        assert!(lo <= mean + 1e-12 && mean <= hi + 1e-12, "{r:?}: the band holds its mean");
+        if &r[3] == "reached" {
+            reached.push((r[1].to_string(), r[0].to_string(), number(2) as u64, number(4)));
+        }
+    }
+    reached.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)).then(a.3.total_cmp(&b.3)));
+    assert_eq!(reached.len(), tally.len(), "one reached row per report night");
+    let mut expected: Vec<(String, String, u64, f64)> = tally
+        .iter()
+        .map(|(w, d, l, x, e)| (w.clone(), d.clone(), *l, if *l > 0 { 1.0 - (x + e) as f64 / *l as f64 } else { 0.0 }))
+        .collect();
+    expected.sort_by(|a, b| (&a.0, &a.1, a.2).cmp(&(&b.0, &b.1, b.2)).then(a.3.total_cmp(&b.3)));
+    for (got, want) in reached.iter().zip(&expected) {
+        assert_eq!((&got.0, &got.1, got.2), (&want.0, &want.1, want.2));
+        assert!((got.3 - want.3).abs() < 1e-12, "{got:?} vs the tally's {want:?}");
+    }
+    // The raid-response groups: drone-weighted reached share of the nights in each size group.
+    for (window, _) in windows {
+        let groups = summary["windows"][window]["raid_response"]["groups"].as_array().unwrap();
+        for (group, (lo, hi)) in groups.iter().zip([(0, 99), (100, 199), (200, 399), (400, u64::MAX)]) {
+            let members: Vec<_> = tally.iter().filter(|t| t.0 == window && (lo..=hi).contains(&t.2)).collect();
+            let launched: u64 = members.iter().map(|t| t.2).sum();
+            assert_eq!(group["nights"].as_u64().unwrap() as usize, members.len(), "{window} {group}");
+            assert_eq!(group["launched"].as_f64().unwrap(), launched as f64, "{window} {group}");
+            if launched > 0 {
+                let reached: i64 = members.iter().map(|t| t.2 as i64 - t.3 as i64 - t.4 as i64).sum();
+                let observed = group["reached"]["observed"].as_f64().unwrap();
+                assert!((observed - reached as f64 / launched as f64).abs() < 1e-12, "{window} {group}");
+            } else {
+                assert!(group["reached"]["observed"].is_null());
+            }
+        }
+    }
 }
 
 /// (launched, destroyed, lost) of one report.
@@ -215,6 +289,8 @@ fn simulated_record(dir: &Path, ew_defeat: f64, seed: u64) -> PathBuf {
                 date: Date::parse(&format!("{month}-{:02}", night + 1)).unwrap(),
                 minute: 18 * 60,
                 launched: 100 + 5 * ((night * 7 + m * 3) % 20) as u64,
+                destroyed: 0,
+                ew: 0,
             })
             .collect();
         let scenario = replay::replay_scenario(&base, &raids).unwrap();
@@ -376,4 +452,58 @@ fn a_field_the_record_cannot_pin_gets_an_interval_to_its_bounds() {
     assert_eq!(fitted["ci95"], serde_json::json!([200.0, 1000.0]), "{fitted}");
     let value = fitted["value"].as_f64().unwrap();
     assert_eq!(value, value.round(), "a whole-number field's estimate is whole");
+}
+
+/// `SMALL` with `[[fit]]` entries appended.
+fn with_fits(fits: &str) -> String {
+    format!("{SMALL}\n{fits}")
+}
+
+#[test]
+fn a_scenarios_fit_entries_are_fitted_unless_fit_replaces_them() {
+    let dir = TempDir::new().unwrap();
+    let scenario =
+        write(dir.path(), "declared.toml", &with_fits("[[fit]]\npath = \"defence.ew_defeat\"\nlo = 0.1\nhi = 0.6\n"));
+    let data = made_up_file(dir.path());
+    let fitted = |name: &str, extra: &[&str]| -> Vec<String> {
+        let results = dir.path().join(name);
+        salvosim()
+            .args(["backtest", scenario.to_str().unwrap(), "--data", data.to_str().unwrap()])
+            .args(["--train", "2025-01..2025-03", "--test", "2025-04..2025-05", "--trials", "10", "--bootstrap", "0"])
+            .args(["--quiet", "--no-charts", "--out", results.to_str().unwrap()])
+            .args(extra)
+            .assert()
+            .success();
+        json(&results.join("backtest.json"))["fitted"].as_object().unwrap().keys().cloned().collect()
+    };
+    assert_eq!(fitted("declared", &[]), ["defence.ew_defeat"]);
+    assert_eq!(fitted("replaced", &["--fit", "layer.guns.coverage=0.1:1"]), ["layer.guns.coverage"]);
+}
+
+#[test]
+fn bad_fit_entries_are_refused_with_one_message_naming_file_field_and_value() {
+    let dir = TempDir::new().unwrap();
+    let data = made_up_file(dir.path());
+    let cases = [
+        ("path = \"scenario.name\"\nlo = 0\nhi = 1", "fit[0]"),
+        ("path = \"defence.ew_defeat\"\nlo = 0.2\nhi = 1.5", "defence.ew_defeat = 0.2:1.5"),
+        ("path = \"layer.nope.pk\"\nlo = 0.1\nhi = 0.9", "layer.nope.pk"),
+        ("path = \"defence.ew_defeat\"\nlo = 0.5\nhi = 0.1", "fit[0].lo"),
+        ("path = \"defence.ew_defeat\"\nlo = 0.1\nhi = 0.5\nhigh = 3", "unknown field `high`"),
+    ];
+    for (i, (entry, message)) in cases.iter().enumerate() {
+        let scenario = write(dir.path(), &format!("bad-{i}.toml"), &with_fits(&format!("[[fit]]\n{entry}\n")));
+        let results = dir.path().join(format!("never-{i}"));
+        let out = salvosim()
+            .args(["backtest", scenario.to_str().unwrap(), "--data", data.to_str().unwrap()])
+            .args(["--train", "2025-01..2025-03", "--test", "2025-04..2025-05", "--trials", "5", "--bootstrap", "0"])
+            .args(["--quiet", "--out", results.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{entry}: {stderr}");
+        assert!(stderr.contains(message) && stderr.contains(&format!("bad-{i}.toml")), "{entry}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
+        assert!(!results.exists(), "{entry}: nothing is written");
+    }
 }

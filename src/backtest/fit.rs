@@ -17,7 +17,7 @@ use argmin::solver::neldermead::NelderMead;
 
 use crate::engine::{Cancelled, Progress};
 use crate::record::{Fates, Split};
-use crate::replay::{ReplayMonth, simulate_fates};
+use crate::replay::{ReplayMonth, simulate_fates, simulate_night_fates};
 use crate::scenario::Scenario;
 use crate::sensitivity::{Input, pinned};
 
@@ -93,12 +93,28 @@ impl Problem<'_> {
 
     /// Each month's trials at `values`, simulated with the month's seed.
     pub fn simulate(&self, values: &[f64], trials: u64, salt: u64) -> Result<Vec<Vec<Fates>>, Cancelled> {
+        self.each_month(values, trials, salt, simulate_fates)
+    }
+
+    /// As [`Problem::simulate`], night by night: month → trial → night.
+    pub fn simulate_nights(&self, values: &[f64], trials: u64, salt: u64) -> Result<Vec<Vec<Vec<Fates>>>, Cancelled> {
+        self.each_month(values, trials, salt, simulate_night_fates)
+    }
+
+    /// `run` of each month's scenario at `values` with the month's seed, month by month.
+    fn each_month<T>(
+        &self,
+        values: &[f64],
+        trials: u64,
+        salt: u64,
+        run: impl Fn(&Scenario, u64, u64) -> T,
+    ) -> Result<Vec<T>, Cancelled> {
         let mut out = Vec::with_capacity(self.months.len());
         for month in self.months {
             if self.progress.cancelled() {
                 return Err(Cancelled { done: 0, trials });
             }
-            out.push(simulate_fates(&self.pinned(&month.scenario, values), trials, month.seed ^ salt));
+            out.push(run(&self.pinned(&month.scenario, values), trials, month.seed ^ salt));
             self.progress.advance(trials);
         }
         Ok(out)

@@ -5,13 +5,16 @@
 //! (persistence) — and scores all three by their mean absolute error.
 
 pub mod fit;
+pub mod raid_response;
 
 use crate::replay::{Band, ReplayMonth, bands};
 use fit::{Estimate, FitSpec, Problem};
 
 use crate::engine::{Cancelled, Progress};
 use crate::record::{Fates, Month, MonthRecord, Split, Window};
+use crate::scenario::Date;
 use crate::scenario::Scenario;
+use raid_response::RaidResponse;
 
 /// What a fit or backtest is asked to do.
 pub struct Request<'a> {
@@ -34,6 +37,15 @@ pub struct MonthResult {
     pub predicted: Vec<Band>,
 }
 
+/// One report night: what the record says and what the model predicts of its drones.
+#[derive(Clone, Debug)]
+pub struct NightResult {
+    pub date: Date,
+    pub observed: Fates,
+    /// Per outcome of the window's split: the night's share over the trials.
+    pub predicted: Vec<Band>,
+}
+
 /// Mean absolute errors of a window's shares (every month, every outcome of its split), as
 /// fractions of launched drones.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -51,7 +63,11 @@ pub struct WindowResult {
     pub window: Window,
     pub split: Split,
     pub months: Vec<MonthResult>,
+    /// Every report night of the window, in date order.
+    pub nights: Vec<NightResult>,
     pub errors: Errors,
+    /// The reached share by raid size, observed against the model and the naive forecasts.
+    pub raid_response: RaidResponse,
 }
 
 /// A fit to a window of months.
@@ -85,11 +101,10 @@ pub fn calibrate(
     let start: Vec<f64> = request.fits.iter().map(|fit| starting_value(request.scenario, fit)).collect();
     let (estimates, evaluations) = fit::fit_with_uncertainty(&problem, &observed, &start, request.bootstrap)?;
     let values: Vec<f64> = estimates.iter().map(|e| e.value).collect();
-    let simulated = problem.simulate(&values, request.trials, 0)?;
+    let by_night = problem.simulate_nights(&values, request.trials, 0)?;
+    let simulated = month_totals(&by_night);
     let log_likelihood = problem.log_likelihood(&simulated, &observed);
-    let results = month_results(months, &simulated, split);
-    let errors = score(&results, split, months);
-    let window = WindowResult { name, window, split, months: results, errors };
+    let window = window_result(name, window, split, months, &simulated, &by_night, months);
     Ok(Calibration { estimates, log_likelihood, evaluations: evaluations + 1, window })
 }
 
@@ -103,10 +118,9 @@ pub fn backtest(
     let values: Vec<f64> = calibration.estimates.iter().map(|e| e.value).collect();
     let replays = replay_months(request.scenario, test.0, request.seed);
     let split = Split::of(test.0.iter().map(|m| m.month));
-    let simulated = problem(request, &replays, split).simulate(&values, request.trials, 0)?;
-    let results = month_results(test.0, &simulated, split);
-    let errors = score(&results, split, train.0);
-    let test = WindowResult { name: "test", window: test.1, split, months: results, errors };
+    let by_night = problem(request, &replays, split).simulate_nights(&values, request.trials, 0)?;
+    let simulated = month_totals(&by_night);
+    let test = window_result("test", test.1, split, test.0, &simulated, &by_night, train.0);
     Ok(Backtest { calibration, test })
 }
 
@@ -124,6 +138,65 @@ fn problem<'a>(request: &'a Request, replays: &'a [ReplayMonth], split: Split) -
 /// Where a fit starts: the field's mean in the scenario, inside the fit's bounds.
 fn starting_value(scenario: &Scenario, fit: &FitSpec) -> f64 {
     scenario.param(&fit.path).map_or((fit.lo + fit.hi) / 2.0, |p| p.mean()).clamp(fit.lo, fit.hi)
+}
+
+/// A window's results: months, nights, and the errors of every forecast, the naive ones made
+/// from `train`.
+fn window_result(
+    name: &'static str,
+    window: Window,
+    split: Split,
+    months: &[&MonthRecord],
+    simulated: &[Vec<Fates>],
+    by_night: &[Vec<Vec<Fates>>],
+    train: &[&MonthRecord],
+) -> WindowResult {
+    let results = month_results(months, simulated, split);
+    let nights = night_results(months, by_night, split);
+    let errors = score(&results, split, train);
+    let raid_response = RaidResponse::new(&nights, split, &naive_reached(train));
+    WindowResult { name, window, split, months: results, nights, errors, raid_response }
+}
+
+/// Each month's trials summed over their nights (month → trial).
+fn month_totals(by_night: &[Vec<Vec<Fates>>]) -> Vec<Vec<Fates>> {
+    by_night
+        .iter()
+        .map(|trials| {
+            trials
+                .iter()
+                .map(|nights| {
+                    let mut total = Fates::default();
+                    nights.iter().for_each(|n| total.add(n));
+                    total
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Every report night of `months` with its predicted bands from `by_night` (month → trial → night).
+fn night_results(months: &[&MonthRecord], by_night: &[Vec<Vec<Fates>>], split: Split) -> Vec<NightResult> {
+    let mut out = Vec::new();
+    for (month, trials) in months.iter().zip(by_night) {
+        for (n, raid) in month.raids.iter().enumerate() {
+            let tonight: Vec<Fates> = trials.iter().map(|nights| nights[n]).collect();
+            out.push(NightResult { date: raid.date, observed: raid.fates(), predicted: bands(&tonight, split) });
+        }
+    }
+    out
+}
+
+/// The reached share the two naive forecasts made from `train` give every night: its pooled
+/// share, and its last month's (persistence).
+fn naive_reached(train: &[&MonthRecord]) -> raid_response::Naive {
+    let mut pooled = Fates::default();
+    train.iter().for_each(|m| pooled.add(&m.fates));
+    let last = train.last().expect("a window has months");
+    raid_response::Naive {
+        pooled: pooled.share(crate::record::Outcome::Reached),
+        persistence: last.fates.share(crate::record::Outcome::Reached),
+    }
 }
 
 fn month_results(months: &[&MonthRecord], simulated: &[Vec<Fates>], split: Split) -> Vec<MonthResult> {

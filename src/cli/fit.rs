@@ -54,7 +54,7 @@ fn fit_and_publish(
     let loaded = load(input)?;
     let scenario = &loaded.scenario;
     replay::check(scenario).map_err(|problem| InputError::file(&loaded.file, None, problem))?;
-    let fits = field_specs(scenario, &args.fits, "--fit")?;
+    let fits = if args.fits.is_empty() { declared_fits(&loaded)? } else { field_specs(scenario, &args.fits, "--fit")? };
     if args.trials == 0 || args.trials > MAX_FIT_TRIALS {
         return Err(argument_error("--trials", args.trials, "must be a whole number in 1..=10000000").into());
     }
@@ -130,6 +130,26 @@ pub(super) fn field_specs(
         fit.check(scenario).map_err(|problem| argument_error(flag, text, &problem))?;
         if fits.iter().any(|f| f.path == fit.path) {
             return Err(argument_error(flag, text, &format!("this field is already named by an earlier {flag}")));
+        }
+        fits.push(fit);
+    }
+    Ok(fits)
+}
+
+/// The scenario's own `[[fit]]` entries, each checked as `--fit` would be: what `calibrate` and
+/// `backtest` fit when no `--fit` is given.
+fn declared_fits(loaded: &Loaded) -> Result<Vec<FitSpec>, InputError> {
+    let mut fits: Vec<FitSpec> = Vec::new();
+    for (i, range) in loaded.scenario.fits.iter().enumerate() {
+        let at = |problem: String| InputError {
+            path: format!("fit[{i}]"),
+            value: Some(format!("{} = {}:{}", range.path, range.lo, range.hi)),
+            ..InputError::file(&loaded.file, None, problem)
+        };
+        let mut fit = FitSpec { path: range.path.clone(), lo: range.lo, hi: range.hi, whole: false };
+        fit.check(&loaded.scenario).map_err(at)?;
+        if fits.iter().any(|f| f.path == fit.path) {
+            return Err(at("this field is already named by an earlier [[fit]]".into()));
         }
         fits.push(fit);
     }

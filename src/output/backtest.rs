@@ -1,12 +1,15 @@
-//! backtest.csv / calibrate.csv (each month's observed and predicted shares) and backtest.json /
-//! calibrate.json (fitted values, errors of the model and the naive forecasts, per window).
+//! backtest.csv / calibrate.csv (each month's observed and predicted shares), backtest_nights.csv /
+//! calibrate_nights.csv (the same night by night) and backtest.json / calibrate.json (fitted values,
+//! errors of the model and the naive forecasts, and the raid-size response, per window).
 
 use serde_json::{Map, Value, json};
 
 use super::RunInfo;
 use super::summary_json::identity;
+use crate::backtest::raid_response::RaidResponse;
 use crate::backtest::{Calibration, WindowResult};
-use crate::record::ATTRIBUTION;
+use crate::record::{ATTRIBUTION, Fates, Split};
+use crate::replay::Band;
 
 pub const HEADER: [&str; 7] =
     ["month", "window", "outcome", "observed", "predicted_mean", "predicted_p5", "predicted_p95"];
@@ -17,9 +20,8 @@ pub fn csv<W: std::io::Write>(out: W, windows: &[&WindowResult]) -> csv::Result<
     writer.write_record(HEADER)?;
     for window in windows {
         for month in &window.months {
-            for (&outcome, band) in window.split.outcomes().iter().zip(&month.predicted) {
-                let numbers = [month.observed.share(outcome), band.mean, band.p5, band.p95].map(|x| x.to_string());
-                let mut record = vec![month.month.to_string(), window.name.to_string(), outcome.name().to_string()];
+            for (outcome, numbers) in shares(window.split, &month.observed, &month.predicted) {
+                let mut record = vec![month.month.to_string(), window.name.to_string(), outcome.to_string()];
                 record.extend(numbers);
                 writer.write_record(&record)?;
             }
@@ -27,6 +29,42 @@ pub fn csv<W: std::io::Write>(out: W, windows: &[&WindowResult]) -> csv::Result<
     }
     writer.flush()?;
     Ok(())
+}
+
+pub const NIGHTS_HEADER: [&str; 8] =
+    ["date", "window", "launched", "outcome", "observed", "predicted_mean", "predicted_p5", "predicted_p95"];
+
+/// One row per report night and outcome of each window's split, windows in order.
+pub fn nights_csv<W: std::io::Write>(out: W, windows: &[&WindowResult]) -> csv::Result<()> {
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(NIGHTS_HEADER)?;
+    for window in windows {
+        for night in &window.nights {
+            for (outcome, numbers) in shares(window.split, &night.observed, &night.predicted) {
+                let mut record = vec![
+                    night.date.to_string(),
+                    window.name.to_string(),
+                    night.observed.launched.to_string(),
+                    outcome.to_string(),
+                ];
+                record.extend(numbers);
+                writer.write_record(&record)?;
+            }
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+/// Per outcome of `split`: its name, and the observed share with the predicted mean, p5 and p95.
+fn shares<'a>(
+    split: Split,
+    observed: &'a Fates,
+    predicted: &'a [Band],
+) -> impl Iterator<Item = (&'static str, [String; 4])> + 'a {
+    split.outcomes().iter().zip(predicted).map(move |(&outcome, band)| {
+        (outcome.name(), [observed.share(outcome), band.mean, band.p5, band.p95].map(|x| x.to_string()))
+    })
 }
 
 /// What the files were computed from, beyond the run's identity.
@@ -86,6 +124,33 @@ fn window_json(window: &WindowResult) -> Value {
         "window": window.window.to_string(),
         "split": window.split.name(),
         "mae": { "model": e.model, "pooled": e.pooled, "persistence": e.persistence },
+        "raid_response": raid_response_json(&window.raid_response),
         "months": months,
+    })
+}
+
+fn raid_response_json(response: &RaidResponse) -> Value {
+    let groups: Vec<Value> = response
+        .groups
+        .iter()
+        .map(|g| {
+            json!({
+                "group": g.label,
+                "nights": g.nights,
+                "launched": g.launched,
+                "reached": {
+                    "observed": g.observed,
+                    "model": g.model,
+                    "pooled": g.pooled,
+                    "persistence": g.persistence,
+                },
+            })
+        })
+        .collect();
+    let mae = response.mae.map(|e| json!({ "model": e.model, "pooled": e.pooled, "persistence": e.persistence }));
+    json!({
+        "measure": "reached share of the drones launched, drone-weighted over each group's report nights",
+        "groups": groups,
+        "mae": mae,
     })
 }

@@ -188,6 +188,16 @@ pub struct Raid {
     /// The minute of that day its window starts (0 where the report gives no time).
     pub minute: u32,
     pub launched: u64,
+    /// What the report says of them (0 where it gives no figure).
+    pub destroyed: u64,
+    pub ew: u64,
+}
+
+impl Raid {
+    /// The report's drones by fate.
+    pub fn fates(&self) -> Fates {
+        Fates { launched: self.launched as f64, destroyed: self.destroyed as f64, ew: self.ew as f64 }
+    }
 }
 
 /// One month of reports.
@@ -254,12 +264,14 @@ impl Record {
                     .map(|x| x as u64)
                     .ok_or_else(|| bad(column, allowed))
             };
-            let raid = Raid { date, minute, launched: count(launched, true)? };
-            let fates = Fates {
-                launched: raid.launched as f64,
-                destroyed: count(destroyed, false)? as f64,
-                ew: count(lost, false)? as f64,
+            let raid = Raid {
+                date,
+                minute,
+                launched: count(launched, true)?,
+                destroyed: count(destroyed, false)?,
+                ew: count(lost, false)?,
             };
+            let fates = raid.fates();
             match months.iter_mut().find(|m| m.month == month) {
                 Some(record) => {
                     record.raids.push(raid);

@@ -114,7 +114,7 @@ fn night_inputs(base: &Scenario, night: usize, date: Date) -> NightInputs {
 /// Whether `base` can replay the record; `Err` says why not.
 pub fn check(base: &Scenario) -> Result<(), String> {
     let date = Date::parse("2025-01-01").expect("a valid date");
-    replay_scenario(base, &[Raid { date, minute: 0, launched: 1 }]).map(|_| ())
+    replay_scenario(base, &[Raid { date, minute: 0, launched: 1, destroyed: 0, ew: 0 }]).map(|_| ())
 }
 
 /// The drones' mean share of the scenario's mix, if it has any drone.
@@ -129,24 +129,59 @@ fn drone_fraction(scenario: &Scenario) -> Option<f64> {
 /// The fates of the drones of each of `trials` trials of `scenario` under `seed`, in trial order
 /// (so the same at any thread count).
 pub fn simulate_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Fates> {
+    let drones = drone_types(scenario);
+    each_trial(scenario, trials, seed, |record, _| {
+        let mut fates = Fates::default();
+        for &i in &drones {
+            let t = &record.threats[i];
+            fates.add(&Fates { launched: t.launched as f64, destroyed: t.killed as f64, ew: t.ew_defeated as f64 });
+        }
+        fates
+    })
+}
+
+/// The fates of the drones night by night: for each of `trials` trials (in trial order), one
+/// [`Fates`] a night. Summed over its nights, a trial's are [`simulate_fates`]'s. A night's drones
+/// destroyed are the kills of every layer at threats of kind "drone", and those defeated by EW are
+/// what is left of them once the leakers are counted (conservation).
+pub fn simulate_night_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Vec<Fates>> {
+    let drones = drone_types(scenario);
+    each_trial(scenario, trials, seed, |record, layout| {
+        let width = layout.width();
+        let drone_pairs: Vec<usize> =
+            (0..layout.pairs.len()).filter(|&k| drones.contains(&layout.pairs[k].1)).collect();
+        record
+            .nightly
+            .chunks_exact(width)
+            .map(|row| {
+                let launched: f64 = drones.iter().map(|&t| row[layout.launched(t)]).sum();
+                let leaked: f64 = drones.iter().map(|&t| row[layout.leakers(t)]).sum();
+                let destroyed: f64 = drone_pairs.iter().map(|&k| row[layout.kills_by_threat(k)]).sum();
+                Fates { launched, destroyed, ew: launched - destroyed - leaked }
+            })
+            .collect()
+    })
+}
+
+fn drone_types(scenario: &Scenario) -> Vec<usize> {
+    (0..scenario.threats.len()).filter(|&i| scenario.threats[i].kind == DRONE_KIND).collect()
+}
+
+/// `take` of every trial of `scenario` under `seed`, in trial order.
+fn each_trial<T: Send>(
+    scenario: &Scenario,
+    trials: u64,
+    seed: u64,
+    take: impl Fn(&TrialRecord, &NightLayout) -> T + Sync,
+) -> Vec<T> {
     let layout = NightLayout::new(scenario);
-    let drones: Vec<usize> = (0..scenario.threats.len()).filter(|&i| scenario.threats[i].kind == DRONE_KIND).collect();
     (0..trials)
         .into_par_iter()
         .map_init(
             || (Workspace::default(), TrialRecord::default()),
             |(workspace, record), trial| {
                 simulate(scenario, &layout, seed, trial, workspace, record);
-                let mut fates = Fates::default();
-                for &i in &drones {
-                    let t = &record.threats[i];
-                    fates.add(&Fates {
-                        launched: t.launched as f64,
-                        destroyed: t.killed as f64,
-                        ew: t.ew_defeated as f64,
-                    });
-                }
-                fates
+                take(record, &layout)
             },
         )
         .collect()

@@ -18,6 +18,9 @@ pub const BACKTEST_CSV: &str = "backtest.csv";
 pub const BACKTEST_JSON: &str = "backtest.json";
 pub const CALIBRATE_CSV: &str = "calibrate.csv";
 pub const CALIBRATE_JSON: &str = "calibrate.json";
+/// backtest.csv and calibrate.csv night by night: one row per report night and outcome.
+pub const BACKTEST_NIGHTS_CSV: &str = "backtest_nights.csv";
+pub const CALIBRATE_NIGHTS_CSV: &str = "calibrate_nights.csv";
 /// The scenario file with the fitted values written in, from `calibrate` and `backtest`.
 pub const CALIBRATED_TOML: &str = "calibrated.toml";
 /// The optimiser's result: the problem, the confirmed winner, every candidate.
@@ -37,7 +40,7 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 19] = [
+pub const OWN_ENTRIES: [&str; 21] = [
     OPTIMISE_JSON,
     OPTIMISE_CSV,
     SUMMARY_JSON,
@@ -56,6 +59,8 @@ pub const OWN_ENTRIES: [&str; 19] = [
     BACKTEST_JSON,
     CALIBRATE_CSV,
     CALIBRATE_JSON,
+    BACKTEST_NIGHTS_CSV,
+    CALIBRATE_NIGHTS_CSV,
     CALIBRATED_TOML,
 ];
 

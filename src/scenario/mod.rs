@@ -25,8 +25,8 @@ use sha2::{Digest, Sha256};
 pub use date::Date;
 pub use error::{FieldError, FieldPath, InputError, Origin, Segment};
 pub use model::{
-    Defence, Doctrine, Layer, LayerField, NightInputs, NightPlan, Phase, PhaseSet, Raid, Scenario, Target, Threat,
-    Treatment,
+    Defence, Doctrine, FitRange, Layer, LayerField, NightInputs, NightPlan, Phase, PhaseSet, Raid, Scenario, Target,
+    Threat, Treatment,
 };
 pub use overrides::Override;
 pub use param::{Kind, Param, ParamSpec};

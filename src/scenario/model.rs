@@ -43,6 +43,17 @@ pub struct Scenario {
     pub layers: Vec<Layer>,
     /// What varies by phase, and which variant each night uses.
     pub plan: NightPlan,
+    /// `[[fit]]`: the fields `calibrate` and `backtest` fit when no `--fit` is given.
+    pub fits: Vec<FitRange>,
+}
+
+/// A number field and the bounds to fit it within, LO < HI, both finite. Whether the path names a
+/// number field of the scenario and the bounds lie inside its range is checked where it is fitted.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FitRange {
+    pub path: String,
+    pub lo: f64,
+    pub hi: f64,
 }
 
 #[derive(Clone, Debug)]

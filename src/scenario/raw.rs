@@ -22,6 +22,17 @@ pub struct RawScenario {
     pub layer: Vec<RawLayer>,
     #[serde(default)]
     pub phase: Vec<RawPhase>,
+    #[serde(default)]
+    pub fit: Vec<RawFit>,
+}
+
+/// `[[fit]]`: a field `calibrate` and `backtest` fit when no `--fit` is given.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFit {
+    pub path: String,
+    pub lo: f64,
+    pub hi: f64,
 }
 
 #[derive(Debug, Deserialize)]

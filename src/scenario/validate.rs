@@ -5,9 +5,9 @@ use std::collections::HashSet;
 
 use super::date::Date;
 use super::error::{FieldError, FieldPath};
-use super::model::{Defence, Doctrine, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
+use super::model::{Defence, Doctrine, FitRange, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
 use super::param::{Kind, Param, ParamSpec, did_you_mean};
-use super::raw::{RawLayer, RawPhase, RawScenario, RawThreat};
+use super::raw::{RawFit, RawLayer, RawPhase, RawScenario, RawThreat};
 use super::treatment;
 
 /// Longest campaign accepted, in nights.
@@ -101,6 +101,7 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario> {
         return Err(FieldError::new(root("scenario").key("start_date"), None, problem));
     }
     let plan = night_plan(raw, nights, start_date, &threats)?;
+    let fits = raw.fit.iter().enumerate().map(|(i, f)| fit_range(f, root("fit").index(i))).collect::<Result<_>>()?;
     Ok(Scenario {
         name: header.name.clone(),
         description: header.description.clone(),
@@ -113,7 +114,24 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario> {
         defence,
         layers,
         plan,
+        fits,
     })
+}
+
+fn fit_range(raw: &RawFit, path: FieldPath) -> Result<FitRange> {
+    if raw.path.trim().is_empty() {
+        return Err(FieldError::new(path.key("path"), Some("\"\"".into()), "must name a number field, as --set does"));
+    }
+    for (key, value) in [("lo", raw.lo), ("hi", raw.hi)] {
+        if !value.is_finite() {
+            return Err(FieldError::new(path.key(key), Some(value.to_string()), "must be a finite number"));
+        }
+    }
+    if raw.lo >= raw.hi {
+        let problem = format!("must be below hi = {}: a fit searches between lo and hi", raw.hi);
+        return Err(FieldError::new(path.key("lo"), Some(raw.lo.to_string()), problem));
+    }
+    Ok(FitRange { path: raw.path.trim().to_string(), lo: raw.lo, hi: raw.hi })
 }
 
 fn in_range(value: i64, lo: i64, hi: i64, path: FieldPath) -> Result<i64> {
