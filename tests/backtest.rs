@@ -281,41 +281,52 @@ fn naive_forecasts_errors_equal_a_hand_computation() {
 /// A record of `months` simulated by salvosim with `SMALL` at `ew_defeat`: one trial of each
 /// month, 20 raids of 100..=195 drones, written night by night in the data file's format.
 fn simulated_record(dir: &Path, ew_defeat: f64, seed: u64) -> PathBuf {
-    let base = common::scenario(&SMALL.replace("ew_defeat = 0.3", &format!("ew_defeat = {ew_defeat}")));
-    let mut text = HEADER.to_string();
+    let text = SMALL.replace("ew_defeat = 0.3", &format!("ew_defeat = {ew_defeat}"));
+    let sizes = |night: usize, m: usize| 100 + 5 * ((night * 7 + m * 3) % 20) as u64;
+    simulated_record_of(dir, &text, &format!("{seed}-{ew_defeat}"), seed, sizes)
+}
+
+/// A record of four months simulated by salvosim from the scenario `text` (every threat of kind
+/// "drone"): one trial of each month, 20 raids of `sizes(night, month)` drones, written night by
+/// night in the data file's format.
+fn simulated_record_of(dir: &Path, text: &str, tag: &str, seed: u64, sizes: impl Fn(usize, usize) -> u64) -> PathBuf {
+    let base = common::scenario(text);
+    let mut out = HEADER.to_string();
     for (m, month) in ["2025-01", "2025-02", "2025-03", "2025-04"].iter().enumerate() {
         let raids: Vec<Raid> = (0..20)
             .map(|night| Raid {
                 date: Date::parse(&format!("{month}-{:02}", night + 1)).unwrap(),
                 minute: 18 * 60,
-                launched: 100 + 5 * ((night * 7 + m * 3) % 20) as u64,
+                launched: sizes(night, m),
                 destroyed: 0,
                 ew: 0,
             })
             .collect();
         let scenario = replay::replay_scenario(&base, &raids).unwrap();
         let layout = NightLayout::new(&scenario);
+        let types = scenario.threats.len();
         let (mut workspace, mut record) = (Workspace::default(), TrialRecord::default());
         simulate(&scenario, &layout, seed, m as u64, &mut workspace, &mut record);
         for (night, &raid) in raids.iter().enumerate() {
             let row = &record.nightly[night * layout.width()..][..layout.width()];
-            let (launched, leaked, ew) = (row[layout.launched(1)], row[layout.leakers(1)], row[layout.ew_defeated()]);
-            assert_eq!(launched as u64, raid.launched, "a one-type replay launches the raid");
+            let (launched, leaked, ew) =
+                (row[layout.launched(types)], row[layout.leakers(types)], row[layout.ew_defeated()]);
+            assert_eq!(launched as u64, raid.launched, "a drones-only replay launches the raid");
             let _ = writeln!(
-                text,
+                out,
                 "{month}-{:02} 18:00,,Shahed-136/131,{launched},{},{ew}",
                 night + 1,
                 launched - leaked - ew
             );
         }
     }
-    write(dir, &format!("simulated-{seed}-{ew_defeat}.csv"), &text)
+    write(dir, &format!("simulated-{tag}.csv"), &out)
 }
 
-/// Runs `calibrate` of `SMALL` on `data` over its four months with `args` (fits, trials,
-/// bootstrap) into `dir/<name>`; returns the results folder.
-fn calibrate(dir: &Path, data: &Path, name: &str, args: &[&str]) -> PathBuf {
-    let scenario = write(dir, "small.toml", SMALL);
+/// Runs `calibrate` of the scenario `text` on `data` over its four months with `args` (fits,
+/// trials, bootstrap) into `dir/<name>`; returns the results folder.
+fn calibrate(dir: &Path, text: &str, data: &Path, name: &str, args: &[&str]) -> PathBuf {
+    let scenario = write(dir, &format!("{name}.toml"), text);
     let results = dir.join(name);
     salvosim()
         .args([
@@ -338,7 +349,7 @@ fn calibrate(dir: &Path, data: &Path, name: &str, args: &[&str]) -> PathBuf {
 fn fit(dir: &Path, data: &Path) -> [(f64, [f64; 2]); 2] {
     let name = format!("fit-{}", data.file_stem().unwrap().to_str().unwrap());
     let fits = ["--fit", "defence.ew_defeat=0.05:0.6", "--fit", "layer.guns.coverage=0.1:0.9"];
-    let results = calibrate(dir, data, &name, &[&fits[..], &["--trials", "200", "--bootstrap", "12"]].concat());
+    let results = calibrate(dir, SMALL, data, &name, &[&fits[..], &["--trials", "200", "--bootstrap", "12"]].concat());
     let fitted = json(&results.join("calibrate.json"))["fitted"].clone();
     let calibrated = std::fs::read_to_string(results.join("calibrated.toml")).unwrap();
     assert!(calibrated.contains("name = \"small-calibrated\""), "{calibrated}");
@@ -447,7 +458,7 @@ fn a_field_the_record_cannot_pin_gets_an_interval_to_its_bounds() {
     let dir = TempDir::new().unwrap();
     let data = simulated_record(dir.path(), 0.3, 11);
     let args = ["--fit", "layer.sam.capacity=200:1000", "--trials", "50", "--bootstrap", "4"];
-    let results = calibrate(dir.path(), &data, "flat", &args);
+    let results = calibrate(dir.path(), SMALL, &data, "flat", &args);
     let fitted = &json(&results.join("calibrate.json"))["fitted"]["layer.sam.capacity"];
     assert_eq!(fitted["ci95"], serde_json::json!([200.0, 1000.0]), "{fitted}");
     let value = fitted["value"].as_f64().unwrap();
@@ -506,4 +517,38 @@ fn bad_fit_entries_are_refused_with_one_message_naming_file_field_and_value() {
         assert_eq!(stderr.lines().count(), 1, "one message: {stderr}");
         assert!(!results.exists(), "{entry}: nothing is written");
     }
+}
+
+/// `SMALL` with a routine part of `per_night` strike drones every raid, which the guns barely cover.
+fn small_routine(per_night: u64) -> String {
+    SMALL.replace("[defence]", &format!("[[threat]]\nname = \"routine\"\nkind = \"drone\"\nper_night = {per_night}\nunit_cost = 35000\n[defence]"))
+        .replace("coverage = 0.5\n", "coverage = 0.5\ncoverage_vs = { routine = 0.05 }\n")
+}
+
+/// `calibrate` of the routine part's size from a record of raids of 20 to 210 drones (some smaller
+/// than the routine part), with each night's counts in the likelihood.
+fn fit_routine(dir: &Path, data: &Path) -> (f64, [f64; 2]) {
+    let name = format!("fit-{}", data.file_stem().unwrap().to_str().unwrap());
+    let args =
+        ["--fit", "threat.routine.per_night=0:200", "--likelihood", "nights", "--trials", "200", "--bootstrap", "12"];
+    let results = calibrate(dir, &small_routine(60), data, &name, &args);
+    let f = &json(&results.join("calibrate.json"))["fitted"]["threat.routine.per_night"];
+    (f["value"].as_f64().unwrap(), [f["ci95"][0].as_f64().unwrap(), f["ci95"][1].as_f64().unwrap()])
+}
+
+#[test]
+fn a_routine_part_is_recovered_from_records_salvosim_simulated() {
+    let dir = TempDir::new().unwrap();
+    let sizes = |night: usize, m: usize| 20 + 10 * ((night * 7 + m * 3) % 20) as u64;
+    for seed in [21, 22] {
+        let data = simulated_record_of(dir.path(), &small_routine(60), &format!("routine-60-{seed}"), seed, sizes);
+        let (value, ci) = fit_routine(dir.path(), &data);
+        eprintln!("seed {seed}: per_night {value} {ci:?}");
+        assert!(ci[0] <= 60.0 && 60.0 <= ci[1], "seed {seed}: 60 outside {ci:?}");
+        assert!(ci[1] - ci[0] < 40.0, "seed {seed}: the interval says something: {ci:?}");
+    }
+    // Teeth: a record made with a routine part of 90 is fitted to an interval without 60.
+    let data = simulated_record_of(dir.path(), &small_routine(90), "routine-90", 21, sizes);
+    let (value, ci) = fit_routine(dir.path(), &data);
+    assert!(ci[0] > 60.0, "per_night {value} {ci:?} should exclude 60");
 }

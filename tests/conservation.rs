@@ -307,8 +307,13 @@ fn edge_scenario(rng: &mut impl rand::Rng, index: u64) -> String {
     let sizes = ["0", "1", "7", "60", "300", "5000", "20000", "1000000", "{ poisson = 150 }"];
     text += &format!("[raid]\nsize = {}\n", pick(&sizes));
     for (t, decoy) in ["strike", "decoy", "cheap"].iter().zip([false, true, true]) {
-        let share = if t == &"strike" { pick(&["0.5", "1"]) } else { pick(&["0", "0.3", "2"]) };
-        text += &format!("[[threat]]\nname = \"{t}\"\nshare = {share}\nunit_cost = 1000\ndecoy = {decoy}\n");
+        let share = if t == &"strike" { pick(&["0.5", "1"]) } else { pick(&["0", "0.3", "2", "routine"]) };
+        // A routine part of every raid (per_night) instead of a share, at the edges too.
+        let part = match share.as_str() {
+            "routine" => format!("per_night = {}", pick(&["0", "5", "400", "{ poisson = 30 }"])),
+            _ => format!("share = {share}"),
+        };
+        text += &format!("[[threat]]\nname = \"{t}\"\n{part}\nunit_cost = 1000\ndecoy = {decoy}\n");
         if !decoy {
             text += "damage_on_leak = { pert = [1, 10, 100] }\n";
         }

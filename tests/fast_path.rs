@@ -323,6 +323,32 @@ fn counting_matches_per_threat_when_a_combined_raid_must_be_lined_up() {
     compare(&common::scenario(&format!("{COMBINED}{LAST_GUNS}")), 4000);
 }
 
+/// The combined raid with a routine part (`per_night`) of strike drones and decoys beside the mix,
+/// in raids that are sometimes smaller than it: the routine threats must arrive among the others
+/// in a uniformly random order for the counting method's priority splits to stay exact.
+#[test]
+fn counting_matches_per_threat_with_a_routine_part_of_every_raid() {
+    let routine = r#"
+[[threat]]
+name = "frontline"
+kind = "drone"
+per_night = 70
+unit_cost = 30000
+damage_on_leak = 100000
+[[threat]]
+name = "frontline-decoy"
+kind = "drone"
+per_night = 10
+unit_cost = 4000
+decoy = true
+"#;
+    let text =
+        COMBINED.replace("size = 200", "size = { poisson = 120 }").replace("[defence]", &format!("{routine}[defence]"));
+    let s = common::scenario(&text);
+    assert!(s.threats.iter().filter(|t| t.per_night.is_some()).count() == 2);
+    compare(&s, 4000);
+}
+
 #[test]
 fn counting_matches_per_threat_over_the_ceasefire_pinned() {
     // 90 nights: 30 of raids, the 30-night truce (no raids, resupply and production go on), 30 of

@@ -172,3 +172,26 @@ fn a_phase_set_field_is_a_set_and_fit_path() {
     let [kills] = per_trial_figures(&loaded.scenario, 1, 20, |r| [r.nightly[7 * layout.width() + layout.kills(0)]]);
     assert!(kills.iter().all(|&k| k == 25.0), "--set reaches the phase's field: {kills:?}");
 }
+
+/// A routine part of 20 a night, 70 on nights 4-6 (more than the raid of 50: all of it), by a
+/// phase's `set`: each night's routine launches are exactly min(part, 50), the mix takes the rest.
+#[test]
+fn a_phase_changes_the_routine_part_for_its_nights_only() {
+    let text = drones(
+        "name = \"phased-routine\"\nnights = 8",
+        50,
+        "[[threat]]\nname = \"routine\"\nper_night = 20\nunit_cost = 30000\n[[layer]]\nname = \"guns\"\n\
+         doctrine = \"salvo\"\npk = 0.5\nmax_shots = 1\ncost_per_shot = 100\n[[phase]]\nname = \"surge\"\n\
+         nights = [4, 6]\nset = { \"threat.routine.per_night\" = 70 }",
+    );
+    let s = scenario(&text);
+    let layout = NightLayout::new(&s);
+    for seed in SEEDS {
+        let [ok] = per_trial_figures(&s, seed, 200, |r| {
+            let night = |n: usize, t: usize| r.nightly[n * layout.width() + layout.launched(t)];
+            let expected = |n: usize| if (3..6).contains(&n) { 50.0 } else { 20.0 };
+            [if (0..8).all(|n| night(n, 1) == expected(n) && night(n, 0) == 50.0 - expected(n)) { 1.0 } else { 0.0 }]
+        });
+        assert!(ok.iter().all(|&x| x == 1.0), "seed {seed}: routine launches are not 20, then 50 on nights 4-6");
+    }
+}

@@ -120,6 +120,32 @@ def raid_response(runs, names):
     return "\n".join(rows)
 
 
+def mechanisms(runs):
+    rows = ["| split | routine part | fit scores | test months: model / pooled / persistence "
+            "| test raid-size MAE: model / pooled | predicted reached share by raid size (<100, 100–199, 200–399, ≥400) | falls? |",
+            "|---|---|---|---|---|---|---|"]
+    for tag in ("A", "B"):
+        for variant in ("none", "routine"):
+            for likelihood in ("months", "nights"):
+                doc = load(runs / f"mech-{tag}-{variant}-{likelihood}" / "backtest.json")
+                test = doc["windows"]["test"]
+                e, r = test["mae"], test["raid_response"]
+                shares = [g["reached"]["model"] for g in r["groups"] if g["reached"]["model"] is not None]
+                falls = all(a > b for a, b in zip(shares, shares[1:]))
+                split = f"{tag}: train {doc['windows']['train']['window']}, test {test['window']}"
+                per_night = doc["fitted"].get("phase.interceptors.set.threat.routine.per_night")
+                part = f"yes ({num(per_night['value'])} a night)" if per_night else "no"
+                rows.append(f"| {split} | {part} | {likelihood} | "
+                            + " / ".join(f"{100 * e[k]:.1f}" for k in ("model", "pooled", "persistence"))
+                            + f" | {100 * r['mae']['model']:.1f} / {100 * r['mae']['pooled']:.1f} | "
+                            + ", ".join(pct(x) for x in shares) + f" | {'yes' if falls else 'no'} |")
+    d = load(runs / "mech-A-routine-months" / "backtest.json")
+    rows += ["", f"*scenarios/record/whole-war.toml, its declared fit set (without the routine part: "
+             f"its routine part at 0 and the four other fields) · {d['trials']:,} trials a month and candidate · seed "
+             f"{d['seed']} · salvosim {d['version']} · errors in percentage points*"]
+    return "\n".join(rows)
+
+
 def calibration(runs, name):
     doc = load(runs / name / "calibrate.json")
     rows = ["| field | fitted | 95 % interval |", "|---|---|---|"]
@@ -140,6 +166,7 @@ def main():
         "sweep-nasams-price": lambda: sweep(runs, "sweep-nasams-price"),
         "sweep-early-warning": lambda: sweep(runs, "sweep-early-warning"),
         "backtests": lambda: backtests(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
+        "mechanisms": lambda: mechanisms(runs),
         "raid-response": lambda: raid_response(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
         "whole-war-calibration": lambda: calibration(runs, "whole-war-calibrate"),
     }

@@ -17,7 +17,7 @@ use argmin::solver::neldermead::NelderMead;
 
 use crate::engine::{Cancelled, Progress};
 use crate::record::{Fates, Split};
-use crate::replay::{ReplayMonth, simulate_fates, simulate_night_fates};
+use crate::replay::{ReplayMonth, simulate_night_fates};
 use crate::scenario::Scenario;
 use crate::sensitivity::{Input, pinned};
 
@@ -71,11 +71,39 @@ impl FitSpec {
     }
 }
 
+/// What a fit's likelihood scores: each report night's outcome counts, or each month's totals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Likelihood {
+    /// Each night's counts, multinomial with that night's mean predicted shares: the fit sees how
+    /// the outcome moves with each night's raid size.
+    Nights,
+    /// Each month's totals, multinomial with the month's mean predicted shares.
+    Months,
+}
+
+impl Likelihood {
+    pub fn parse(text: &str) -> Option<Likelihood> {
+        match text {
+            "nights" => Some(Likelihood::Nights),
+            "months" => Some(Likelihood::Months),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Likelihood::Nights => "nights",
+            Likelihood::Months => "months",
+        }
+    }
+}
+
 /// The months a fit replays, the fields it fits, and how.
 pub struct Problem<'a> {
     pub months: &'a [ReplayMonth],
     pub fits: &'a [FitSpec],
     pub split: Split,
+    pub likelihood: Likelihood,
     /// Trials per month and candidate.
     pub trials: u64,
     pub progress: &'a dyn Progress,
@@ -91,43 +119,43 @@ impl Problem<'_> {
         out
     }
 
-    /// Each month's trials at `values`, simulated with the month's seed.
-    pub fn simulate(&self, values: &[f64], trials: u64, salt: u64) -> Result<Vec<Vec<Fates>>, Cancelled> {
-        self.each_month(values, trials, salt, simulate_fates)
-    }
-
-    /// As [`Problem::simulate`], night by night: month → trial → night.
-    pub fn simulate_nights(&self, values: &[f64], trials: u64, salt: u64) -> Result<Vec<Vec<Vec<Fates>>>, Cancelled> {
-        self.each_month(values, trials, salt, simulate_night_fates)
-    }
-
-    /// `run` of each month's scenario at `values` with the month's seed, month by month.
-    fn each_month<T>(
-        &self,
-        values: &[f64],
-        trials: u64,
-        salt: u64,
-        run: impl Fn(&Scenario, u64, u64) -> T,
-    ) -> Result<Vec<T>, Cancelled> {
+    /// Each month's trials at `values`, night by night (month → trial → night), simulated with
+    /// the month's seed.
+    pub fn simulate(&self, values: &[f64], trials: u64, salt: u64) -> Result<Vec<Vec<Vec<Fates>>>, Cancelled> {
         let mut out = Vec::with_capacity(self.months.len());
         for month in self.months {
             if self.progress.cancelled() {
                 return Err(Cancelled { done: 0, trials });
             }
-            out.push(run(&self.pinned(&month.scenario, values), trials, month.seed ^ salt));
+            out.push(simulate_night_fates(&self.pinned(&month.scenario, values), trials, month.seed ^ salt));
             self.progress.advance(trials);
         }
         Ok(out)
     }
 
-    /// The log-likelihood (without its constant) of `observed`, month by month, under the
-    /// shares predicted by `simulated`.
-    pub fn log_likelihood(&self, simulated: &[Vec<Fates>], observed: &[Fates]) -> f64 {
+    /// The log-likelihood (without its constant) of `observed` (month → night) under the shares
+    /// `simulated` (month → trial → night) predicts, by [`Problem::likelihood`]: each unit's
+    /// outcome counts are multinomial with the unit's mean predicted shares over the trials.
+    pub fn log_likelihood(&self, simulated: &[Vec<Vec<Fates>>], observed: &[Vec<Fates>]) -> f64 {
         let mut total = 0.0;
-        for (trials, seen) in simulated.iter().zip(observed) {
+        let mut score = |trials: &[Fates], seen: &Fates| {
             for &outcome in self.split.outcomes() {
-                let share = trials.iter().map(|f| f.share(outcome)).sum::<f64>() / trials.len() as f64;
+                let share = trials.iter().map(|t| t.share(outcome)).sum::<f64>() / trials.len() as f64;
                 total += seen.count(outcome) * share.max(SHARE_FLOOR).ln();
+            }
+        };
+        for (trials, nights) in simulated.iter().zip(observed) {
+            match self.likelihood {
+                Likelihood::Nights => {
+                    for (n, seen) in nights.iter().enumerate() {
+                        let tonight: Vec<Fates> = trials.iter().map(|t| t[n]).collect();
+                        score(&tonight, seen);
+                    }
+                }
+                Likelihood::Months => {
+                    let totals: Vec<Fates> = trials.iter().map(|t| sum(t)).collect();
+                    score(&totals, &sum(nights));
+                }
             }
         }
         total
@@ -135,7 +163,7 @@ impl Problem<'_> {
 
     /// The values of the fitted fields that maximise the likelihood of `observed` (one total per
     /// month), searched from `start`, and the number of candidates tried.
-    pub fn maximise(&self, observed: &[Fates], start: &[f64], step: f64) -> Result<(Vec<f64>, u64), Cancelled> {
+    pub fn maximise(&self, observed: &[Vec<Fates>], start: &[f64], step: f64) -> Result<(Vec<f64>, u64), Cancelled> {
         if self.fits.is_empty() {
             return Ok((Vec::new(), 0));
         }
@@ -163,7 +191,7 @@ impl Problem<'_> {
 /// The negative log-likelihood over the unbounded coordinates.
 struct Objective<'a, 'p> {
     problem: &'a Problem<'p>,
-    observed: &'a [Fates],
+    observed: &'a [Vec<Fates>],
     evaluations: &'a Cell<u64>,
 }
 
@@ -197,12 +225,12 @@ pub struct Estimate {
 /// The stream salt of the bootstrap's synthetic records: unrelated to the fit's own streams.
 const BOOTSTRAP_SALT: u64 = 0xB007_57AB_0000_0001;
 
-/// The fit of `observed` with a parametric bootstrap of `replicates` synthetic records: each is
-/// one trial's month totals simulated at the estimate, refitted from it; an interval reaches a
+/// The fit of `observed` (month → night) with a parametric bootstrap of `replicates` synthetic
+/// records: each is one trial's nights simulated at the estimate, refitted from it; an interval reaches a
 /// bound where the likelihood is flat up to it (`flat_to_bounds`).
 pub fn fit_with_uncertainty(
     problem: &Problem,
-    observed: &[Fates],
+    observed: &[Vec<Fates>],
     start: &[f64],
     replicates: u64,
 ) -> Result<(Vec<Estimate>, u64), Cancelled> {
@@ -211,7 +239,7 @@ pub fn fit_with_uncertainty(
     if !values.is_empty() && replicates >= 2 {
         let synthetic = problem.simulate(&values, replicates, BOOTSTRAP_SALT)?;
         for b in 0..replicates as usize {
-            let record: Vec<Fates> = synthetic.iter().map(|month| month[b]).collect();
+            let record: Vec<Vec<Fates>> = synthetic.iter().map(|month| month[b].clone()).collect();
             let (refit, n) = problem.maximise(&record, &values, 0.3)?;
             evaluations += n;
             refits.push(refit);
@@ -253,7 +281,7 @@ const HALF_CHI2_95: f64 = 1.920_729_4;
 /// likelihood within [`HALF_CHI2_95`] of its maximum: the data then do not pin it in that
 /// direction (a capacity no raid reaches, say), which refits started at the estimate cannot
 /// show, so the interval is taken to that bound.
-fn flat_to_bounds(problem: &Problem, observed: &[Fates], values: &[f64]) -> Result<Vec<[bool; 2]>, Cancelled> {
+fn flat_to_bounds(problem: &Problem, observed: &[Vec<Fates>], values: &[f64]) -> Result<Vec<[bool; 2]>, Cancelled> {
     let at = |v: &[f64]| -> Result<f64, Cancelled> {
         Ok(problem.log_likelihood(&problem.simulate(v, problem.trials, 0)?, observed))
     };
@@ -269,6 +297,13 @@ fn flat_to_bounds(problem: &Problem, observed: &[Fates], values: &[f64]) -> Resu
         flat.push(ends);
     }
     Ok(flat)
+}
+
+/// The nights' fates added up.
+pub fn sum(nights: &[Fates]) -> Fates {
+    let mut total = Fates::default();
+    nights.iter().for_each(|n| total.add(n));
+    total
 }
 
 fn standard_deviation(values: &[f64]) -> f64 {

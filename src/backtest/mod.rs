@@ -8,7 +8,7 @@ pub mod fit;
 pub mod raid_response;
 
 use crate::replay::{Band, ReplayMonth, bands};
-use fit::{Estimate, FitSpec, Problem};
+use fit::{Estimate, FitSpec, Likelihood, Problem};
 
 use crate::engine::{Cancelled, Progress};
 use crate::record::{Fates, Month, MonthRecord, Split, Window};
@@ -25,6 +25,7 @@ pub struct Request<'a> {
     pub seed: u64,
     /// Synthetic records refitted for the uncertainty of the fitted values.
     pub bootstrap: u64,
+    pub likelihood: Likelihood,
     pub progress: &'a dyn Progress,
 }
 
@@ -77,6 +78,7 @@ pub struct Calibration {
     pub log_likelihood: f64,
     /// Candidates simulated, bootstrap refits included.
     pub evaluations: u64,
+    pub likelihood: Likelihood,
     pub window: WindowResult,
 }
 
@@ -97,15 +99,15 @@ pub fn calibrate(
     let replays = replay_months(request.scenario, months, request.seed);
     let split = Split::of(months.iter().map(|m| m.month));
     let problem = problem(request, &replays, split);
-    let observed: Vec<Fates> = months.iter().map(|m| m.fates).collect();
+    let observed: Vec<Vec<Fates>> = months.iter().map(|m| m.raids.iter().map(|r| r.fates()).collect()).collect();
     let start: Vec<f64> = request.fits.iter().map(|fit| starting_value(request.scenario, fit)).collect();
     let (estimates, evaluations) = fit::fit_with_uncertainty(&problem, &observed, &start, request.bootstrap)?;
     let values: Vec<f64> = estimates.iter().map(|e| e.value).collect();
-    let by_night = problem.simulate_nights(&values, request.trials, 0)?;
+    let by_night = problem.simulate(&values, request.trials, 0)?;
     let simulated = month_totals(&by_night);
-    let log_likelihood = problem.log_likelihood(&simulated, &observed);
+    let log_likelihood = problem.log_likelihood(&by_night, &observed);
     let window = window_result(name, window, split, months, &simulated, &by_night, months);
-    Ok(Calibration { estimates, log_likelihood, evaluations: evaluations + 1, window })
+    Ok(Calibration { estimates, log_likelihood, evaluations: evaluations + 1, likelihood: request.likelihood, window })
 }
 
 /// Fits on `train`, then predicts every month of `test` at the fitted values.
@@ -118,7 +120,7 @@ pub fn backtest(
     let values: Vec<f64> = calibration.estimates.iter().map(|e| e.value).collect();
     let replays = replay_months(request.scenario, test.0, request.seed);
     let split = Split::of(test.0.iter().map(|m| m.month));
-    let by_night = problem(request, &replays, split).simulate_nights(&values, request.trials, 0)?;
+    let by_night = problem(request, &replays, split).simulate(&values, request.trials, 0)?;
     let simulated = month_totals(&by_night);
     let test = window_result("test", test.1, split, test.0, &simulated, &by_night, train.0);
     Ok(Backtest { calibration, test })
@@ -132,7 +134,14 @@ fn replay_months(scenario: &Scenario, months: &[&MonthRecord], seed: u64) -> Vec
 }
 
 fn problem<'a>(request: &'a Request, replays: &'a [ReplayMonth], split: Split) -> Problem<'a> {
-    Problem { months: replays, fits: request.fits, split, trials: request.trials, progress: request.progress }
+    Problem {
+        months: replays,
+        fits: request.fits,
+        split,
+        likelihood: request.likelihood,
+        trials: request.trials,
+        progress: request.progress,
+    }
 }
 
 /// Where a fit starts: the field's mean in the scenario, inside the fit's bounds.
@@ -160,19 +169,7 @@ fn window_result(
 
 /// Each month's trials summed over their nights (month → trial).
 fn month_totals(by_night: &[Vec<Vec<Fates>>]) -> Vec<Vec<Fates>> {
-    by_night
-        .iter()
-        .map(|trials| {
-            trials
-                .iter()
-                .map(|nights| {
-                    let mut total = Fates::default();
-                    nights.iter().for_each(|n| total.add(n));
-                    total
-                })
-                .collect()
-        })
-        .collect()
+    by_night.iter().map(|trials| trials.iter().map(|nights| fit::sum(nights)).collect()).collect()
 }
 
 /// Every report night of `months` with its predicted bands from `by_night` (month → trial → night).

@@ -216,6 +216,10 @@ pub(super) struct FitArgs {
     /// (0: none).
     #[arg(long, default_value_t = 20)]
     pub(super) bootstrap: u64,
+    /// What the likelihood scores: `nights` (each report night's counts) or `months` (each
+    /// month's totals).
+    #[arg(long, default_value = "months", value_name = "months|nights")]
+    pub(super) likelihood: String,
     #[command(flatten)]
     pub(super) output: OutputArgs,
 }

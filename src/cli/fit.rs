@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use salvosim::backtest::fit::{Estimate, FitSpec};
+use salvosim::backtest::fit::{Estimate, FitSpec, Likelihood};
 use salvosim::backtest::{self, Calibration, Request, WindowResult};
 use salvosim::charts::{self, backtest::BacktestChart};
 use salvosim::format::plain;
@@ -61,6 +61,8 @@ fn fit_and_publish(
     if args.bootstrap == 1 || args.bootstrap > MAX_BOOTSTRAP {
         return Err(argument_error("--bootstrap", args.bootstrap, "must be 0 (none) or in 2..=1000").into());
     }
+    let likelihood = Likelihood::parse(&args.likelihood)
+        .ok_or_else(|| argument_error("--likelihood", &args.likelihood, "must be `nights` or `months`"))?;
     let record = Record::load(&args.data)?;
     let fit_months = record.window(fit_window.1, fit_window.0)?;
     let test_months = test_window.map(|(flag, window)| record.window(window, flag)).transpose()?;
@@ -71,8 +73,15 @@ fn fit_and_publish(
     let seed = args.seed.unwrap_or(scenario.seed);
     let months = fit_months.len() + test_months.as_ref().map_or(0, Vec::len);
     let bar = progress_bar(args.trials * months as u64 * 60 * (fits.len() as u64 + 1), args.output.quiet);
-    let request =
-        Request { scenario, fits: &fits, trials: args.trials, seed, bootstrap: args.bootstrap, progress: &bar };
+    let request = Request {
+        scenario,
+        fits: &fits,
+        trials: args.trials,
+        seed,
+        bootstrap: args.bootstrap,
+        likelihood,
+        progress: &bar,
+    };
     let done = pool.install(|| match (&test_months, test_window) {
         (Some(test), Some((_, window))) => backtest::backtest(&request, (&fit_months, fit_window.1), (test, window))
             .map(|b| (b.calibration, Some(b.test))),
@@ -108,12 +117,12 @@ fn fit_and_publish(
     staging.commit()?;
     if !args.output.quiet {
         print!("{}", output::console::fit_table(&calibration.estimates, &windows));
-        let (csv, json) = if test.is_some() {
-            (results::BACKTEST_CSV, results::BACKTEST_JSON)
+        let (csv, nights, json) = if test.is_some() {
+            (results::BACKTEST_CSV, results::BACKTEST_NIGHTS_CSV, results::BACKTEST_JSON)
         } else {
-            (results::CALIBRATE_CSV, results::CALIBRATE_JSON)
+            (results::CALIBRATE_CSV, results::CALIBRATE_NIGHTS_CSV, results::CALIBRATE_JSON)
         };
-        println!("wrote {}/{{{csv}, {json}, {}}}", dir.display(), results::CALIBRATED_TOML);
+        println!("wrote {}/{{{csv}, {nights}, {json}, {}}}", dir.display(), results::CALIBRATED_TOML);
     }
     Ok(())
 }

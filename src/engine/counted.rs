@@ -143,6 +143,16 @@ impl Campaign<'_> {
             self.book_launch(kind, n, defeated);
             counts.flying.extend([n - defeated, 0]);
         }
+        // The routine part (`per_night`): fixed counts beside the mix. Arrival order stays
+        // uniformly random over all of the night's threats, so the counts stay exact.
+        for kind in 0..types {
+            let n = self.ws.routine_tonight[kind];
+            if n > 0 {
+                let defeated = self.ew_defeated(kind, n);
+                self.book_launch(kind, n, defeated);
+                counts.flying[class(kind, false)] += n - defeated;
+            }
+        }
         counts.unsorted.clear();
         counts.unsorted.extend(self.scenario.threats.iter().map(|t| t.decoy));
         counts.alive.clone_from(&counts.flying);

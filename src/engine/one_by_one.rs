@@ -52,6 +52,20 @@ impl Campaign<'_> {
                 queue.arrivals.push(Arrival { class: class(kind, recognised) as u32, opportunity: None });
             }
         }
+        // The routine part (`per_night`), then the whole night in a uniformly random order: the
+        // routine threats arrive among the others, not after them.
+        if self.ws.any_routine {
+            for kind in 0..types {
+                for _ in 0..self.ws.routine_tonight[kind] {
+                    let u: f64 = self.rng.random();
+                    if let Some(recognised) = self.launch_as(kind, u) {
+                        queue.flying[kind] += 1;
+                        queue.arrivals.push(Arrival { class: class(kind, recognised) as u32, opportunity: None });
+                    }
+                }
+            }
+            queue.arrivals.shuffle(&mut self.rng);
+        }
         self.ws.queue = queue;
         for layer in 0..self.ws.layers.len() {
             self.layer_one_by_one(layer);
@@ -75,14 +89,19 @@ impl Campaign<'_> {
         let kind = cdf.iter().position(|&c| u < c).unwrap_or(cdf.len() - 1);
         let below = if kind == 0 { 0.0 } else { cdf[kind - 1] };
         let v = (u - below) / (cdf[kind] - below);
+        (kind, self.launch_as(kind, v))
+    }
+
+    /// Launches one threat of type `kind`, `v` a uniform: `None` if EW defeated it, else whether
+    /// it was recognised as a decoy (`v` rescaled past the EW interval decides that).
+    fn launch_as(&mut self, kind: usize, v: f64) -> Option<bool> {
         let (ew_defeat, discrimination) = (self.ws.ew_defeat[kind].p(), self.discrimination.p());
         if v < ew_defeat {
             self.book_launch(kind, 1, 1);
-            return (kind, None);
+            return None;
         }
         self.book_launch(kind, 1, 0);
-        let recognised = self.scenario.threats[kind].decoy && (v - ew_defeat) / (1.0 - ew_defeat) < discrimination;
-        (kind, Some(recognised))
+        Some(self.scenario.threats[kind].decoy && (v - ew_defeat) / (1.0 - ew_defeat) < discrimination)
     }
 
     /// Lines up the threats of `alive` (per class) that some layer from `layer` on engages, in a

@@ -361,6 +361,12 @@ pub struct Workspace {
     pub(super) share_cdf: Vec<Vec<f64>>,
     /// Per mix, per threat type but the last: P(type k | not types 0..k), for the counting method.
     pub(super) type_split: Vec<Vec<Chance>>,
+    /// Per threat type: its routine part of every raid (`per_night`, drawn once per trial; 0 for
+    /// a type drawn from the mix), and how many of tonight's raid it took.
+    pub(super) routine: Vec<u64>,
+    pub(super) routine_tonight: Vec<u64>,
+    /// Whether any type has a routine part (else a night skips that bookkeeping).
+    pub(super) any_routine: bool,
     /// Tonight's launches and leakers per threat type.
     pub(super) launched_tonight: Vec<u64>,
     pub(super) leaked_tonight: Vec<u64>,
@@ -381,6 +387,8 @@ pub(super) struct Variant {
     opportunity: Vec<Chance>,
     /// Per layer: the stock a delivery raises it to on the phase's first night.
     deliveries: Vec<Option<u64>>,
+    /// As [`Workspace::routine`].
+    routine: Vec<u64>,
 }
 
 /// How a night's raid is simulated. Both are exact for every scenario.
@@ -450,6 +458,12 @@ impl<'a> Campaign<'a> {
         }
         let inventory = scenario.raid.stock.as_ref().map(|p| p.sample_count(&mut rng));
         let production = scenario.raid.production_per_night.sample_count(&mut rng);
+        ws.routine.clear();
+        ws.routine
+            .extend(scenario.threats.iter().map(|t| t.per_night.as_ref().map_or(0, |p| p.sample_count(&mut rng))));
+        ws.any_routine = scenario.threats.iter().any(|t| t.per_night.is_some());
+        ws.routine_tonight.clear();
+        ws.routine_tonight.resize(threats, 0);
         ws.warning_levels.clear();
         ws.warning_levels.extend(scenario.plan.early_warning.iter().map(|level| level.sample(&mut rng)));
         fill_opportunity(&mut ws.opportunity, &ws.layers, &ws.warning_levels);
@@ -566,11 +580,23 @@ impl<'a> Campaign<'a> {
             }
             None => wanted,
         };
+        let mixed = if self.ws.any_routine { self.take_routine(launched) } else { launched };
         match self.method {
-            Method::PerThreat => self.raid_one_by_one(launched, inputs.shares),
-            Method::Counting => self.raid_counted(launched, inputs.shares),
+            Method::PerThreat => self.raid_one_by_one(mixed, inputs.shares),
+            Method::Counting => self.raid_counted(mixed, inputs.shares),
         }
         self.end_of_night(night);
+    }
+
+    /// Fills the routine part of tonight's raid of `launched` (types with one, in file order, each
+    /// up to its `per_night`) into `routine_tonight`; returns how many are left for the mix.
+    fn take_routine(&mut self, launched: u64) -> u64 {
+        let mut left = launched;
+        for (tonight, &routine) in self.ws.routine_tonight.iter_mut().zip(&self.ws.routine) {
+            *tonight = routine.min(left);
+            left -= *tonight;
+        }
+        left
     }
 
     /// Puts variant `v`'s parameters in force; a delivery raises a stock (booked as resupply).
@@ -586,6 +612,7 @@ impl<'a> Campaign<'a> {
         }
         ws.ew_defeat.clone_from(&variant.ew_defeat);
         ws.opportunity.clone_from(&variant.opportunity);
+        ws.routine.clone_from(&variant.routine);
         self.discrimination = variant.discrimination;
         self.variant = v;
         self.warning_level = None;
@@ -730,6 +757,7 @@ fn draw_variants(scenario: &Scenario, seed: u64, trial: u64, ws: &mut Workspace,
         variant.discrimination = discrimination;
         variant.deliveries.clear();
         variant.deliveries.resize(ws.layers.len(), None);
+        variant.routine.clone_from(&ws.routine);
         let mut rng = phase_rng(seed, trial, v as u64);
         for PhaseSet { target, param, .. } in sets {
             let value = param.sample(&mut rng);
@@ -743,6 +771,7 @@ fn draw_variants(scenario: &Scenario, seed: u64, trial: u64, ws: &mut Workspace,
                 }
                 Target::ThreatEwDefeat(t) => variant.ew_defeat[t] = Chance::new(value),
                 Target::DecoyDiscrimination => variant.discrimination = Chance::new(value),
+                Target::PerNight(t) => variant.routine[t] = value.round().max(0.0) as u64,
                 Target::Layer(l, LayerField::Stock) => variant.deliveries[l] = Some(value as u64),
                 Target::Layer(l, field) => variant.layers[l].set(field, value),
             }

@@ -89,7 +89,8 @@ pub fn json(info: &RunInfo, provenance: &Provenance, calibration: &Calibration, 
     root.insert(
         "fit".into(),
         json!({
-            "method": "maximum likelihood on monthly outcome counts, Nelder-Mead, common random numbers",
+            "method": "maximum likelihood, Nelder-Mead, common random numbers",
+            "likelihood": calibration.likelihood.name(),
             "uncertainty": "parametric bootstrap: sd of refits to synthetic records, ci95 = value ± 1.96 sd",
             "bootstrap_records": provenance.bootstrap,
             "log_likelihood": calibration.log_likelihood,

@@ -32,7 +32,8 @@ pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, Stri
     replay.nights = raids.len() as u32;
     replay.start_date = None;
     replay.plan.raid_size.truncate(1);
-    let size = |raid: &Raid| Param::constant((raid.launched as f64 / drone_share).round(), Kind::Raid);
+    let size =
+        |raid: &Raid| Param::constant(raid_size_for(base, raid.launched as f64, drone_share).round(), Kind::Raid);
     replay.plan.raid_size.extend(raids.iter().map(size));
     replay.plan.nights = raids.iter().enumerate().map(|(i, raid)| night_inputs(base, i + 1, raid.date)).collect();
     replay.plan.dates = raids.iter().map(|r| r.date).collect();
@@ -117,6 +118,25 @@ pub fn check(base: &Scenario) -> Result<(), String> {
     replay_scenario(base, &[Raid { date, minute: 0, launched: 1, destroyed: 0, ew: 0 }]).map(|_| ())
 }
 
+/// The raid size whose expected threats of kind "drone" are `drones`: the routine parts
+/// (`per_night`, at their means) fill the raid first, in file order, and the rest is the mix, of
+/// which `drone_share` are drones. Without routine parts, `drones / drone_share`.
+fn raid_size_for(scenario: &Scenario, drones: f64, drone_share: f64) -> f64 {
+    let (mut size, mut reached) = (0.0, 0.0);
+    for threat in &scenario.threats {
+        let Some(per_night) = &threat.per_night else { continue };
+        let routine = per_night.mean().max(0.0);
+        if threat.kind == DRONE_KIND {
+            if reached + routine >= drones {
+                return size + (drones - reached);
+            }
+            reached += routine;
+        }
+        size += routine;
+    }
+    size + (drones - reached) / drone_share
+}
+
 /// The drones' mean share of the scenario's mix, if it has any drone.
 fn drone_fraction(scenario: &Scenario) -> Option<f64> {
     let shares = &scenario.plan.shares[0];
@@ -126,30 +146,16 @@ fn drone_fraction(scenario: &Scenario) -> Option<f64> {
     (drones > 0.0 && total > 0.0).then(|| drones / total)
 }
 
-/// The fates of the drones of each of `trials` trials of `scenario` under `seed`, in trial order
-/// (so the same at any thread count).
-pub fn simulate_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Fates> {
-    let drones = drone_types(scenario);
-    each_trial(scenario, trials, seed, |record, _| {
-        let mut fates = Fates::default();
-        for &i in &drones {
-            let t = &record.threats[i];
-            fates.add(&Fates { launched: t.launched as f64, destroyed: t.killed as f64, ew: t.ew_defeated as f64 });
-        }
-        fates
-    })
-}
-
-/// The fates of the drones night by night: for each of `trials` trials (in trial order), one
-/// [`Fates`] a night. Summed over its nights, a trial's are [`simulate_fates`]'s. A night's drones
+/// The fates of the drones of `scenario` under `seed`, night by night: for each of `trials` trials
+/// (in trial order, so the same at any thread count), one [`Fates`] a night. A night's drones
 /// destroyed are the kills of every layer at threats of kind "drone", and those defeated by EW are
 /// what is left of them once the leakers are counted (conservation).
 pub fn simulate_night_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Vec<Fates>> {
     let drones = drone_types(scenario);
-    each_trial(scenario, trials, seed, |record, layout| {
-        let width = layout.width();
-        let drone_pairs: Vec<usize> =
-            (0..layout.pairs.len()).filter(|&k| drones.contains(&layout.pairs[k].1)).collect();
+    let layout = NightLayout::new(scenario);
+    let drone_pairs: Vec<usize> = (0..layout.pairs.len()).filter(|&k| drones.contains(&layout.pairs[k].1)).collect();
+    let width = layout.width();
+    each_trial(scenario, &layout, trials, seed, |record| {
         record
             .nightly
             .chunks_exact(width)
@@ -170,18 +176,18 @@ fn drone_types(scenario: &Scenario) -> Vec<usize> {
 /// `take` of every trial of `scenario` under `seed`, in trial order.
 fn each_trial<T: Send>(
     scenario: &Scenario,
+    layout: &NightLayout,
     trials: u64,
     seed: u64,
-    take: impl Fn(&TrialRecord, &NightLayout) -> T + Sync,
+    take: impl Fn(&TrialRecord) -> T + Sync,
 ) -> Vec<T> {
-    let layout = NightLayout::new(scenario);
     (0..trials)
         .into_par_iter()
         .map_init(
             || (Workspace::default(), TrialRecord::default()),
             |(workspace, record), trial| {
-                simulate(scenario, &layout, seed, trial, workspace, record);
-                take(record, &layout)
+                simulate(scenario, layout, seed, trial, workspace, record);
+                take(record)
             },
         )
         .collect()
@@ -244,6 +250,45 @@ impl ReplayMonth {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_routine_part_fills_the_raid_before_the_mix() {
+        let text = r#"
+[scenario]
+name = "routine"
+nights = 1
+[raid]
+size = 100
+[[threat]]
+name = "frontline"
+kind = "drone"
+per_night = { uniform = [40, 80] }
+unit_cost = 1
+[[threat]]
+name = "shahed"
+kind = "drone"
+share = 0.9
+unit_cost = 1
+[[threat]]
+name = "cruise"
+share = 0.1
+unit_cost = 1
+[[layer]]
+name = "guns"
+doctrine = "salvo"
+pk = 0.5
+max_shots = 1
+cost_per_shot = 1
+"#;
+        let s = scenario::parse(text, Path::new("routine.toml"), &[]).unwrap().scenario;
+        let share = drone_fraction(&s).unwrap();
+        assert!((share - 0.9).abs() < 1e-12);
+        // The routine part's mean is 60: a report of 40 drones is all routine, one of 150 is 60
+        // routine and 90 drones of a mix that is 90 % drones.
+        assert_eq!(raid_size_for(&s, 40.0, share), 40.0);
+        assert!((raid_size_for(&s, 150.0, share) - 160.0).abs() < 1e-9);
+        assert!((raid_size_for(&s, 60.0, share) - 60.0).abs() < 1e-12);
+    }
 
     #[test]
     fn quantiles_interpolate() {

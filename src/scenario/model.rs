@@ -87,6 +87,10 @@ pub struct Threat {
     pub ew_defeat: Option<Param>,
     /// A tag shared by threats that layers treat alike (`ballistic`, `cruise`); default: the name.
     pub kind: String,
+    /// The routine part of each night's raid: the first `per_night` threats of every raid (all of a
+    /// smaller one) are of this type, the rest are drawn from the mix, in which this type has no
+    /// share. Drawn once per trial; types with one fill the raid in file order.
+    pub per_night: Option<Param>,
 }
 
 #[derive(Clone, Debug)]
@@ -198,6 +202,8 @@ pub enum Target {
     ThreatEwDefeat(usize),
     /// `defence.decoy_discrimination`.
     DecoyDiscrimination,
+    /// `threat.<name>.per_night`: the routine part of the raid.
+    PerNight(usize),
     /// A field of layer `.0`.
     Layer(usize, LayerField),
 }
@@ -276,7 +282,9 @@ impl Scenario {
         let (early_warning, phase_warning) = early_warning.split_first_mut().expect("the defence's own level");
         let (raid_size, phase_raid) = raid_size.split_first_mut().expect("the raid's own size");
         let (shares, phase_shares) = shares.split_first_mut().expect("the threats' own mix");
-        let threat_names: Vec<String> = self.threats.iter().map(|t| t.name.clone()).collect();
+        // A threat launched per_night has no share in any mix.
+        let mixed: Vec<Option<String>> =
+            self.threats.iter().map(|t| t.per_night.is_none().then(|| t.name.clone())).collect();
         let mut out: Vec<(String, &mut Param)> = vec![("raid.size".into(), raid_size)];
         if let Some(stock) = self.raid.stock.as_mut() {
             out.push(("raid.stock".into(), stock));
@@ -284,7 +292,10 @@ impl Scenario {
         out.push(("raid.production_per_night".into(), &mut self.raid.production_per_night));
         for (threat, share) in self.threats.iter_mut().zip(shares.iter_mut()) {
             let at = |field: &str| format!("threat.{}.{field}", threat.name);
-            out.push((at("share"), share));
+            match threat.per_night.as_mut() {
+                Some(per_night) => out.push((at("per_night"), per_night)),
+                None => out.push((at("share"), share)),
+            }
             out.push((at("unit_cost"), &mut threat.unit_cost_usd));
             if !threat.decoy {
                 out.push((at("damage_on_leak"), &mut threat.damage_on_leak_usd));
@@ -334,8 +345,10 @@ impl Scenario {
                 out.push((at("raid_size"), size));
             }
             if let Some(mix) = phase.shares.and_then(|i| phase_shares[i - 1].take()) {
-                for (name, share) in threat_names.iter().zip(mix.iter_mut()) {
-                    out.push((at(&format!("shares.{name}")), share));
+                for (name, share) in mixed.iter().zip(mix.iter_mut()) {
+                    if let Some(name) = name {
+                        out.push((at(&format!("shares.{name}")), share));
+                    }
                 }
             }
             if let Some(sets) = phase.variant.and_then(|v| changed[v - 1].take()) {

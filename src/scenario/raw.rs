@@ -72,7 +72,10 @@ pub struct RawRecord {
 #[serde(deny_unknown_fields)]
 pub struct RawThreat {
     pub name: String,
-    pub share: ParamSpec,
+    /// Required unless `per_night` is given.
+    pub share: Option<ParamSpec>,
+    /// The routine part of every night's raid: this many threats of the type, whatever the raid's size.
+    pub per_night: Option<ParamSpec>,
     pub unit_cost: ParamSpec,
     pub damage_on_leak: Option<ParamSpec>,
     #[serde(default)]

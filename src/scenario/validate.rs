@@ -199,11 +199,31 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
                 decoy: t.decoy,
                 kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
                 ew_defeat: optional(t.ew_defeat.as_ref(), Kind::Probability, path.key("ew_defeat"))?,
+                per_night: optional(t.per_night.as_ref(), Kind::Count, path.key("per_night"))?,
             };
             if let Some(kind) = &t.kind {
                 check_kind(kind, path.key("kind"))?;
             }
-            Ok((threat, param(&t.share, Kind::Share, path.key("share"))?))
+            let share = match (&t.share, &t.per_night) {
+                (Some(share), None) => param(share, Kind::Share, path.key("share"))?,
+                (None, Some(_)) => Param::constant(0.0, Kind::Share),
+                (Some(share), Some(_)) => {
+                    return Err(FieldError::new(
+                        path.key("share"),
+                        Some(show_spec(share)),
+                        "a threat launched per_night is the raid's routine part and takes no share of the mix: \
+                         give one of share and per_night",
+                    ));
+                }
+                (None, None) => {
+                    return Err(FieldError::new(
+                        path.key("share"),
+                        None,
+                        "is required: the threat's share of the mix (or per_night, for a routine part of every raid)",
+                    ));
+                }
+            };
+            Ok((threat, share))
         })
         .collect()
 }
@@ -464,11 +484,25 @@ fn phase_shares(
             format!("no threat is named `{unknown}`{}; threats: {}", did_you_mean(unknown, &known), known.join(", ")),
         ));
     }
+    if let Some((routine, _)) = threats.iter().find(|(t, _)| t.per_night.is_some() && shares.contains_key(&t.name)) {
+        return Err(FieldError::new(
+            path.key(&routine.name),
+            None,
+            "is launched per_night, not from the mix: a phase gives no share for it",
+        ));
+    }
     let mix = threats
         .iter()
         .map(|(t, _)| {
+            if t.per_night.is_some() {
+                return Ok(Param::constant(0.0, Kind::Share));
+            }
             let spec = shares.get(&t.name).ok_or_else(|| {
-                FieldError::new(path.clone(), None, format!("must give a share for every threat; missing `{}`", t.name))
+                FieldError::new(
+                    path.clone(),
+                    None,
+                    format!("must give a share for every threat not launched per_night; missing `{}`", t.name),
+                )
             })?;
             param(spec, Kind::Share, path.key(&t.name))
         })
