@@ -5,7 +5,8 @@
 //! ([`Param::exact_mean`]) and that varies: threat unit costs, EW and recognition probabilities,
 //! each layer's pk, coverage (the defaults and the per-threat ones), cost per shot and warning
 //! sensitivity, and the early-warning levels. Whole-number fields (stocks, capacities) are left
-//! out: rounding leaves them without a closed-form mean. So are a phase's own draws. The raid
+//! out: rounding leaves them without a closed-form mean. So are a phase's own draws, and a
+//! lognormal too spread to trust ([`Param::heavy_tailed`]). The raid
 //! size, drawn each night and rounded, is a control by way of its draws before rounding and
 //! clamping, whose mean is known ([`Param::sample_with_draw`]): the sum over the trial's nights of
 //! each such draw less that mean, one control per raid-size field (the raid's, each phase's).
@@ -87,10 +88,12 @@ pub fn controls(scenario: &Scenario) -> Vec<Control> {
     }
     let mut controls: Vec<Control> = sources
         .into_iter()
-        .filter(|(_, _, param)| param.varies())
+        .filter(|(_, _, param)| param.varies() && !param.heavy_tailed())
         .filter_map(|(path, source, param)| param.exact_mean().map(|mean| Control { path, source, mean }))
         .collect();
-    for (i, size) in scenario.plan.raid_size.iter().enumerate().filter(|(_, size)| size.varies()) {
+    for (i, size) in
+        scenario.plan.raid_size.iter().enumerate().filter(|(_, size)| size.varies() && !size.heavy_tailed())
+    {
         let phase = scenario.plan.phases.iter().find(|p| p.raid_size == Some(i));
         let path = phase.map_or("raid.size".into(), |p| format!("phase.{}.raid_size", p.name));
         controls.push(Control { path, source: Source::RaidSize(i), mean: size.mean() });

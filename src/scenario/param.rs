@@ -363,6 +363,20 @@ impl Param {
         !matches!(self.spec, ParamSpec::Fixed(_))
     }
 
+    /// The most spread a lognormal may have (its σ; p90 = 3.6 × the median) and still serve as a
+    /// control variate: past it the draws' sample mean and spread converge too slowly for a linear
+    /// correction fitted on a few thousand trials to be trusted (kurtosis above 110).
+    pub const CONTROL_SIGMA_MAX: f64 = 1.0;
+
+    /// Whether the field's draws are too heavy-tailed to serve as a control variate (see
+    /// [`Param::CONTROL_SIGMA_MAX`]).
+    pub fn heavy_tailed(&self) -> bool {
+        match self.spec {
+            ParamSpec::LogNormal { median, p90 } => (p90 / median).ln() / Z90 > Self::CONTROL_SIGMA_MAX,
+            _ => false,
+        }
+    }
+
     /// Whether draws of the field differ from trial to trial: not a constant, not pinned.
     pub fn varies(&self) -> bool {
         !matches!(self.dist, Dist::Fixed(_) | Dist::Pinned(..))

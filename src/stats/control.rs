@@ -16,6 +16,11 @@
 
 use super::{Counts, chan, real};
 
+/// How many of the plain mean's standard errors a controlled mean may lie from it: under the
+/// model the two differ by less than one such error in spread, so past this (a chance of 6·10⁻⁵)
+/// the controls are not trusted.
+const TRUSTED_SE: f64 = 4.0;
+
 /// Count, means and co-moments (sums of products of deviations from the means) of vectors `z`.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct CoMoments {
@@ -149,8 +154,22 @@ impl ControlVariates {
             variance += share * residual / n;
         }
         let plain_variance = self.plain_variance(y) / n;
+        // The controlled and the plain mean estimate the same thing, and their difference has at
+        // most the plain mean's spread: one that far apart says the controls misled the fit
+        // (heavy tails, a few trials of huge leverage), so the plain mean stands.
+        let plain_mean = self.plain_mean(y);
+        if !mean.is_finite() || !variance.is_finite() || (mean - plain_mean).abs() > TRUSTED_SE * plain_variance.sqrt()
+        {
+            return None;
+        }
         let variance_ratio = if variance > 0.0 { plain_variance / variance } else { 1.0 };
         Some(Controlled { mean, se: variance.sqrt(), variance_ratio })
+    }
+
+    /// Mean of component `y` over both halves.
+    fn plain_mean(&self, y: usize) -> f64 {
+        let [a, b] = &self.halves;
+        (a.mean[y] * real(a.n) + b.mean[y] * real(b.n)) / real(a.n + b.n)
     }
 
     /// Sample variance of component `y` over both halves (Chan's merge of the two).
