@@ -84,9 +84,9 @@ say "optimiser"
 cp "$runs/optimise/charts/optimise-frontier.png" "$img/optimise-frontier.png"
 
 say "backtests"
-backtest() {  # NAME SCENARIO TRIALS ARGS...
+backtest() {  # NAME SCENARIO TRIALS ARGS...; BT_BOOT overrides the bootstrap records
   local name=$1 scenario=$2 trials=$3; shift 3
-  "$B" backtest "$scenario" --data "$DATA" --trials "$trials" --bootstrap "$BOOT" --out "$runs/$name" "${q[@]}" "$@"
+  "$B" backtest "$scenario" --data "$DATA" --trials "$trials" --bootstrap "${BT_BOOT:-$BOOT}" --out "$runs/$name" "${q[@]}" "$@"
 }
 backtest backtest-a scenarios/baseline.toml "$T_BT" --train 2024-10..2025-03 --test 2025-04..2025-07 \
   --fit defence.ew_defeat=0.1:0.6 --fit layer.mobile-fire-group.coverage=0.1:1
@@ -101,9 +101,10 @@ cp "$runs/backtest-b/charts/backtest.png" "$img/backtest.png"
 WW_START=(--set layer.mobile-fire-group.max_shots=3 --set phase.before-decoys.set.layer.mobile-fire-group.coverage=0.8
           --set defence.ew_defeat=0.33 --set phase.interceptors.set.layer.interceptor-drones.capacity=80
           --set phase.interceptors.set.threat.routine.per_night=30 --set layer.mobile-fire-group.coverage_vs.routine=0.5)
-backtest whole-war-backtest scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
+BT_BOOT=$((BOOT < 5 ? BOOT : 5)) backtest whole-war-backtest scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
   --train 2022-09..2025-07 --test 2025-08..2026-05 --likelihood nights "${WW_START[@]}"
 cp "$runs/whole-war-backtest/charts/backtest.png" "$img/whole-war-backtest.png"
+cp "$runs/whole-war-backtest/charts/raid-response.png" "$img/whole-war-raid-response.png"
 "$B" calibrate scenarios/record/whole-war.toml --data "$DATA" --window 2022-09..2026-05 --likelihood nights \
   --trials $((T_BT * 2 / 5)) --bootstrap $((BOOT < 5 ? BOOT : 5)) --out "$runs/whole-war-calibrate" "${q[@]}"
 
@@ -115,9 +116,10 @@ WW_BASE_FIT=(--fit layer.mobile-fire-group.max_shots=1:12 --fit phase.before-dec
 for split in "A 2022-09..2025-07 2025-08..2026-05" "B 2025-08..2026-01 2026-02..2026-05"; do
   read -r tag train test <<<"$split"
   for likelihood in months nights; do
-    backtest "mech-$tag-routine-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
+    # Fitted values and errors only: no bootstrap.
+    BT_BOOT=0 backtest "mech-$tag-routine-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
       --train "$train" --test "$test" --likelihood "$likelihood" --no-charts "${WW_START[@]}"
-    backtest "mech-$tag-none-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
+    BT_BOOT=0 backtest "mech-$tag-none-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
       --train "$train" --test "$test" --likelihood "$likelihood" --no-charts "${WW_START[@]}" \
       --set phase.interceptors.set.threat.routine.per_night=0 "${WW_BASE_FIT[@]}"
   done

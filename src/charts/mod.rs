@@ -7,6 +7,7 @@ mod dry;
 pub mod optimise;
 mod outcome;
 mod per_kill;
+mod raid_response;
 mod raster;
 mod spend;
 mod stock;
@@ -45,10 +46,10 @@ pub fn draw_tornadoes(data: &tornado::TornadoData, metrics: &[String]) -> Result
         .collect()
 }
 
-/// The backtest (or fit) chart.
-pub fn draw_backtest(data: &backtest::BacktestChart) -> Result<Chart> {
+/// The backtest (or fit) charts: the months, and the raid-size response.
+pub fn draw_backtest(data: &backtest::BacktestChart) -> Result<Vec<Chart>> {
     raster::register_fonts();
-    finish(backtest::NAME, backtest::draw(data)?)
+    Ok(vec![finish(backtest::NAME, backtest::draw(data)?)?, finish(raid_response::NAME, raid_response::draw(data)?)?])
 }
 
 /// The optimiser's search chart and, with a frontier, its frontier chart.

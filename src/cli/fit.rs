@@ -101,7 +101,7 @@ fn fit_and_publish(
     };
     let calibrated = calibrated_scenario(&loaded, &calibration, &provenance, &info)?;
     let windows: Vec<&WindowResult> = std::iter::once(&calibration.window).chain(test.as_ref()).collect();
-    let chart = (!args.output.no_charts)
+    let charts = (!args.output.no_charts)
         .then(|| {
             charts::draw_backtest(&BacktestChart {
                 scenario: &scenario.name,
@@ -112,8 +112,9 @@ fn fit_and_publish(
                 windows: windows.clone(),
             })
         })
-        .transpose()?;
-    output::write_fit(staging.path(), &info, &provenance, &calibration, test.as_ref(), &calibrated, chart.as_ref())?;
+        .transpose()?
+        .unwrap_or_default();
+    output::write_fit(staging.path(), &info, &provenance, &calibration, test.as_ref(), &calibrated, &charts)?;
     staging.commit()?;
     if !args.output.quiet {
         print!("{}", output::console::fit_table(&calibration.estimates, &windows));

@@ -99,7 +99,7 @@ pub fn write_fit(
     calibration: &crate::backtest::Calibration,
     test: Option<&crate::backtest::WindowResult>,
     calibrated_scenario: &str,
-    chart: Option<&charts::Chart>,
+    charts: &[charts::Chart],
 ) -> anyhow::Result<()> {
     let windows: Vec<&crate::backtest::WindowResult> = std::iter::once(&calibration.window).chain(test).collect();
     let mut table = Vec::new();
@@ -120,8 +120,8 @@ pub fn write_fit(
         (CALIBRATED_TOML, calibrated_scenario.as_bytes()),
     ];
     write_files(dir, &files)?;
-    if let Some(chart) = chart {
-        write_chart_files(&dir.join(CHARTS_DIR), std::slice::from_ref(chart))?;
+    if !charts.is_empty() {
+        write_chart_files(&dir.join(CHARTS_DIR), charts)?;
     }
     Ok(())
 }
