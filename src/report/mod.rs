@@ -206,6 +206,13 @@ fn string_list(value: &Value) -> Vec<String> {
     value.as_array().map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
+/// `text` as one word for a POSIX shell, whatever it holds: in single quotes, each `'` written as
+/// `'\''` (close, an escaped quote, reopen). Pasted into a shell, a `--set` value then stays one
+/// argument and runs nothing.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
 /// The reproducibility block: what identifies the run and the command that repeats it.
 fn reproduce(summary: &Value, sets: &[String]) -> Vec<(String, String)> {
     let text = |key: &str| match &summary[key] {
@@ -215,7 +222,8 @@ fn reproduce(summary: &Value, sets: &[String]) -> Vec<(String, String)> {
     let mut command =
         format!("salvosim run {} --seed {} --trials {}", results::SCENARIO_TOML, text("seed"), text("trials"));
     for set in sets {
-        command.push_str(&format!(" --set '{set}'"));
+        command.push_str(" --set ");
+        command.push_str(&shell_quoted(set));
     }
     vec![
         ("salvosim version".into(), text("version")),
@@ -225,4 +233,36 @@ fn reproduce(summary: &Value, sets: &[String]) -> Vec<(String, String)> {
         ("nights".into(), text("nights")),
         ("scenario hash (SHA-256 of scenario.toml and every --set)".into(), text("scenario_hash")),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hostile `--set` values reach a shell as the very arguments they were, and run nothing: the
+    /// command, with `salvosim` swapped for `printf`, prints each argument back on a line of its own.
+    #[test]
+    fn the_repeat_command_quotes_every_value_for_the_shell() {
+        let dir = tempfile::tempdir().unwrap();
+        let canary = dir.path().join("ran");
+        let hostile = [
+            format!("scenario.description='; touch {}; echo '", canary.display()),
+            format!("scenario.description=$(touch {})", canary.display()),
+            format!("scenario.description=`touch {}` \\ \" ;", canary.display()),
+            "layer.nasams.stock=200".to_string(),
+        ];
+        let summary = serde_json::json!({ "seed": 7, "trials": 100 });
+        let command = reproduce(&summary, &hostile)[0..2][1].1.clone();
+        let echoed = command.replacen("salvosim", "printf '%s\\n'", 1);
+        let out = std::process::Command::new("sh").arg("-c").arg(&echoed).output().unwrap();
+        assert!(out.status.success(), "{echoed}");
+        let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
+        let mut expected: Vec<String> =
+            ["run", "scenario.toml", "--seed", "7", "--trials", "100"].map(str::to_string).to_vec();
+        for set in &hostile {
+            expected.extend(["--set".to_string(), set.clone()]);
+        }
+        assert_eq!(lines, expected, "{command}");
+        assert!(!canary.exists(), "the command ran something: {command}");
+    }
 }
