@@ -16,7 +16,7 @@ use argmin::core::{CostFunction, Executor, State};
 use argmin::solver::neldermead::NelderMead;
 
 use crate::engine::{Cancelled, Progress};
-use crate::record::{Fates, Split};
+use crate::record::{Fates, Outcome, Split};
 use crate::replay::{ReplayMonth, simulate_night_fates};
 use crate::scenario::Scenario;
 use crate::sensitivity::{Input, pinned};
@@ -138,23 +138,23 @@ impl Problem<'_> {
     /// outcome counts are multinomial with the unit's mean predicted shares over the trials.
     pub fn log_likelihood(&self, simulated: &[Vec<Vec<Fates>>], observed: &[Vec<Fates>]) -> f64 {
         let mut total = 0.0;
-        let mut score = |trials: &[Fates], seen: &Fates| {
+        // One unit's term: its counts `seen`, and the mean over the trials of each one's `share`.
+        let mut score = |seen: &Fates, share: &dyn Fn(Outcome) -> f64| {
             for &outcome in self.split.outcomes() {
-                let share = trials.iter().map(|t| t.share(outcome)).sum::<f64>() / trials.len() as f64;
-                total += seen.count(outcome) * share.max(SHARE_FLOOR).ln();
+                total += seen.count(outcome) * share(outcome).max(SHARE_FLOOR).ln();
             }
         };
         for (trials, nights) in simulated.iter().zip(observed) {
+            let n = trials.len() as f64;
             match self.likelihood {
                 Likelihood::Nights => {
-                    for (n, seen) in nights.iter().enumerate() {
-                        let tonight: Vec<Fates> = trials.iter().map(|t| t[n]).collect();
-                        score(&tonight, seen);
+                    for (night, seen) in nights.iter().enumerate() {
+                        score(seen, &|o| trials.iter().map(|t| t[night].share(o)).sum::<f64>() / n);
                     }
                 }
                 Likelihood::Months => {
-                    let totals: Vec<Fates> = trials.iter().map(|t| sum(t)).collect();
-                    score(&totals, &sum(nights));
+                    let totals: Vec<Fates> = trials.iter().map(|t| Fates::total(t)).collect();
+                    score(&Fates::total(nights), &|o| totals.iter().map(|t| t.share(o)).sum::<f64>() / n);
                 }
             }
         }
@@ -297,13 +297,6 @@ fn flat_to_bounds(problem: &Problem, observed: &[Vec<Fates>], values: &[f64]) ->
         flat.push(ends);
     }
     Ok(flat)
-}
-
-/// The nights' fates added up.
-pub fn sum(nights: &[Fates]) -> Fates {
-    let mut total = Fates::default();
-    nights.iter().for_each(|n| total.add(n));
-    total
 }
 
 fn standard_deviation(values: &[f64]) -> f64 {

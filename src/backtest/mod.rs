@@ -169,7 +169,7 @@ fn window_result(
 
 /// Each month's trials summed over their nights (month → trial).
 fn month_totals(by_night: &[Vec<Vec<Fates>>]) -> Vec<Vec<Fates>> {
-    by_night.iter().map(|trials| trials.iter().map(|nights| fit::sum(nights)).collect()).collect()
+    by_night.iter().map(|trials| trials.iter().map(|nights| Fates::total(nights)).collect()).collect()
 }
 
 /// Every report night of `months` with its predicted bands from `by_night` (month → trial → night).

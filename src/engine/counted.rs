@@ -145,7 +145,8 @@ impl Campaign<'_> {
         }
         // The routine part (`per_night`): fixed counts beside the mix. Arrival order stays
         // uniformly random over all of the night's threats, so the counts stay exact.
-        for kind in 0..types {
+        let routine_types = if self.ws.any_routine { types } else { 0 };
+        for kind in 0..routine_types {
             let n = self.ws.routine_tonight[kind];
             if n > 0 {
                 let defeated = self.ew_defeated(kind, n);

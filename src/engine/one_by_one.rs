@@ -54,7 +54,7 @@ impl Campaign<'_> {
         }
         // The routine part (`per_night`), then the whole night in a uniformly random order: the
         // routine threats arrive among the others, not after them.
-        if self.ws.any_routine {
+        if self.ws.routine_tonight.iter().any(|&n| n > 0) {
             for kind in 0..types {
                 for _ in 0..self.ws.routine_tonight[kind] {
                     let u: f64 = self.rng.random();

@@ -173,6 +173,13 @@ impl Fates {
         if self.launched > 0.0 { self.count(outcome) / self.launched } else { 0.0 }
     }
 
+    /// The fates of `parts` (a month's nights, say) added up.
+    pub fn total(parts: &[Fates]) -> Fates {
+        let mut total = Fates::default();
+        parts.iter().for_each(|p| total.add(p));
+        total
+    }
+
     pub fn add(&mut self, other: &Fates) {
         self.launched += other.launched;
         self.destroyed += other.destroyed;

@@ -120,7 +120,9 @@ pub fn check(base: &Scenario) -> Result<(), String> {
 
 /// The raid size whose expected threats of kind "drone" are `drones`: the routine parts
 /// (`per_night`, at their means) fill the raid first, in file order, and the rest is the mix, of
-/// which `drone_share` are drones. Without routine parts, `drones / drone_share`.
+/// which `drone_share` are drones. Without routine parts, `drones / drone_share`. A phase's own
+/// `per_night` is not looked at: for a drones-only replay (every shipped one) the size is the
+/// report's count whatever the routine part.
 fn raid_size_for(scenario: &Scenario, drones: f64, drone_share: f64) -> f64 {
     let (mut size, mut reached) = (0.0, 0.0);
     for threat in &scenario.threats {
