@@ -26,11 +26,11 @@ DATA=../shared/data/ua-air-defence/missile_attacks_daily.csv
 if [ "$quick" = 1 ]; then
   work=${FIGURES_KEEP:-$(mktemp -d)}; [ -n "${FIGURES_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
   mkdir -p "$work"; runs="$work/runs"; img="$work/img"; findings="$work/findings.md"
-  cp docs/findings.md "$findings"
+  cp docs/findings.md "$findings"; readme="$work/README.md"; cp README.md "$readme"
   # Trials at every level are cut so that the whole script runs in a few minutes.
   T_RUN=400; T_SWEEP=200; T_SENS=200; T_OPT=200; T_BT=20; BOOT=2
 else
-  runs=output/figures; img=docs/img; findings=docs/findings.md
+  runs=output/figures; img=docs/img; findings=docs/findings.md; readme=README.md
   T_RUN=10000; T_SWEEP=""; T_SENS=4000; T_OPT=2000; T_BT=500; BOOT=20
 fi
 mkdir -p "$runs" "$img"
@@ -44,6 +44,8 @@ need() {  # a prerequisite that is missing: fail under CI, else say so and stop
 # Runs: the README's and the guide's charts, and the findings' baseline table.
 say "runs"
 "$B" run scenarios/baseline.toml --trials "$T_RUN" --out "$runs/baseline" --report "${q[@]}"
+# The README's "What a run says": the console summary of the same run.
+"$B" run scenarios/baseline.toml --trials "$T_RUN" --out "$runs/baseline-console" --no-charts > "$runs/baseline-console.txt"
 "$B" run scenarios/combined-raid.toml --trials "$T_RUN" --out "$runs/combined-raid" "${q[@]}"
 "$B" run scenarios/intel-pause.toml --trials "$T_RUN" --out "$runs/intel-pause" "${q[@]}"
 "$B" run scenarios/record/whole-war.toml --trials $((T_RUN / 5)) --out "$runs/whole-war" "${q[@]}"
@@ -96,11 +98,12 @@ backtest backtest-b scenarios/baseline.toml "$T_BT" --train 2025-08..2026-01 --t
 cp "$runs/backtest-b/charts/backtest.png" "$img/backtest.png"
 # The whole war is fitted on the fit set its scenario declares ([[fit]]): no --fit. Its file holds
 # values calibrated on every month, test months included, and a fit starts from the file's values:
-# so a backtest starts instead from values that saw no month of the record (the baseline's, which
-# are March 2025's, and neutral guesses for the routine part), or the test months would leak in.
+# so a backtest starts instead from values that saw no test month (the baseline's, fitted to months
+# up to May 2025, and neutral guesses for the routine part), or the test months would leak in.
 WW_START=(--set layer.mobile-fire-group.max_shots=3 --set phase.before-decoys.set.layer.mobile-fire-group.coverage=0.8
           --set defence.ew_defeat=0.33 --set phase.interceptors.set.layer.interceptor-drones.capacity=80
-          --set phase.interceptors.set.threat.routine.per_night=30 --set layer.mobile-fire-group.coverage_vs.routine=0.5)
+          --set phase.interceptors.set.threat.routine.per_night=30 --set layer.mobile-fire-group.coverage_vs.routine=0.5
+          --set layer.mobile-fire-group.surge_per_threat=0.225)
 BT_BOOT=$((BOOT < 5 ? BOOT : 5)) backtest whole-war-backtest scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
   --train 2022-09..2025-07 --test 2025-08..2026-05 --likelihood nights "${WW_START[@]}"
 cp "$runs/whole-war-backtest/charts/backtest.png" "$img/whole-war-backtest.png"
@@ -108,20 +111,28 @@ cp "$runs/whole-war-backtest/charts/raid-response.png" "$img/whole-war-raid-resp
 "$B" calibrate scenarios/record/whole-war.toml --data "$DATA" --window 2022-09..2026-05 --likelihood nights \
   --trials $((T_BT * 2 / 5)) --bootstrap $((BOOT < 5 ? BOOT : 5)) --out "$runs/whole-war-calibrate" "${q[@]}"
 
-# The raid-size response, mechanism by mechanism (docs/findings.md): the whole war with and
-# without its routine part, each fitted by month totals and by nights, on two splits.
+# The raid-size response, mechanism by mechanism (docs/findings.md): the whole war with neither,
+# either or both of its routine part and its surge, each fitted by month totals and by nights, on
+# two splits. Without the surge the mobile fire groups have the capacity they had before it (120).
 say "mechanisms"
-WW_BASE_FIT=(--fit layer.mobile-fire-group.max_shots=1:12 --fit phase.before-decoys.set.layer.mobile-fire-group.coverage=0.1:1
-             --fit defence.ew_defeat=0.1:0.6 --fit phase.interceptors.set.layer.interceptor-drones.capacity=0:1000)
+NO_ROUTINE=(--set phase.interceptors.set.threat.routine.per_night=0)
+NO_SURGE=(--set layer.mobile-fire-group.surge_per_threat=0 --set layer.mobile-fire-group.capacity=120)
+FIT4=(--fit layer.mobile-fire-group.max_shots=1:12 --fit phase.before-decoys.set.layer.mobile-fire-group.coverage=0.1:1
+      --fit defence.ew_defeat=0.1:0.6 --fit phase.interceptors.set.layer.interceptor-drones.capacity=0:1000)
+FIT_ROUTINE=(--fit phase.interceptors.set.threat.routine.per_night=0:300 --fit layer.mobile-fire-group.coverage_vs.routine=0.01:1)
+FIT_SURGE=(--fit layer.mobile-fire-group.surge_per_threat=0:1)
 for split in "A 2022-09..2025-07 2025-08..2026-05" "B 2025-08..2026-01 2026-02..2026-05"; do
   read -r tag train test <<<"$split"
   for likelihood in months nights; do
-    # Fitted values and errors only: no bootstrap.
-    BT_BOOT=0 backtest "mech-$tag-routine-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
-      --train "$train" --test "$test" --likelihood "$likelihood" --no-charts "${WW_START[@]}"
-    BT_BOOT=0 backtest "mech-$tag-none-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
-      --train "$train" --test "$test" --likelihood "$likelihood" --no-charts "${WW_START[@]}" \
-      --set phase.interceptors.set.threat.routine.per_night=0 "${WW_BASE_FIT[@]}"
+    mech() {  # VARIANT ARGS...: fitted values and errors only, no bootstrap
+      local variant=$1; shift
+      BT_BOOT=0 backtest "mech-$tag-$variant-$likelihood" scenarios/record/whole-war.toml $((T_BT * 2 / 5)) \
+        --train "$train" --test "$test" --likelihood "$likelihood" --no-charts "${WW_START[@]}" "$@"
+    }
+    mech none "${NO_ROUTINE[@]}" "${NO_SURGE[@]}" "${FIT4[@]}"
+    mech routine "${NO_SURGE[@]}" "${FIT4[@]}" "${FIT_ROUTINE[@]}"
+    mech surge "${NO_ROUTINE[@]}" "${FIT4[@]}" "${FIT_SURGE[@]}"
+    mech both  # the declared fit set
   done
 done
 
@@ -133,6 +144,6 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --d
 [ -s "$img/report.png" ] || { say "Chromium wrote no screenshot"; exit 1; }
 
 say "tables"
-python3 scripts/figures/tables.py "$runs" "$findings"
+python3 scripts/figures/tables.py "$runs" "$findings" "$readme"
 n=$(ls "$img"/*.png | wc -l)
 say "done: $n images in $img, tables in $findings"

@@ -525,30 +525,109 @@ fn small_routine(per_night: u64) -> String {
         .replace("coverage = 0.5\n", "coverage = 0.5\ncoverage_vs = { routine = 0.05 }\n")
 }
 
-/// `calibrate` of the routine part's size from a record of raids of 20 to 210 drones (some smaller
-/// than the routine part), with each night's counts in the likelihood.
-fn fit_routine(dir: &Path, data: &Path) -> (f64, [f64; 2]) {
-    let name = format!("fit-{}", data.file_stem().unwrap().to_str().unwrap());
-    let args =
-        ["--fit", "threat.routine.per_night=0:200", "--likelihood", "nights", "--trials", "200", "--bootstrap", "12"];
-    let results = calibrate(dir, &small_routine(60), data, &name, &args);
-    let f = &json(&results.join("calibrate.json"))["fitted"]["threat.routine.per_night"];
-    (f["value"].as_f64().unwrap(), [f["ci95"][0].as_f64().unwrap(), f["ci95"][1].as_f64().unwrap()])
+/// `SMALL` whose missile layer covers nearly every drone that reaches it, with a capacity of 10 that
+/// surges by `surge` engagements per threat: binding on every raid above ~35 drones.
+fn small_surge(surge: f64) -> String {
+    SMALL.replace(
+        "coverage = 0.3\ncapacity = 40\n",
+        &format!("coverage = 0.9\ncapacity = 10\nsurge_per_threat = {surge}\n"),
+    )
 }
 
+/// One field recovered from records salvosim simulated itself, on raids of 20 to 210 drones, each
+/// night's counts in the likelihood: `make(x)` is the scenario with the field at `x`. Records made
+/// at `truth` (two seeds) are fitted, from `make(start)` within `bounds`, to 95 % intervals that
+/// hold `truth` and are narrower than `width`; a record made at `other` is fitted to one without it.
+struct Recovery<'a> {
+    path: &'a str,
+    bounds: &'a str,
+    make: fn(f64) -> String,
+    start: f64,
+    truth: f64,
+    other: f64,
+    width: f64,
+    seeds: [u64; 2],
+}
+
+impl Recovery<'_> {
+    fn fit(&self, dir: &Path, data: &Path) -> (f64, [f64; 2]) {
+        let name = format!("fit-{}", data.file_stem().unwrap().to_str().unwrap());
+        let fit = format!("{}={}", self.path, self.bounds);
+        let args = ["--fit", &fit, "--likelihood", "nights", "--trials", "200", "--bootstrap", "12"];
+        let results = calibrate(dir, &(self.make)(self.start), data, &name, &args);
+        let f = &json(&results.join("calibrate.json"))["fitted"][self.path];
+        (f["value"].as_f64().unwrap(), [f["ci95"][0].as_f64().unwrap(), f["ci95"][1].as_f64().unwrap()])
+    }
+
+    fn check(&self) {
+        let dir = TempDir::new().unwrap();
+        let sizes = |night: usize, m: usize| 20 + 10 * ((night * 7 + m * 3) % 20) as u64;
+        let (path, truth) = (self.path, self.truth);
+        for seed in self.seeds {
+            let made = format!("{path}-{truth}-{seed}");
+            let data = simulated_record_of(dir.path(), &(self.make)(truth), &made, seed, sizes);
+            let (value, ci) = self.fit(dir.path(), &data);
+            eprintln!("seed {seed}: {path} {value} {ci:?}");
+            assert!(ci[0] <= truth && truth <= ci[1], "seed {seed}: {path} {truth} outside {ci:?}");
+            assert!(ci[1] - ci[0] < self.width, "seed {seed}: the interval says something: {ci:?}");
+        }
+        // Teeth: a record made at the other value is fitted to an interval without the truth.
+        let made = format!("{path}-{}", self.other);
+        let data = simulated_record_of(dir.path(), &(self.make)(self.other), &made, self.seeds[0], sizes);
+        let (value, ci) = self.fit(dir.path(), &data);
+        assert!(ci[0] > truth || ci[1] < truth, "{path} {value} {ci:?} should exclude {truth}");
+    }
+}
+
+/// A routine part of 60, in raids some of which are smaller; 90 is told apart from it.
 #[test]
 fn a_routine_part_is_recovered_from_records_salvosim_simulated() {
-    let dir = TempDir::new().unwrap();
-    let sizes = |night: usize, m: usize| 20 + 10 * ((night * 7 + m * 3) % 20) as u64;
-    for seed in [21, 22] {
-        let data = simulated_record_of(dir.path(), &small_routine(60), &format!("routine-60-{seed}"), seed, sizes);
-        let (value, ci) = fit_routine(dir.path(), &data);
-        eprintln!("seed {seed}: per_night {value} {ci:?}");
-        assert!(ci[0] <= 60.0 && 60.0 <= ci[1], "seed {seed}: 60 outside {ci:?}");
-        assert!(ci[1] - ci[0] < 40.0, "seed {seed}: the interval says something: {ci:?}");
+    let make = |x: f64| small_routine(x as u64);
+    Recovery {
+        path: "threat.routine.per_night",
+        bounds: "0:200",
+        make,
+        start: 60.0,
+        truth: 60.0,
+        other: 90.0,
+        width: 40.0,
+        seeds: [21, 22],
     }
-    // Teeth: a record made with a routine part of 90 is fitted to an interval without 60.
-    let data = simulated_record_of(dir.path(), &small_routine(90), "routine-90", 21, sizes);
-    let (value, ci) = fit_routine(dir.path(), &data);
-    assert!(ci[0] > 60.0, "per_night {value} {ci:?} should exclude 60");
+    .check();
+}
+
+/// A surge of 0.15 engagements a threat; 0.2 is told apart from it.
+#[test]
+fn a_surge_is_recovered_from_records_salvosim_simulated() {
+    Recovery {
+        path: "layer.sam.surge_per_threat",
+        bounds: "0:1",
+        make: small_surge,
+        start: 0.3,
+        truth: 0.15,
+        other: 0.2,
+        width: 0.1,
+        seeds: [31, 32],
+    }
+    .check();
+}
+
+/// A calibrated file calibrated again carries one header, the newest: the earlier one is replaced,
+/// not stacked above the file.
+#[test]
+fn a_recalibrated_file_carries_one_header() {
+    let dir = TempDir::new().unwrap();
+    let data = made_up_file(dir.path());
+    let args = ["--fit", "defence.ew_defeat=0.05:0.6", "--trials", "10", "--bootstrap", "0"];
+    let first =
+        std::fs::read_to_string(calibrate(dir.path(), SMALL, &data, "first", &args).join("calibrated.toml")).unwrap();
+    let second =
+        std::fs::read_to_string(calibrate(dir.path(), &first, &data, "second", &args).join("calibrated.toml")).unwrap();
+    for text in [&first, &second] {
+        assert_eq!(text.matches("# Calibrated by salvosim").count(), 1, "one header:\n{text}");
+        assert_eq!(text.matches("# The original file follows").count(), 1, "one header:\n{text}");
+    }
+    assert!(second.contains("second.toml") && !second.contains("first.toml"), "the newest header:\n{second}");
+    assert_eq!(second.matches("[scenario]").count(), 1, "the body once:\n{second}");
+    assert!(second.contains("name = \"sam\"\ndoctrine = \"salvo\""), "the body is kept:\n{second}");
 }

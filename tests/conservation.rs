@@ -346,6 +346,10 @@ fn edge_scenario(rng: &mut impl rand::Rng, index: u64) -> String {
         ] {
             if pick(&["yes", "no"]) == "yes" {
                 text += &format!("{field} = {}\n", pick(values));
+                // A capacity may surge with the raid (and only a capacity).
+                if field == "capacity" && pick(&["yes", "no"]) == "yes" {
+                    text += &format!("surge_per_threat = {}\n", pick(&["0", "0.05", "1", "{ pert = [0, 0.3, 1] }"]));
+                }
             }
         }
     }

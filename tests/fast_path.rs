@@ -349,6 +349,21 @@ decoy = true
     compare(&s, 4000);
 }
 
+/// The combined raid against a defence that surges for a warned raid (`surge_per_threat`): raids
+/// drawn Poisson and warning drawn per trial, so tonight's capacity moves with both, binding on
+/// some nights and not on others.
+#[test]
+fn counting_matches_per_threat_with_a_surging_defence() {
+    let text = COMBINED
+        .replace("size = 200", "size = { poisson = 200 }")
+        .replace("capacity = 75 ", "capacity = 30\nsurge_per_threat = 0.25 ")
+        .replace("capacity = 25 ", "capacity = 10\nsurge_per_threat = 0.08 ")
+        .replace("[defence]", "[defence]\nearly_warning = { pert = [0.5, 0.8, 1] }");
+    let s = common::scenario(&text);
+    assert_eq!(s.layers.iter().filter(|l| l.surge_per_threat.mean() > 0.0).count(), 2, "two layers surge");
+    compare(&s, 4000);
+}
+
 #[test]
 fn counting_matches_per_threat_over_the_ceasefire_pinned() {
     // 90 nights: 30 of raids, the 30-night truce (no raids, resupply and production go on), 30 of

@@ -195,3 +195,28 @@ fn a_phase_changes_the_routine_part_for_its_nights_only() {
         assert!(ok.iter().all(|&x| x == 1.0), "seed {seed}: routine launches are not 20, then 50 on nights 4-6");
     }
 }
+
+/// A layer that kills whatever it engages, capacity 10 and a surge of 0.3 per threat: on a raid of
+/// 50 at warning 0.6 it kills 10 + ⌊0.3 × 0.6 × 50⌋ = 19 a night; a phase on nights 4-6 raises the
+/// surge to 0.8 (10 + 24 = 34) and another on nights 7-8 drops the warning to 0 (no surge: 10).
+#[test]
+fn the_surge_follows_the_raid_the_warning_and_the_phase() {
+    let text = drones(
+        "name = \"phased-surge\"\nnights = 8",
+        50,
+        "[defence]\nearly_warning = 0.6\n[[layer]]\nname = \"guns\"\ndoctrine = \"salvo\"\npk = 1\nmax_shots = 1\n\
+         cost_per_shot = 100\ncoverage = 1\nwarning_sensitivity = 0\ncapacity = 10\nsurge_per_threat = 0.3\n\
+         [[phase]]\nname = \"alert\"\nnights = [4, 6]\nset = { \"layer.guns.surge_per_threat\" = 0.8 }\n\
+         [[phase]]\nname = \"blind\"\nnights = [7, 8]\nearly_warning = 0",
+    );
+    let s = scenario(&text);
+    let layout = NightLayout::new(&s);
+    let expected = [19.0, 19.0, 19.0, 34.0, 34.0, 34.0, 10.0, 10.0];
+    for seed in SEEDS {
+        let [ok] = per_trial_figures(&s, seed, 100, |r| {
+            let kills = |n: usize| r.nightly[n * layout.width() + layout.kills(0)];
+            [if (0..8).all(|n| kills(n) == expected[n]) { 1.0 } else { 0.0 }]
+        });
+        assert!(ok.iter().all(|&x| x == 1.0), "seed {seed}: kills a night are not {expected:?}");
+    }
+}

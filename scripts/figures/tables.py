@@ -121,11 +121,11 @@ def raid_response(runs, names):
 
 
 def mechanisms(runs):
-    rows = ["| split | routine part | fit scores | test months: model / pooled / persistence "
+    rows = ["| split | routine part | surge | fit scores | test months: model / pooled / persistence "
             "| test raid-size MAE: model / pooled | predicted reached share by raid size (<100, 100–199, 200–399, ≥400) | falls? |",
-            "|---|---|---|---|---|---|---|"]
+            "|---|---|---|---|---|---|---|---|"]
     for tag in ("A", "B"):
-        for variant in ("none", "routine"):
+        for variant in ("none", "routine", "surge", "both"):
             for likelihood in ("months", "nights"):
                 doc = load(runs / f"mech-{tag}-{variant}-{likelihood}" / "backtest.json")
                 test = doc["windows"]["test"]
@@ -135,14 +135,17 @@ def mechanisms(runs):
                 split = f"{tag}: train {doc['windows']['train']['window']}, test {test['window']}"
                 per_night = doc["fitted"].get("phase.interceptors.set.threat.routine.per_night")
                 part = f"yes ({num(per_night['value'])} a night)" if per_night else "no"
-                rows.append(f"| {split} | {part} | {likelihood} | "
+                surge = doc["fitted"].get("layer.mobile-fire-group.surge_per_threat")
+                grows = f"yes ({surge['value']:.3f} a threat)" if surge else "no"
+                rows.append(f"| {split} | {part} | {grows} | {likelihood} | "
                             + " / ".join(f"{100 * e[k]:.1f}" for k in ("model", "pooled", "persistence"))
                             + f" | {100 * r['mae']['model']:.1f} / {100 * r['mae']['pooled']:.1f} | "
                             + ", ".join(pct(x) for x in shares) + f" | {'yes' if falls else 'no'} |")
-    d = load(runs / "mech-A-routine-months" / "backtest.json")
-    rows += ["", f"*scenarios/record/whole-war.toml, its declared fit set (without the routine part: "
-             f"its routine part at 0 and the four other fields) · {d['trials']:,} trials a month and candidate · seed "
-             f"{d['seed']} · salvosim {d['version']} · errors in percentage points*"]
+    d = load(runs / "mech-A-both-months" / "backtest.json")
+    rows += ["", f"*scenarios/record/whole-war.toml: with both, its declared fit set; without the routine part, "
+             f"its routine part at 0 and its two fields not fitted; without the surge, the mobile fire groups' "
+             f"surge at 0, their capacity at 120 and the surge not fitted · {d['trials']:,} trials a month and "
+             f"candidate · seed {d['seed']} · salvosim {d['version']} · errors in percentage points*"]
     return "\n".join(rows)
 
 
@@ -157,8 +160,27 @@ def calibration(runs, name):
     return "\n".join(rows)
 
 
+def console(runs):
+    lines = (runs / "baseline-console.txt").read_text(encoding="utf-8").splitlines()
+    kept = [l for l in lines if not l.startswith(("wrote ", "charts in "))]
+    while kept and not kept[-1].strip():
+        kept.pop()
+    return "```\n" + "\n".join(kept) + "\n```"
+
+
+def fill(path, tables):
+    text = path.read_text(encoding="utf-8")
+    for name, make in tables.items():
+        pattern = re.compile(rf"(<!-- figures:{name} -->\n)(?:.*?\n)?(<!-- /figures:{name} -->)", re.S)
+        if not pattern.search(text):
+            sys.exit(f"tables.py: {path}: no <!-- figures:{name} --> block")
+        table = make()
+        text = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
+    path.write_text(text, encoding="utf-8")
+
+
 def main():
-    runs, findings = Path(sys.argv[1]), Path(sys.argv[2])
+    runs, findings, readme = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     tables = {
         "baseline": lambda: baseline(runs),
         "sweep-decoys": lambda: sweep(runs, "sweep-decoys"),
@@ -170,14 +192,8 @@ def main():
         "raid-response": lambda: raid_response(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
         "whole-war-calibration": lambda: calibration(runs, "whole-war-calibrate"),
     }
-    text = findings.read_text(encoding="utf-8")
-    for name, make in tables.items():
-        pattern = re.compile(rf"(<!-- figures:{name} -->\n)(?:.*?\n)?(<!-- /figures:{name} -->)", re.S)
-        if not pattern.search(text):
-            sys.exit(f"tables.py: {findings}: no <!-- figures:{name} --> block")
-        table = make()
-        text = pattern.sub(lambda m: m.group(1) + table + "\n" + m.group(2), text)
-    findings.write_text(text, encoding="utf-8")
+    fill(findings, tables)
+    fill(readme, {"console": lambda: console(runs)})
 
 
 if __name__ == "__main__":

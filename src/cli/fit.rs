@@ -185,6 +185,22 @@ fn fitted_words(estimates: &[Estimate]) -> String {
     if words.chars().count() <= ROOM { words } else { format!("{} fields (values in the JSON file)", estimates.len()) }
 }
 
+/// The last line of the header a calibration writes above the file it calibrated.
+const ORIGINAL_FOLLOWS: &str =
+    "# The original file follows, with these values written in and its comments as they were.";
+
+/// `text` without the header an earlier calibration wrote at its top (a re-calibrated file gets one
+/// header, the newest, not a stack of them).
+fn without_calibration_header(text: &str) -> &str {
+    if !text.starts_with("# Calibrated by salvosim") {
+        return text;
+    }
+    match text.find(ORIGINAL_FOLLOWS) {
+        Some(at) => text[at + ORIGINAL_FOLLOWS.len()..].trim_start_matches('\n'),
+        None => text,
+    }
+}
+
 /// The scenario file with the fitted values (and any `--set`) written in, under a header saying
 /// where they came from; checked by loading it back.
 fn calibrated_scenario(
@@ -224,8 +240,9 @@ fn calibrated_scenario(
             provenance.bootstrap
         );
     }
-    header.push_str("# The original file follows, with these values written in and its comments as they were.\n\n");
-    let text = header + &body;
+    header.push_str(ORIGINAL_FOLLOWS);
+    header.push_str("\n\n");
+    let text = header + without_calibration_header(&body);
     replay::parse(&text, &loaded.file, &[])
         .map_err(|e| anyhow::anyhow!("the calibrated scenario does not load back: {e}"))?;
     Ok(text)

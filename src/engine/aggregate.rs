@@ -218,9 +218,11 @@ impl Aggregate {
             tallies.leaked.add(totals.leaked as f64);
         }
         let mut defence_cost_usd = 0.0;
+        let surges = scenario.layers.iter().any(|l| l.surge_per_threat.mean() != 0.0);
+        let mean_raid = if surges { scenario.plan.mean_raid_size() } else { 0.0 };
         for ((tallies, totals), layer) in self.layers.iter_mut().zip(&record.layers).zip(&scenario.layers) {
             let bought = totals.initial_stock.map_or(totals.rounds, |stock| stock + totals.resupplied);
-            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + layer.capacity_cost_usd();
+            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + layer.capacity_cost_usd(mean_raid);
             tallies.fielding_cost_usd.add(fielding_cost_usd);
             defence_cost_usd += fielding_cost_usd;
             tallies.rounds.add(totals.rounds as f64);

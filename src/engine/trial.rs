@@ -152,8 +152,12 @@ pub(super) struct LayerState {
     pub(super) max_shots: u64,
     pub(super) cost_per_shot_usd: f64,
     pub(super) warning_sensitivity: f64,
-    /// Threats engaged per night at most; `u64::MAX` = unlimited.
+    /// Threats engaged tonight at most (the surge included); `u64::MAX` = unlimited.
     pub(super) capacity: u64,
+    /// The capacity before tonight's surge; `u64::MAX` = unlimited.
+    pub(super) base_capacity: u64,
+    /// Engagements added per threat launched at full warning.
+    pub(super) surge_per_threat: f64,
     /// Whether `stock` is finite.
     pub(super) finite: bool,
     pub(super) stock: u64,
@@ -182,7 +186,9 @@ impl LayerState {
         self.cost_per_shot_usd = layer.cost_per_shot_usd.sample(rng);
         let coverage = layer.coverage.sample(rng);
         self.warning_sensitivity = layer.warning_sensitivity.sample(rng);
-        self.capacity = layer.capacity.as_ref().map_or(u64::MAX, |p| count(p, rng));
+        self.base_capacity = layer.capacity.as_ref().map_or(u64::MAX, |p| count(p, rng));
+        self.capacity = self.base_capacity;
+        self.surge_per_threat = layer.surge_per_threat.sample(rng);
         let stock = layer.stock.as_ref().map(|p| count(p, rng));
         (self.finite, self.stock) = (stock.is_some(), stock.unwrap_or(u64::MAX));
         self.reserve = count(&layer.reserve, rng);
@@ -227,7 +233,8 @@ impl LayerState {
             LayerField::MaxShots => self.max_shots = count,
             LayerField::Coverage(i) => self.coverage[i] = value,
             LayerField::WarningSensitivity => self.warning_sensitivity = value,
-            LayerField::Capacity => self.capacity = count,
+            LayerField::Capacity => (self.base_capacity, self.capacity) = (count, count),
+            LayerField::SurgePerThreat => self.surge_per_threat = value,
             LayerField::Reserve => self.reserve = count,
             LayerField::ResupplyPerNight => self.resupply_per_night = count,
             LayerField::MaxStock => self.max_stock = count,
@@ -252,6 +259,8 @@ impl LayerState {
         self.max_shots = other.max_shots;
         self.warning_sensitivity = other.warning_sensitivity;
         self.capacity = other.capacity;
+        self.base_capacity = other.base_capacity;
+        self.surge_per_threat = other.surge_per_threat;
         self.reserve = other.reserve;
         self.resupply_per_night = other.resupply_per_night;
         self.max_stock = other.max_stock;
@@ -270,6 +279,16 @@ impl LayerState {
         }
         let floor = if self.treatment[kind].below_reserve { 0 } else { self.reserve };
         self.max_shots.min(self.stock.saturating_sub(floor))
+    }
+
+    /// Sets tonight's capacity for a raid of `launched` at warning level `warning`:
+    /// `base + ⌊surge × warning × launched⌋` (unlimited stays unlimited).
+    fn surge(&mut self, launched: u64, warning: f64) {
+        self.capacity = if self.base_capacity == u64::MAX || self.surge_per_threat == 0.0 {
+            self.base_capacity
+        } else {
+            self.base_capacity.saturating_add((self.surge_per_threat * warning * launched as f64).floor() as u64)
+        };
     }
 
     /// Whether no threat of any type could be engaged now.
@@ -367,6 +386,8 @@ pub struct Workspace {
     pub(super) routine_tonight: Vec<u64>,
     /// Whether any type has a routine part (else a night skips that bookkeeping).
     pub(super) any_routine: bool,
+    /// Whether any layer's capacity surges with the raid, in any variant (else a night skips it).
+    pub(super) any_surge: bool,
     /// Tonight's launches and leakers per threat type.
     pub(super) launched_tonight: Vec<u64>,
     pub(super) leaked_tonight: Vec<u64>,
@@ -462,6 +483,13 @@ impl<'a> Campaign<'a> {
         ws.routine
             .extend(scenario.threats.iter().map(|t| t.per_night.as_ref().map_or(0, |p| p.sample_count(&mut rng))));
         ws.any_routine = scenario.threats.iter().any(|t| t.per_night.is_some());
+        ws.any_surge = scenario.layers.iter().any(|l| l.surge_per_threat.mean() != 0.0 || l.surge_per_threat.varies())
+            || scenario
+                .plan
+                .variants
+                .iter()
+                .flatten()
+                .any(|s| matches!(s.target, Target::Layer(_, LayerField::SurgePerThreat)));
         ws.routine_tonight.clear();
         ws.routine_tonight.resize(threats, 0);
         ws.warning_levels.clear();
@@ -580,6 +608,10 @@ impl<'a> Campaign<'a> {
             }
             None => wanted,
         };
+        if self.ws.any_surge {
+            let warning = self.ws.warning_levels[inputs.early_warning];
+            self.ws.layers.iter_mut().for_each(|layer| layer.surge(launched, warning));
+        }
         let mixed = if self.ws.any_routine { self.take_routine(launched) } else { launched };
         match self.method {
             Method::PerThreat => self.raid_one_by_one(mixed, inputs.shares),

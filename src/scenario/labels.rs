@@ -43,6 +43,7 @@ fn layer_label(name: &str, field: &str) -> Option<String> {
         "cost_per_capacity" => format!("{name} cost per unit of nightly capacity (USD)"),
         "coverage" => format!("{name} coverage (0–1)"),
         "capacity" => format!("{name} threats engaged a night, at most"),
+        "surge_per_threat" => format!("{name} surge: engagements added per threat launched"),
         "stock" => format!("{name} stock at the start (rounds)"),
         "reserve" => format!("{name} reserve held back (rounds)"),
         "resupply_per_night" => format!("{name} resupply (rounds a night)"),

@@ -114,8 +114,11 @@ pub struct Layer {
     pub cost_per_capacity_usd: Param,
     /// Probability of an engagement opportunity at full early warning.
     pub coverage: Param,
-    /// Threats engaged per night at most (absent = unlimited).
+    /// Threats engaged per night at most (absent = unlimited), before the surge.
     pub capacity: Option<Param>,
+    /// The surge for a warned raid: tonight's capacity is `capacity + ⌊surge_per_threat × w × N⌋`
+    /// for a raid of `N` at early warning `w` (0 = no surge; only beside a `capacity`).
+    pub surge_per_threat: Param,
     /// Rounds at the start (absent = unlimited).
     pub stock: Option<Param>,
     /// Rounds held back: the layer stops firing at `stock <= reserve`.
@@ -140,10 +143,13 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// USD to field the layer's nightly capacity for the campaign: capacity × cost per unit, both
-    /// at their means (not drawn per trial; a phase's capacity is not counted).
-    pub fn capacity_cost_usd(&self) -> f64 {
-        self.capacity.as_ref().map_or(0.0, Param::mean) * self.cost_per_capacity_usd.mean()
+    /// USD to field the layer's nightly capacity for the campaign: (capacity + surge per threat ×
+    /// `mean_raid`) × cost per unit, all at their means (not drawn per trial; a phase's capacity
+    /// is not counted). The surge is priced at full warning: the groups it puts on alert exist
+    /// whether or not the warning comes.
+    pub fn capacity_cost_usd(&self, mean_raid: f64) -> f64 {
+        let fielded = self.capacity.as_ref().map_or(0.0, Param::mean) + self.surge_per_threat.mean() * mean_raid;
+        fielded * self.cost_per_capacity_usd.mean()
     }
 }
 
@@ -183,6 +189,17 @@ pub struct NightPlan {
     pub variants: Vec<Vec<PhaseSet>>,
 }
 
+impl NightPlan {
+    /// The mean raid size over the campaign's nights (each night's size at its mean).
+    pub fn mean_raid_size(&self) -> f64 {
+        if self.nights.is_empty() {
+            return 0.0;
+        }
+        let total: f64 = self.nights.iter().map(|n| self.raid_size[n.raid_size].mean()).sum();
+        total / self.nights.len() as f64
+    }
+}
+
 /// One number field a phase changes, and its value for the phase's nights.
 #[derive(Clone, Debug)]
 pub struct PhaseSet {
@@ -217,6 +234,7 @@ pub enum LayerField {
     Coverage(usize),
     WarningSensitivity,
     Capacity,
+    SurgePerThreat,
     /// A delivery: on the phase's first night the stock is raised to at least this.
     Stock,
     Reserve,
@@ -310,11 +328,13 @@ impl Scenario {
         for layer in &mut self.layers {
             let at = |field: &str| format!("layer.{}.{field}", layer.name);
             let fields = [("pk", Some(&mut layer.pk)), ("max_shots", Some(&mut layer.max_shots))];
+            let surges = layer.capacity.is_some();
             let more = [
                 ("cost_per_shot", Some(&mut layer.cost_per_shot_usd)),
                 ("cost_per_capacity", Some(&mut layer.cost_per_capacity_usd)),
                 ("coverage", Some(&mut layer.coverage)),
                 ("capacity", layer.capacity.as_mut()),
+                ("surge_per_threat", surges.then_some(&mut layer.surge_per_threat)),
                 ("stock", layer.stock.as_mut()),
                 ("reserve", Some(&mut layer.reserve)),
                 ("resupply_per_night", Some(&mut layer.resupply_per_night)),

@@ -53,12 +53,14 @@ pub enum Kind {
     Share,
     /// An exponent >= 0 (`warning_sensitivity`).
     NonNegative,
+    /// Engagements per threat launched, 0..=1 (`surge_per_threat`).
+    PerThreat,
 }
 
 impl Kind {
     fn bounds(self) -> (f64, f64) {
         match self {
-            Kind::Probability => (0.0, 1.0),
+            Kind::Probability | Kind::PerThreat => (0.0, 1.0),
             Kind::Money | Kind::NonNegative | Kind::Share => (0.0, f64::MAX),
             Kind::Count => (0.0, MAX_COUNT),
             Kind::Raid => (0.0, MAX_RAID),
@@ -80,6 +82,7 @@ impl Kind {
             Kind::Shots => "a whole number in 1..=10000",
             Kind::Share => "a share >= 0",
             Kind::NonNegative => "a number >= 0",
+            Kind::PerThreat => "engagements per threat launched, in 0..1",
         }
     }
 }

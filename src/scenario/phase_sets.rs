@@ -77,6 +77,7 @@ fn target(scenario: &Scenario, path: &str) -> Result<Target, String> {
                 }
                 ["warning_sensitivity"] => LayerField::WarningSensitivity,
                 ["capacity"] => LayerField::Capacity,
+                ["surge_per_threat"] => LayerField::SurgePerThreat,
                 ["stock"] => LayerField::Stock,
                 ["reserve"] => LayerField::Reserve,
                 ["resupply_per_night"] => LayerField::ResupplyPerNight,

@@ -103,6 +103,7 @@ pub struct RawLayer {
     pub cost_per_capacity: Option<ParamSpec>,
     pub coverage: Option<ParamSpec>,
     pub capacity: Option<ParamSpec>,
+    pub surge_per_threat: Option<ParamSpec>,
     pub stock: Option<ParamSpec>,
     pub reserve: Option<ParamSpec>,
     pub resupply_per_night: Option<ParamSpec>,

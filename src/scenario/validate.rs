@@ -263,6 +263,21 @@ fn cost_per_capacity(l: &RawLayer, path: &FieldPath) -> Result<Param> {
     Ok(cost)
 }
 
+/// A layer's `surge_per_threat`: engagements per threat launched, only beside a `capacity` (an
+/// unlimited capacity has nothing to grow).
+fn surge_per_threat(l: &RawLayer, path: &FieldPath) -> Result<Param> {
+    let at = path.key("surge_per_threat");
+    let surge = param_or(l.surge_per_threat.as_ref(), 0.0, Kind::PerThreat, at.clone())?;
+    if l.capacity.is_none() && l.surge_per_threat.is_some() {
+        return Err(FieldError::new(
+            at,
+            Some(format!("{}", surge.mean())),
+            "needs the layer's `capacity`: the surge adds to a nightly capacity",
+        ));
+    }
+    Ok(surge)
+}
+
 fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
     let doctrine = Doctrine::parse(&l.doctrine).ok_or_else(|| {
         FieldError::new(
@@ -283,6 +298,7 @@ fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
         cost_per_capacity_usd: cost_per_capacity(l, &path)?,
         coverage: param_or(l.coverage.as_ref(), 1.0, Kind::Probability, path.key("coverage"))?,
         capacity: count(l.capacity.as_ref(), "capacity")?,
+        surge_per_threat: surge_per_threat(l, &path)?,
         stock: count(l.stock.as_ref(), "stock")?,
         reserve: count_or(l.reserve.as_ref(), "reserve")?,
         resupply_per_night: count_or(l.resupply_per_night.as_ref(), "resupply_per_night")?,
