@@ -11,6 +11,7 @@ pub mod backtest;
 pub mod charts;
 pub mod engine;
 pub mod format;
+pub mod input_file;
 pub mod optimise;
 pub mod output;
 pub mod record;

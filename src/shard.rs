@@ -207,8 +207,13 @@ struct FormatTag {
     format: String,
 }
 
+/// Largest shard file read: 4 GiB (a shard holds ~23 KB a night of the baseline's series, so a
+/// campaign of 100,000 nights, the most a scenario may have, writes ~2.3 GB).
+pub const MAX_SHARD_BYTES: u64 = 4 << 30;
+
 fn read(file: &Path) -> Result<ShardFile, InputError> {
-    let bytes = std::fs::read(file).map_err(|e| refuse(file, format!("cannot read the shard file: {e}")))?;
+    let bytes =
+        crate::input_file::read(file, MAX_SHARD_BYTES, "shard file").map_err(|problem| refuse(file, problem))?;
     let not_a_shard = |e: serde_json::Error| refuse(file, format!("is not a salvosim shard file: {e}"));
     let tag: FormatTag = serde_json::from_slice(&bytes).map_err(not_a_shard)?;
     if tag.format != FORMAT {

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
+use common::{salvosim, write};
 use salvosim::engine::{NightLayout, TrialRecord, Workspace, simulate};
 use salvosim::record::Raid;
 use salvosim::replay;
@@ -60,16 +60,6 @@ capacity = 40
 fn real_data() -> Option<PathBuf> {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ua-air-defence/missile_attacks_daily.csv");
     file.exists().then_some(file)
-}
-
-fn salvosim() -> Command {
-    Command::cargo_bin("salvosim").unwrap()
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let path = dir.join(name);
-    std::fs::write(&path, text).unwrap();
-    path
 }
 
 /// backtest.csv as (month, outcome) → (window, observed, predicted mean).

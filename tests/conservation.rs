@@ -173,7 +173,7 @@ fn identities_hold_in_every_trial_of_every_shipped_scenario() {
 fn outputs_add_up_from_nights_csv_and_the_prices() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("pinned.toml");
-    let text = common::pinned(&std::fs::read_to_string("scenarios/ceasefire.toml").unwrap());
+    let text = common::pinned(&common::shipped_text("scenarios/ceasefire.toml"));
     std::fs::write(&file, &text).unwrap();
     let out = tmp.path().join("out");
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_salvosim"))

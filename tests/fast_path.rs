@@ -368,7 +368,7 @@ fn counting_matches_per_threat_with_a_surging_defence() {
 fn counting_matches_per_threat_over_the_ceasefire_pinned() {
     // 90 nights: 30 of raids, the 30-night truce (no raids, resupply and production go on), 30 of
     // raids; attacker inventory; stock-bound missile layers at their reserve for much of it.
-    let text = common::pinned(&std::fs::read_to_string("scenarios/ceasefire.toml").unwrap());
+    let text = common::pinned(&common::shipped_text("scenarios/ceasefire.toml"));
     compare(&common::scenario(&text), 2000);
 }
 

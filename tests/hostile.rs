@@ -28,23 +28,7 @@ fn refused(text: &[u8], args: &[&str], message: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("hostile.toml");
     std::fs::write(&file, text).unwrap();
-    let out = tmp.path().join("out");
-    let start = Instant::now();
-    let assert = Command::cargo_bin("salvosim")
-        .unwrap()
-        .arg("run")
-        .arg(&file)
-        .args(args)
-        .arg("--out")
-        .arg(&out)
-        .timeout(Duration::from_secs(5))
-        .assert()
-        .code(2);
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
-    assert!(start.elapsed() < Duration::from_secs(5), "{message}: took {:?}", start.elapsed());
-    assert!(stderr.contains(message), "expected {message:?} in {stderr:?}");
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!out.exists(), "{message}: output written");
+    refused_command(&[&["run", "FILE"], args].concat(), &file, message);
 }
 
 fn with(from: &str, to: &str) -> Vec<u8> {
@@ -122,7 +106,7 @@ fn negative_zero_is_zero() {
 
 #[test]
 fn hostile_files_are_refused() {
-    refused(&vec![b'#'; 10 * 1024 * 1024], &[], "is larger than 1048576 bytes");
+    refused(&vec![b'#'; 10 * 1024 * 1024], &[], "is larger than 1 MiB, the most a scenario file may be");
     let deep = format!("a = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
     refused(deep.as_bytes(), &[], "max recursion depth");
     let nested = format!("a = {}1{}\n", "{ b = ".repeat(50_000), " }".repeat(50_000));
@@ -146,4 +130,57 @@ fn a_folder_of_other_files_is_not_replaced() {
     assert!(stderr.contains("holds `thesis.docx`, which salvosim did not write"), "{stderr}");
     assert_eq!(std::fs::read(tmp.path().join("thesis.docx")).unwrap(), b"precious");
     assert!(!Path::new(&tmp.path().join("summary.json")).exists());
+}
+
+/// `salvosim ARGS` (FILE standing for `file`) is refused: exit 2 within 5 seconds, `message` on
+/// stderr, no panic, nothing written to a fresh `--out`.
+fn refused_command(args: &[&str], file: &Path, message: &str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let args: Vec<std::ffi::OsString> =
+        args.iter().map(|a| if *a == "FILE" { file.as_os_str().to_owned() } else { a.into() }).collect();
+    let start = Instant::now();
+    let assert = Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(&args)
+        .arg("--out")
+        .arg(&out)
+        .timeout(Duration::from_secs(5))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(start.elapsed() < Duration::from_secs(5), "{args:?}: took {:?}", start.elapsed());
+    assert!(stderr.contains(message), "{args:?}: expected {message:?} in {stderr:?}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "{args:?}: output written");
+}
+
+/// A FIFO, a device or a folder named as a scenario, a data file or a shard file is refused at once
+/// (a FIFO hung forever: nothing ever writes to it); so is a data file over its size limit.
+#[test]
+fn only_regular_files_of_bounded_size_are_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fifo = tmp.path().join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let scenario = tmp.path().join("s.toml");
+    std::fs::write(&scenario, BASE.replace("name = \"shahed\"\n", "name = \"shahed\"\nkind = \"drone\"\n")).unwrap();
+    let s = scenario.to_str().unwrap();
+    let not_regular = "is not a regular file";
+    for odd in [fifo.as_path(), Path::new("/dev/zero"), tmp.path()] {
+        refused_command(&["run", "FILE"], odd, not_regular);
+        refused_command(
+            &["calibrate", s, "--data", "FILE", "--window", "2025-01..2025-02", "--fit", "layer.guns.pk=0.1:0.9"],
+            odd,
+            not_regular,
+        );
+        refused_command(&["merge", "FILE"], odd, not_regular);
+    }
+    let huge = tmp.path().join("huge.csv");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(salvosim::record::MAX_DATA_BYTES + 1).unwrap(); // sparse: no disk used
+    refused_command(
+        &["calibrate", s, "--data", "FILE", "--window", "2025-01..2025-02", "--fit", "layer.guns.pk=0.1:0.9"],
+        &huge,
+        "is larger than 64 MiB, the most a data file may be",
+    );
 }

@@ -223,3 +223,45 @@ fn the_whole_war_scenario_replays_every_shahed_type_report() {
     let chart = std::fs::read_to_string(out.join("charts/nightly-outcome.svg")).unwrap();
     assert!(chart.contains("Month (the reports") && chart.contains("2025-02"), "the outcome chart is drawn by month");
 }
+
+/// How the record reports a drone nobody stopped (`leak_reported_as`): a strike drone as having
+/// reached its target, a decoy set to "lost" as lost. Against a layer that covers nothing and no
+/// EW, every drone leaks: by default all are reported reached; with the decoy's leaks reported
+/// lost, exactly the decoys are lost, night by night and trial by trial.
+#[test]
+fn leaked_decoys_are_reported_as_the_scenario_says() {
+    let text = |decoy_leaks: &str| {
+        format!(
+            "[scenario]\nname = \"fates\"\nnights = 3\n[raid]\nsize = 50\n\
+             [[threat]]\nname = \"shahed\"\nkind = \"drone\"\nshare = 1\nunit_cost = 30000\n\
+             [[threat]]\nname = \"decoy\"\nkind = \"drone\"\nshare = 1\nunit_cost = 3000\ndecoy = true\n{decoy_leaks}\n\
+             [[layer]]\nname = \"guns\"\ndoctrine = \"salvo\"\npk = 0.5\nmax_shots = 1\ncost_per_shot = 100\ncoverage = 0\n"
+        )
+    };
+    let reported = salvosim::replay::simulate_night_fates(&common::scenario(&text("")), 200, 5);
+    let lost = common::scenario(&text("leak_reported_as = \"lost\""));
+    let decoys: Vec<Vec<f64>> = (0..200)
+        .map(|trial| {
+            let layout = salvosim::engine::NightLayout::new(&lost);
+            let mut record = salvosim::engine::TrialRecord::default();
+            salvosim::engine::simulate(
+                &lost,
+                &layout,
+                5,
+                trial,
+                &mut salvosim::engine::Workspace::default(),
+                &mut record,
+            );
+            record.nightly.chunks_exact(layout.width()).map(|row| row[layout.leakers(1)]).collect()
+        })
+        .collect();
+    let as_lost = salvosim::replay::simulate_night_fates(&lost, 200, 5);
+    for (trial, (all, split)) in reported.iter().zip(&as_lost).enumerate() {
+        for (night, (a, b)) in all.iter().zip(split).enumerate() {
+            assert_eq!((a.launched, a.destroyed, a.ew), (50.0, 0.0, 0.0), "trial {trial} night {night}: all reached");
+            assert_eq!((b.launched, b.destroyed), (50.0, 0.0));
+            assert_eq!(b.ew, decoys[trial][night], "trial {trial} night {night}: the decoys are lost");
+        }
+    }
+    assert!(decoys.iter().flatten().any(|&d| d > 0.0) && decoys.iter().flatten().any(|&d| d < 50.0));
+}

@@ -23,7 +23,7 @@ pub(super) enum Command {
     /// Run a campaign scenario and write summary.json and nights.csv.
     Run(RunArgs),
     /// Check a scenario file (and any --set) without running it.
-    Validate(ScenarioArgs),
+    Validate(ValidateArgs),
     /// Sweep one or two parameters: a curve or a grid of runs with common random numbers.
     Sweep(SweepArgs),
     /// Which assumptions drive the answer: each uncertain input pinned at its 10th and 90th
@@ -59,6 +59,16 @@ pub(super) struct ScenarioArgs {
     /// Override a field: PATH=VALUE, e.g. layer.nasams.stock=200 (repeatable).
     #[arg(long = "set", value_name = "PATH=VALUE")]
     pub(super) sets: Vec<String>,
+}
+
+#[derive(Args)]
+pub(super) struct ValidateArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// Print the scenario as it runs: an excursion (`base = ...`) resolved against its bases, as
+    /// one file (`--set`s are not written in).
+    #[arg(long)]
+    pub(super) resolved: bool,
 }
 
 #[derive(Args)]

@@ -16,7 +16,8 @@ use salvosim::sweep::{self, Axis};
 
 use super::Failure;
 use super::args::{
-    Engine, EngineArgs, MergeArgs, ReportArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, argument_error,
+    Engine, EngineArgs, MergeArgs, ReportArgs, RunArgs, ScenarioArgs, SensitivityArgs, SweepArgs, ValidateArgs,
+    argument_error,
 };
 use super::progress::{Bar, progress_bar};
 
@@ -25,11 +26,15 @@ pub(super) fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
     salvosim::replay::load(&args.scenario, &sets)
 }
 
-pub(super) fn validate_file(args: &ScenarioArgs) -> Result<(), Failure> {
-    let loaded = load(args)?;
+pub(super) fn validate_file(args: &ValidateArgs) -> Result<(), Failure> {
+    let loaded = load(&args.input)?;
+    if args.resolved {
+        print!("{}", loaded.source);
+        return Ok(());
+    }
     println!(
         "{}: ok ({} threats, {} layers, {} nights)",
-        args.scenario.display(),
+        args.input.scenario.display(),
         loaded.scenario.threats.len(),
         loaded.scenario.layers.len(),
         loaded.scenario.nights

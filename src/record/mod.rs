@@ -224,12 +224,15 @@ pub struct Record {
     pub months: Vec<MonthRecord>,
 }
 
+/// Largest data file read: 64 MiB (the Air Force record of 2022-26 is under 1 MiB).
+pub const MAX_DATA_BYTES: u64 = 64 << 20;
+
 impl Record {
     /// Reads and checks `file`.
     pub fn load(file: &Path) -> Result<Record, InputError> {
         let whole_file = |problem: String| InputError::file(file, None, problem);
-        let mut reader =
-            csv::Reader::from_path(file).map_err(|e| whole_file(format!("cannot read the data file: {e}")))?;
+        let bytes = crate::input_file::read(file, MAX_DATA_BYTES, "data file").map_err(whole_file)?;
+        let mut reader = csv::Reader::from_reader(bytes.as_slice());
         let headers = reader.headers().map_err(|e| whole_file(format!("cannot read the header row: {e}")))?.clone();
         let mut position = [0; COLUMNS.len()];
         for (slot, name) in position.iter_mut().zip(COLUMNS) {

@@ -150,8 +150,9 @@ fn drone_fraction(scenario: &Scenario) -> Option<f64> {
 
 /// The fates of the drones of `scenario` under `seed`, night by night: for each of `trials` trials
 /// (in trial order, so the same at any thread count), one [`Fates`] a night. A night's drones
-/// destroyed are the kills of every layer at threats of kind "drone", and those defeated by EW are
-/// what is left of them once the leakers are counted (conservation).
+/// destroyed are the kills of every layer at threats of kind "drone", those reported as having
+/// reached a target are the leakers of the drone types whose `leak_reported_as` is "reached" (the
+/// default), and those lost (to EW, or flown until their fuel ran out) are the rest (conservation).
 pub fn simulate_night_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<Vec<Fates>> {
     let drones = drone_types(scenario);
     let layout = NightLayout::new(scenario);
@@ -163,7 +164,11 @@ pub fn simulate_night_fates(scenario: &Scenario, trials: u64, seed: u64) -> Vec<
             .chunks_exact(width)
             .map(|row| {
                 let launched: f64 = drones.iter().map(|&t| row[layout.launched(t)]).sum();
-                let leaked: f64 = drones.iter().map(|&t| row[layout.leakers(t)]).sum();
+                let leaked: f64 = drones
+                    .iter()
+                    .filter(|&&t| scenario.threats[t].leak_reported_reached)
+                    .map(|&t| row[layout.leakers(t)])
+                    .sum();
                 let destroyed: f64 = drone_pairs.iter().map(|&k| row[layout.kills_by_threat(k)]).sum();
                 Fates { launched, destroyed, ew: launched - destroyed - leaked }
             })

@@ -62,6 +62,20 @@ impl FieldPath {
         self
     }
 
+    /// The path's steps in the `--set` spelling: keys, and elements by name where they have one
+    /// (else by index).
+    pub fn text_segments(&self) -> Vec<String> {
+        self.segments
+            .iter()
+            .zip(&self.names)
+            .map(|(segment, name)| match (segment, name) {
+                (Segment::Key(k), _) => k.clone(),
+                (Segment::Index(_), Some(name)) => name.clone(),
+                (Segment::Index(i), None) => i.to_string(),
+            })
+            .collect()
+    }
+
     /// Whether `self` starts with `prefix` (in the `--set` spelling).
     pub fn starts_with_text(&self, prefix: &str) -> bool {
         let text = self.to_string();

@@ -27,6 +27,38 @@ pub fn locate(source: &str, path: &FieldPath) -> Option<(usize, usize)> {
     Some(line_col(source, span.start))
 }
 
+/// 1-based line and column of the value at `path` in `source`, where `path` is in the `--set`
+/// spelling: an element of an array of tables by its `name` (or a `[[fit]]` by its `path`), or
+/// by its 0-based index.
+pub fn locate_named(source: &str, path: &[String]) -> Option<(usize, usize)> {
+    let root = DeTable::parse(source).ok()?;
+    let mut span = root.span();
+    let top = DeValue::Table(root.get_ref().clone());
+    let mut node = &top;
+    for segment in path {
+        let next = match node {
+            DeValue::Table(table) => {
+                table.iter().find(|(k, _)| k.get_ref().as_ref() == segment.as_str()).map(|(_, v)| v)
+            }
+            DeValue::Array(items) => items
+                .iter()
+                .find(|item| {
+                    item.get_ref().as_table().is_some_and(|t| {
+                        t.iter().any(|(k, v)| {
+                            matches!(k.get_ref().as_ref(), "name" | "path")
+                                && matches!(v.get_ref(), DeValue::String(s) if s.as_ref() == segment.as_str())
+                        })
+                    })
+                })
+                .or_else(|| segment.parse::<usize>().ok().and_then(|i| items.get(i))),
+            _ => None,
+        }?;
+        span = next.span();
+        node = next.get_ref();
+    }
+    Some(line_col(source, span.start))
+}
+
 /// 1-based line and column (in characters) of byte `offset`.
 pub fn line_col(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
@@ -47,5 +79,9 @@ mod tests {
         assert_eq!(locate(source, &path), Some((10, 6)));
         assert_eq!(locate(source, &FieldPath::default().key("scenario").key("name")), Some((2, 8)));
         assert_eq!(locate(source, &FieldPath::default().key("raid")), None);
+        let named = |p: &str| locate_named(source, &p.split('.').map(str::to_string).collect::<Vec<_>>());
+        assert_eq!(named("layer.b.pk"), Some((10, 6)));
+        assert_eq!(named("layer.1.pk"), Some((10, 6)));
+        assert_eq!(named("layer.c.pk"), None);
     }
 }

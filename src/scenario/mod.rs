@@ -4,6 +4,7 @@
 //! validated [`Scenario`] — and every failure becomes one [`InputError`] naming the file or
 //! argument, the field path, the value and what is allowed.
 
+mod base;
 mod beta_table;
 mod date;
 mod error;
@@ -49,31 +50,42 @@ pub struct Loaded {
 
 /// Reads, overrides and validates the scenario at `file`.
 pub fn load(file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
-    let whole_file = |problem: String| InputError::file(file, None, problem);
-    let cannot_read = |e: std::io::Error| whole_file(format!("cannot read the scenario file: {e}"));
-    // Read at most one byte past the limit, so a huge file (or /dev/zero) costs no time or memory.
-    let mut bytes = Vec::new();
-    std::fs::File::open(file)
-        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_FILE_BYTES as u64 + 1), &mut bytes))
-        .map_err(cannot_read)?;
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(whole_file(format!("is larger than {MAX_FILE_BYTES} bytes, the most a scenario file may be")));
-    }
-    let source = std::str::from_utf8(&bytes)
-        .map_err(|e| whole_file(format!("is not UTF-8 text (bad byte at offset {})", e.valid_up_to())))?;
-    parse(source, file, sets)
+    parse(&read_text(file)?, file, sets)
 }
 
-/// Parses scenario text as if read from `file`.
-pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
-    let mut document: toml::Table = source.parse().map_err(|e: toml::de::Error| {
+/// The text of the scenario file at `file`: a regular file of at most [`MAX_FILE_BYTES`] of UTF-8.
+fn read_text(file: &Path) -> Result<String, InputError> {
+    let whole_file = |problem: String| InputError::file(file, None, problem);
+    let bytes = crate::input_file::read(file, MAX_FILE_BYTES as u64, "scenario file").map_err(whole_file)?;
+    String::from_utf8(bytes)
+        .map_err(|e| whole_file(format!("is not UTF-8 text (bad byte at offset {})", e.utf8_error().valid_up_to())))
+}
+
+/// Parses TOML text read from `file`.
+fn document_of(source: &str, file: &Path) -> Result<toml::Table, InputError> {
+    source.parse().map_err(|e: toml::de::Error| {
         let line_col = e.span().map(|s| locate::line_col(source, s.start));
         InputError::file(file, line_col, format!("invalid TOML: {}", e.message().trim()))
-    })?;
+    })
+}
+
+/// Parses scenario text as if read from `file`; an excursion (`base = ...`) is resolved against
+/// its base first, and its text is then the whole scenario's.
+pub fn parse(source: &str, file: &Path, sets: &[Override]) -> Result<Loaded, InputError> {
+    let mut document = document_of(source, file)?;
+    let resolution = base::resolve(source, file, &document)?;
+    let (source, chain) = match resolution {
+        Some(r) => {
+            document = document_of(&r.text, file)?;
+            (r.text, r.chain)
+        }
+        None => (source.to_string(), Vec::new()),
+    };
+    let source = source.as_str();
     for set in sets {
         set.apply(&mut document)?;
     }
-    let place = |error: FieldError| input_error(error, &document, source, file, sets);
+    let place = |error: FieldError| input_error(error, &document, source, file, sets, &chain);
     let raw: raw::RawScenario =
         serde_path_to_error::deserialize(toml::Value::Table(document.clone())).map_err(|e| place(serde_error(e)))?;
     let mut scenario = validate::validate(&raw).map_err(place)?;
@@ -121,11 +133,27 @@ fn with_suggestion(message: String) -> String {
     format!("unknown field `{field}`{suggestion} (allowed: {})", candidates.join(", "))
 }
 
-/// Places a field error: in a `--set` argument if one wrote that field, else in the file.
-fn input_error(error: FieldError, document: &toml::Table, source: &str, file: &Path, sets: &[Override]) -> InputError {
+/// Places a field error: in a `--set` argument if one wrote that field, else in the file that
+/// wrote it (an excursion's or one of its bases, `chain`), else in `file`.
+fn input_error(
+    error: FieldError,
+    document: &toml::Table,
+    source: &str,
+    file: &Path,
+    sets: &[Override],
+    chain: &[base::Source],
+) -> InputError {
     let path = error.path.clone().name_elements(document);
+    let written = || {
+        let segments = path.text_segments();
+        chain.iter().find_map(|s| locate::locate_named(&s.text, &segments).map(|at| (s.file.clone(), Some(at))))
+    };
     let origin = match sets.iter().rev().find(|s| path.starts_with_text(&s.path_text())) {
         Some(set) => Origin::Argument(format!("--set {}", set.text)),
+        None if !chain.is_empty() => {
+            let (file, line_col) = written().unwrap_or((file.to_path_buf(), None));
+            Origin::File { file, line_col }
+        }
         None => Origin::File { file: file.to_path_buf(), line_col: locate::locate(source, &error.path) },
     };
     InputError { origin, path: path.to_string(), value: error.value, problem: error.problem }

@@ -91,6 +91,10 @@ pub struct Threat {
     /// smaller one) are of this type, the rest are drawn from the mix, in which this type has no
     /// share. Drawn once per trial; types with one fill the raid in file order.
     pub per_night: Option<Param>,
+    /// Whether the record would report one of these that leaked as having reached its target
+    /// (`leak_reported_as = "reached"`, the default) or as lost (`"lost"`: a decoy left alone
+    /// flies until its fuel runs out); used where the model is scored against the record.
+    pub leak_reported_reached: bool,
 }
 
 #[derive(Clone, Debug)]

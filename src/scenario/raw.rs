@@ -82,6 +82,8 @@ pub struct RawThreat {
     pub decoy: bool,
     pub kind: Option<String>,
     pub ew_defeat: Option<ParamSpec>,
+    /// How the Air Force record reports one of these that no layer stopped: "reached" or "lost".
+    pub leak_reported_as: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

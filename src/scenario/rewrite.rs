@@ -10,24 +10,48 @@ use toml::de::{DeTable, DeValue};
 pub fn set_values(source: &str, values: &[(String, String)]) -> Result<String, String> {
     let mut text = source.to_string();
     for (path, value) in values {
-        let keys = super::overrides::split_path(path);
-        let segments: Vec<&str> = keys.iter().map(String::as_str).collect();
-        let edit = find(&text, &segments).ok_or_else(|| format!("`{path}` cannot be placed in the file"))?;
-        text = match edit {
-            Place::Replace(range) => format!("{}{value}{}", &text[..range.start], &text[range.end..]),
-            Place::InsertAfterLineOf(offset) => {
-                let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-                let key = segments.last().expect("a path has segments");
-                format!("{}\n{key} = {value}{}", &text[..end], &text[end..])
-            }
-            Place::Append => {
-                let (table, key) = (segments[0], segments[1]);
-                let gap = if text.ends_with('\n') { "" } else { "\n" };
-                format!("{text}{gap}\n[{table}]\n{key} = {value}\n")
-            }
-        };
+        text = write(&text, path, value, Comment::Keep)?;
     }
     Ok(text)
+}
+
+/// `source` with the field at `path` set to `line`: a value and whatever follows it on its line
+/// (its comment), which replaces the old value and its comment. Placed as [`set_values`] places.
+pub fn set_line(source: &str, path: &str, line: &str) -> Result<String, String> {
+    write(source, path, line, Comment::Replace)
+}
+
+/// What happens to the comment beside a value that is replaced.
+#[derive(Clone, Copy, PartialEq)]
+enum Comment {
+    Keep,
+    /// The new text runs to the end of the line, comment included.
+    Replace,
+}
+
+fn write(text: &str, path: &str, value: &str, comment: Comment) -> Result<String, String> {
+    let keys = super::overrides::split_path(path);
+    let segments: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let edit = find(text, &segments).ok_or_else(|| format!("`{path}` cannot be placed in the file"))?;
+    Ok(match edit {
+        Place::Replace(range) => {
+            let end = match comment {
+                Comment::Keep => range.end,
+                Comment::Replace => text[range.end..].find('\n').map_or(text.len(), |i| range.end + i),
+            };
+            format!("{}{value}{}", &text[..range.start], &text[end..])
+        }
+        Place::InsertAfterLineOf(offset) => {
+            let end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+            let key = segments.last().expect("a path has segments");
+            format!("{}\n{key} = {value}{}", &text[..end], &text[end..])
+        }
+        Place::Append => {
+            let (table, key) = (segments[0], segments[1]);
+            let gap = if text.ends_with('\n') { "" } else { "\n" };
+            format!("{text}{gap}\n[{table}]\n{key} = {value}\n")
+        }
+    })
 }
 
 enum Place {
@@ -99,6 +123,14 @@ mod tests {
         assert!(out.contains("name = \"guns\"\npk = 0.25 # why\n"), "{out}");
         assert!(out.contains("name = \"nasams\"\npk = 0.75\n"), "{out}");
         assert!(out.starts_with("# header\n"));
+    }
+
+    #[test]
+    fn a_line_replaces_the_value_and_its_comment() {
+        let out = set_line(FILE, "layer.guns.pk", "0.4 # the excursion's").unwrap();
+        assert!(out.contains("name = \"guns\"\npk = 0.4 # the excursion's\n\n[[layer]]"), "{out}");
+        let out = set_line(FILE, "defence.ew_defeat", "0.5").unwrap();
+        assert!(out.contains("[defence]\new_defeat = 0.5\n"), "{out}");
     }
 
     #[test]

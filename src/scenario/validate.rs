@@ -200,6 +200,17 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
                 kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
                 ew_defeat: optional(t.ew_defeat.as_ref(), Kind::Probability, path.key("ew_defeat"))?,
                 per_night: optional(t.per_night.as_ref(), Kind::Count, path.key("per_night"))?,
+                leak_reported_reached: match t.leak_reported_as.as_deref() {
+                    None | Some("reached") => true,
+                    Some("lost") => false,
+                    Some(other) => {
+                        return Err(FieldError::new(
+                            path.key("leak_reported_as"),
+                            Some(format!("{other:?}")),
+                            "must be \"reached\" or \"lost\": how the record reports one that no layer stopped",
+                        ));
+                    }
+                },
             };
             if let Some(kind) = &t.kind {
                 check_kind(kind, path.key("kind"))?;

@@ -281,6 +281,24 @@ pub fn assert_refused(command: &[&str], args: &[&str], message: &str) {
     assert!(!out.exists(), "{command:?} {args:?}: nothing written");
 }
 
+/// The `salvosim` binary, to drive as a user does.
+pub fn salvosim() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("salvosim").unwrap()
+}
+
+/// Writes `text` to `dir/name` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The whole text of a shipped scenario: an excursion resolved against its base (what a run
+/// writes as `scenario.toml`), so that it reads the same from any folder.
+pub fn shipped_text(file: &str) -> String {
+    scenario::load(Path::new(file), &[]).unwrap_or_else(|e| panic!("{file}: {e}")).source
+}
+
 /// `s` with every night's raid fixed at `size` threats.
 pub fn with_raid_size(mut s: Scenario, size: u64) -> Scenario {
     *s.params_mut().into_iter().find(|(path, _)| path == "raid.size").expect("raid.size").1 =
