@@ -262,8 +262,25 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
             ));
         }
     }
+    if first.shards == 0 || first.shards > MAX_SHARDS {
+        return Err(refuse(
+            first_file,
+            format!("says it is one of {} shards; a run has 1 to {MAX_SHARDS}", first.shards),
+        ));
+    }
     let mut by_index: Vec<Option<&(PathBuf, ShardFile)>> = vec![None; first.shards as usize];
     for entry in &shards {
+        if entry.1.shard >= first.shards {
+            return Err(refuse(
+                &entry.0,
+                format!(
+                    "says it is shard {} of {}: shards are numbered 0 to {}",
+                    entry.1.shard,
+                    first.shards,
+                    first.shards - 1
+                ),
+            ));
+        }
         let slot = &mut by_index[entry.1.shard as usize];
         if let Some((other, _)) = slot {
             return Err(refuse(&entry.0, format!("is shard {} again (also {})", entry.1.shard, other.display())));
@@ -286,12 +303,29 @@ pub fn merge(files: &[PathBuf]) -> Result<Merged, InputError> {
     let axes = first.vary.iter().map(|v| Axis::parse(v)).collect::<Result<Vec<_>, _>>()?;
     let points = if axes.is_empty() { Vec::new() } else { sweep::points(&loaded, &axes)? };
     let chunks = engine::chunk_count(first.trials);
-    let units: Vec<&UnitResult> = by_index.into_iter().flatten().flat_map(|(_, s)| s.units.iter()).collect();
+    let units: Vec<&UnitResult> = by_index.iter().flatten().flat_map(|(_, s)| s.units.iter()).collect();
     // Shards hold consecutive units: every chunk of every point, point by point, once.
     let expected =
         (0..points.len().max(1) as u64).flat_map(|point| (0..chunks).map(move |chunk| Unit { point, chunk }));
     if !units.iter().map(|u| u.unit).eq(expected) {
         return Err(refuse(first_file, "the shards do not hold every chunk of the run exactly once".into()));
+    }
+    // Every count a shard carries must be what its chunk can hold before it is folded in.
+    let holder = |unit: &Unit| {
+        by_index.iter().flatten().find(|(_, s)| s.units.iter().any(|u| u.unit == *unit)).map_or(first_file, |(f, _)| f)
+    };
+    for u in &units {
+        let scenario = points.get(u.unit.point as usize).map_or(&loaded.scenario, |p| &p.loaded.scenario);
+        let trials = engine::chunk_trials(first.trials, u.unit.chunk);
+        let exact = first.precision.is_none();
+        let checked = u
+            .aggregate
+            .check(scenario, trials, exact)
+            .and_then(|()| u.checkpoints.iter().try_for_each(|a| a.check(scenario, trials, false)));
+        if let Err(problem) = checked {
+            let at = format!("point {} chunk {}", u.unit.point, u.unit.chunk);
+            return Err(refuse(holder(&u.unit), format!("is not a shard this salvosim wrote: {at} {problem}")));
+        }
     }
     let aggregates = units
         .chunks(chunks as usize)

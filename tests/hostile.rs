@@ -184,3 +184,46 @@ fn only_regular_files_of_bounded_size_are_read() {
         "is larger than 64 MiB, the most a data file may be",
     );
 }
+
+/// A report whose raid works out above the 10⁶ a night salvosim simulates (990,000 drones in the
+/// baseline-like mix of this file) is refused by `calibrate`, `backtest`, `run` and `validate`
+/// with a message naming the report; it panicked ("constant default inside its kind").
+#[test]
+fn a_record_raid_above_the_limit_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("big.csv");
+    std::fs::write(
+        &data,
+        "time_start,time_end,model,launched,destroyed,not_reach_goal\n\
+         2025-01-01 18:00,2025-01-02 08:00,Shahed-136/131,990000,100,100\n\
+         2025-02-01 18:00,2025-02-02 08:00,Shahed-136/131,100,60,30\n",
+    )
+    .unwrap();
+    let drones = BASE.replace("name = \"shahed\"\n", "name = \"shahed\"\nkind = \"drone\"\n");
+    let mixed =
+        drones.replace("[[layer]]", "[[threat]]\nname = \"missile\"\nshare = 0.05\nunit_cost = 1000000\n[[layer]]");
+    let scenario = tmp.path().join("s.toml");
+    std::fs::write(&scenario, &mixed).unwrap();
+    let s = scenario.to_str().unwrap();
+    let message = "the report of 2025-01-01 (990000 drones) needs a raid of";
+    let fit = ["--fit", "layer.guns.pk=0.1:0.9", "--trials", "5", "--bootstrap", "0"];
+    refused_command(
+        &[&["calibrate", s, "--data", "FILE", "--window", "2025-01..2025-02"][..], &fit].concat(),
+        &data,
+        message,
+    );
+    refused_command(
+        &[&["backtest", s, "--data", "FILE", "--train", "2025-01..2025-01", "--test", "2025-02..2025-02"][..], &fit]
+            .concat(),
+        &data,
+        message,
+    );
+    let replay =
+        mixed.replace("size = 100", "record = { file = \"big.csv\", from = \"2025-01-01\", to = \"2025-02-28\" }");
+    let replay = replay.replace("nights = 10\n", "");
+    let replay_file = tmp.path().join("replay.toml");
+    std::fs::write(&replay_file, replay).unwrap();
+    refused_command(&["run", "FILE"], &replay_file, message);
+    let validate = Command::cargo_bin("salvosim").unwrap().arg("validate").arg(&replay_file).assert().code(2);
+    assert!(String::from_utf8_lossy(&validate.get_output().stderr).contains(message));
+}

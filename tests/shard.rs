@@ -158,3 +158,74 @@ fn merged_sweep_shards_equal_the_unsharded_sweep() {
     assert!(expected.keys().any(|k| k.starts_with("points")), "per-point results");
     assert!(files(&merged) == expected, "merged sweep differs from the unsharded sweep");
 }
+
+/// `merge` checks every count a shard carries against what its chunk must hold before folding it
+/// in: a tampered shard index, a chunk's trial count, a histogram's total or its buckets, a layer
+/// dropped, a night's column one short: each one message naming the file, exit 2, nothing written
+/// (they panicked, or merged into wrong figures with exit 0: 128,000 trials reported as 65,000, a
+/// p50 of −4.1e15).
+#[test]
+fn tampered_counts_in_a_shard_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("a");
+    shard(0, 2, &dir, &["--trials", "128000"]);
+    shard(1, 2, &dir, &["--trials", "128000"]);
+    let a0 = dir.join("shard-00000-of-00002.json");
+    let a1 = dir.join("shard-00001-of-00002.json");
+    let original: serde_json::Value = serde_json::from_slice(&std::fs::read(&a1).unwrap()).unwrap();
+    type Edit = fn(&mut serde_json::Value);
+    let cases: [(&str, Edit, &str); 7] = [
+        ("index", |s| s["shard"] = 7.into(), "says it is shard 7 of 2"),
+        (
+            "trials",
+            |s| s["units"][0]["aggregate"]["trials"] = 1000.into(),
+            "holds 1000 trials where its chunk has 64000",
+        ),
+        (
+            "histogram-total",
+            |s| {
+                let counts = &mut s["units"][0]["aggregate"]["defender_spend_usd"]["histogram"]["counts"];
+                let first = counts.as_array().unwrap().iter().position(|c| c.as_u64() > Some(0)).unwrap();
+                counts[first] = (counts[first].as_u64().unwrap() + 5).into();
+            },
+            "a headline figure its histogram counts 64005 values where its tally has 64000",
+        ),
+        (
+            "histogram-buckets",
+            |s| s["units"][0]["aggregate"]["leak_rate"]["histogram"]["offset"] = u32::MAX.into(),
+            "its histogram has buckets past the last key",
+        ),
+        (
+            "layer",
+            |s| {
+                s["units"][0]["aggregate"]["layers"].as_array_mut().unwrap().pop();
+            },
+            "holds 6 layers where the scenario has 7",
+        ),
+        (
+            "nightly",
+            |s| {
+                s["units"][0]["aggregate"]["nightly"]["mean"].as_array_mut().unwrap().pop();
+            },
+            "its nightly series hold",
+        ),
+        ("moments", |s| s["units"][0]["aggregate"]["damage_usd"]["m2"] = (-1.0).into(), "has moments no run makes"),
+    ];
+    for (name, edit, message) in cases {
+        let mut tampered = original.clone();
+        edit(&mut tampered);
+        let file = dir.join(format!("{name}.json"));
+        std::fs::write(&file, serde_json::to_vec(&tampered).unwrap()).unwrap();
+        let out = tmp.path().join("never");
+        let result = salvosim().arg("merge").arg(&a0).arg(&file).arg("--out").arg(&out).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{name}: {stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains(&format!("{name}.json")),
+            "{name}: {message:?} in {stderr}"
+        );
+        assert_eq!(stderr.lines().count(), 1, "{name}: one message: {stderr}");
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+}

@@ -66,6 +66,9 @@ fn fit_and_publish(
     let record = Record::load(&args.data)?;
     let fit_months = record.window(fit_window.1, fit_window.0)?;
     let test_months = test_window.map(|(flag, window)| record.window(window, flag)).transpose()?;
+    for month in fit_months.iter().chain(test_months.iter().flatten()) {
+        replay::check_raids(scenario, &month.raids).map_err(|problem| InputError::file(&args.data, None, problem))?;
+    }
     let pool = thread_pool(args.threads)?;
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, command));
     let staging = output::Staging::begin(&dir)?;

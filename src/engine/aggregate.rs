@@ -292,6 +292,48 @@ impl Aggregate {
     }
 
     /// Folds in `other`, whose trials come after this aggregate's.
+    /// Whether an aggregate read from a shard file can be a chunk of `trials` trials of `scenario`
+    /// (`exact`: exactly that many; else at most, for a run stopped at a precision target): the
+    /// scenario's threats, layers and pairs, its nights' columns, and every tally's count and
+    /// histogram consistent with the trials. `Err` says what is wrong.
+    pub fn check(&self, scenario: &Scenario, trials: u64, exact: bool) -> Result<(), String> {
+        let layout = NightLayout::new(scenario);
+        if self.trials > trials || (exact && self.trials != trials) {
+            return Err(format!("holds {} trials where its chunk has {trials}", self.trials));
+        }
+        let shape = [
+            ("threats", self.threats.len(), scenario.threats.len()),
+            ("layers", self.layers.len(), scenario.layers.len()),
+            ("layer and threat pairs", self.pairs.len(), layout.pairs.len()),
+        ];
+        if let Some((what, got, want)) = shape.iter().find(|(_, got, want)| got != want) {
+            return Err(format!("holds {got} {what} where the scenario has {want}"));
+        }
+        let n = self.trials;
+        let headline = self.headline_tallies().into_iter().map(|t| ("a headline figure", t));
+        let threats = self.threats.iter().flat_map(|t| {
+            [&t.unit_cost_usd, &t.launched, &t.ew_defeated, &t.killed, &t.leaked].map(|x| ("a threat's figure", x))
+        });
+        let layers = self.layers.iter().flat_map(|l| {
+            [&l.rounds, &l.kills, &l.spend_usd, &l.cost_per_kill_usd, &l.fielding_cost_usd, &l.final_stock]
+                .into_iter()
+                .chain([&l.reserve, &l.exhaustion_night])
+                .map(|x| ("a layer's figure", x))
+        });
+        let pairs = self.pairs.iter().flat_map(|p| {
+            [&p.rounds, &p.kills, &p.spend_usd, &p.cost_per_kill_usd].map(|x| ("a layer's figure by threat", x))
+        });
+        for (what, tally) in
+            headline.chain([("defence_cost_usd", &self.defence_cost_usd)]).chain(threats).chain(layers).chain(pairs)
+        {
+            tally.check(n).map_err(|e| format!("{what} {e}"))?;
+        }
+        if let Some(l) = self.layers.iter().find(|l| l.exhausted_trials > n) {
+            return Err(format!("has {} exhausted trials in a chunk of {n}", l.exhausted_trials));
+        }
+        self.nightly.check(scenario.nights as usize * layout.width(), n).map_err(|e| format!("its nightly series {e}"))
+    }
+
     pub fn merge(&mut self, other: &Aggregate) {
         self.trials += other.trials;
         self.defender_spend_usd.merge(&other.defender_spend_usd);

@@ -8,7 +8,7 @@ use crate::engine::{NightLayout, TrialRecord, Workspace, simulate};
 use std::path::Path;
 
 use crate::record::{Fates, Month, MonthRecord, Outcome, Raid, Record, Split};
-use crate::scenario::{self, Date, InputError, Kind, Loaded, NightInputs, Override, Param, Scenario};
+use crate::scenario::{self, Date, InputError, Kind, Loaded, MAX_RAID, NightInputs, Override, Param, Scenario};
 
 /// The threat kind the record's Shahed-type counts stand for.
 pub const DRONE_KIND: &str = "drone";
@@ -32,9 +32,16 @@ pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, Stri
     replay.nights = raids.len() as u32;
     replay.start_date = None;
     replay.plan.raid_size.truncate(1);
-    let size =
-        |raid: &Raid| Param::constant(raid_size_for(base, raid.launched as f64, drone_share).round(), Kind::Raid);
-    replay.plan.raid_size.extend(raids.iter().map(size));
+    let sizes: Vec<f64> =
+        raids.iter().map(|raid| raid_size_for(base, raid.launched as f64, drone_share).round()).collect();
+    if let Some((raid, size)) = raids.iter().zip(&sizes).find(|(_, size)| **size > MAX_RAID) {
+        return Err(format!(
+            "the report of {} ({} drones) needs a raid of {size} threats a night in this scenario's mix, more than \
+             the {MAX_RAID} a night salvosim simulates",
+            raid.date, raid.launched
+        ));
+    }
+    replay.plan.raid_size.extend(sizes.iter().map(|&size| Param::constant(size, Kind::Raid)));
     replay.plan.nights = raids.iter().enumerate().map(|(i, raid)| night_inputs(base, i + 1, raid.date)).collect();
     replay.plan.dates = raids.iter().map(|r| r.date).collect();
     for phase in &mut replay.plan.phases {
@@ -116,6 +123,12 @@ fn night_inputs(base: &Scenario, night: usize, date: Date) -> NightInputs {
 pub fn check(base: &Scenario) -> Result<(), String> {
     let date = Date::parse("2025-01-01").expect("a valid date");
     replay_scenario(base, &[Raid { date, minute: 0, launched: 1, destroyed: 0, ew: 0 }]).map(|_| ())
+}
+
+/// Whether every report of `raids` can be replayed in `base` (its raid within the size a night
+/// salvosim simulates, in the scenario's mix). `Err` says which report cannot.
+pub fn check_raids(base: &Scenario, raids: &[Raid]) -> Result<(), String> {
+    replay_scenario(base, raids).map(|_| ())
 }
 
 /// The raid size whose expected threats of kind "drone" are `drones`: the routine parts

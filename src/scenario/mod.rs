@@ -30,7 +30,7 @@ pub use model::{
     Threat, Treatment,
 };
 pub use overrides::Override;
-pub use param::{Kind, Param, ParamSpec};
+pub use param::{Kind, MAX_RAID, Param, ParamSpec};
 pub use validate::{MAX_NIGHTS, MAX_TRIALS};
 
 /// Largest scenario file read, in bytes.

@@ -59,6 +59,29 @@ impl Columns {
         }
     }
 
+    /// Whether columns read from a file can be `width` columns of `trials` trials. `Err` says what
+    /// is wrong.
+    pub fn check(&self, width: usize, trials: u64) -> Result<(), String> {
+        if self.mean.len() != width || self.m2.len() != width || self.histograms.len() != width {
+            return Err(format!(
+                "hold {}, {} and {} values where the scenario has {width} columns",
+                self.mean.len(),
+                self.m2.len(),
+                self.histograms.len()
+            ));
+        }
+        if self.n != trials {
+            return Err(format!("hold {} trials in a chunk of {trials}", self.n));
+        }
+        for (i, histogram) in self.histograms.iter().enumerate() {
+            if !self.mean[i].is_finite() || !self.m2[i].is_finite() || self.m2[i] < 0.0 {
+                return Err(format!("column {i} has moments no run makes"));
+            }
+            histogram.check(self.n).map_err(|e| format!("column {i}'s histogram {e}"))?;
+        }
+        Ok(())
+    }
+
     /// Folds `other` in as if its trials had been added after this one's.
     pub fn merge(&mut self, other: &Columns) {
         assert_eq!(other.len(), self.len(), "columns of one layout");

@@ -85,6 +85,21 @@ impl Histogram {
         Histogram { scale, ..Histogram::default() }
     }
 
+    /// Whether the histogram read from a file can be one this code made: its buckets inside the
+    /// key range, `n` values in all. `Err` says what is wrong.
+    pub fn check(&self, n: u64) -> Result<(), String> {
+        let keys = 1u64 << (64 - SHIFT);
+        if u64::from(self.offset) + self.counts.len() as u64 > keys {
+            return Err(format!("has buckets past the last key ({} from {})", self.counts.len(), self.offset));
+        }
+        let total = self.counts.iter().try_fold(self.zeros, |sum, &c| sum.checked_add(c));
+        match total {
+            Some(total) if total == n => Ok(()),
+            Some(total) => Err(format!("counts {total} values where its tally has {n}")),
+            None => Err("counts more values than a run can hold".into()),
+        }
+    }
+
     /// Counts one value. Values must be finite and >= 0.
     pub fn add(&mut self, value: f64) {
         match self.scale.key(value) {

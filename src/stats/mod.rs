@@ -50,6 +50,18 @@ pub fn real(count: u64) -> f64 {
 }
 
 impl Tally {
+    /// Whether a tally read from a file can be one of a run of `trials` trials: at most that many
+    /// values, finite moments, a histogram of exactly its values. `Err` says what is wrong.
+    pub fn check(&self, trials: u64) -> Result<(), String> {
+        if self.n > trials {
+            return Err(format!("has {} values in a chunk of {trials} trials", self.n));
+        }
+        if !self.mean.is_finite() || !self.m2.is_finite() || self.m2 < 0.0 {
+            return Err(format!("has moments no run makes (mean {}, m2 {})", self.mean, self.m2));
+        }
+        self.histogram.check(self.n).map_err(|e| format!("its histogram {e}"))
+    }
+
     /// A tally of amounts (money, ratios).
     pub fn amounts() -> Tally {
         Tally::default()
