@@ -218,11 +218,11 @@ impl Aggregate {
             tallies.leaked.add(totals.leaked as f64);
         }
         let mut defence_cost_usd = 0.0;
-        let surges = scenario.layers.iter().any(|l| l.surge_per_threat.mean() != 0.0);
-        let mean_raid = if surges { scenario.plan.mean_raid_size() } else { 0.0 };
-        for ((tallies, totals), layer) in self.layers.iter_mut().zip(&record.layers).zip(&scenario.layers) {
+        for ((tallies, totals), capacity_cost_usd) in
+            self.layers.iter_mut().zip(&record.layers).zip(&layout.capacity_cost_usd)
+        {
             let bought = totals.initial_stock.map_or(totals.rounds, |stock| stock + totals.resupplied);
-            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + layer.capacity_cost_usd(mean_raid);
+            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + capacity_cost_usd;
             tallies.fielding_cost_usd.add(fielding_cost_usd);
             defence_cost_usd += fielding_cost_usd;
             tallies.rounds.add(totals.rounds as f64);
@@ -291,7 +291,6 @@ impl Aggregate {
         }
     }
 
-    /// Folds in `other`, whose trials come after this aggregate's.
     /// Whether an aggregate read from a shard file can be a chunk of `trials` trials of `scenario`
     /// (`exact`: exactly that many; else at most, for a run stopped at a precision target): the
     /// scenario's threats, layers and pairs, its nights' columns, and every tally's count and
@@ -334,6 +333,7 @@ impl Aggregate {
         self.nightly.check(scenario.nights as usize * layout.width(), n).map_err(|e| format!("its nightly series {e}"))
     }
 
+    /// Folds in `other`, whose trials come after this aggregate's.
     pub fn merge(&mut self, other: &Aggregate) {
         self.trials += other.trials;
         self.defender_spend_usd.merge(&other.defender_spend_usd);

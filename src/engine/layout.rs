@@ -43,6 +43,9 @@ pub struct NightLayout {
     pub(crate) classes: Classes,
     /// [`Scenario::damage_per_leaker_usd`], worked out once per run (see [`super::Aggregate::add`]).
     pub damage_per_leaker_usd: Option<Vec<f64>>,
+    /// Per layer: [`crate::scenario::Layer::capacity_cost_usd`] at the campaign's mean raid, worked
+    /// out once per run (it does not change from trial to trial).
+    pub capacity_cost_usd: Vec<f64>,
     /// The trial's drawn parameters that serve as control variates (see [`super::controls`]).
     pub controls: Vec<Control>,
     /// Per raid-size field: its control's slot and the mean of its draws before rounding.
@@ -94,6 +97,10 @@ impl NightLayout {
             columns,
             classes: Classes::new(scenario),
             damage_per_leaker_usd: scenario.damage_per_leaker_usd(),
+            capacity_cost_usd: {
+                let mean_raid = scenario.plan.mean_raid_size();
+                scenario.layers.iter().map(|l| l.capacity_cost_usd(mean_raid)).collect()
+            },
             raid_size_controls: raid_size_slots(&controls, scenario.plan.raid_size.len()),
             controls,
         }
