@@ -57,15 +57,16 @@ cp "$runs/whole-war/charts/nightly-outcome.png" "$img/whole-war-outcome.png"
 
 # Sweeps (docs/findings.md#sweeps). Trials as in the findings: 2,000 or 4,000 a point.
 say "sweeps"
-sweep() {  # NAME DEFAULT_TRIALS ARGS...
+sweep() {  # NAME DEFAULT_TRIALS ARGS... (SCENARIO, default the baseline)
   local name=$1 trials=${T_SWEEP:-$2}; shift 2
-  "$B" sweep scenarios/baseline.toml "$@" --trials "$trials" --out "$runs/$name" "${q[@]}"
+  "$B" sweep "${SCENARIO:-scenarios/baseline.toml}" "$@" --trials "$trials" --out "$runs/$name" "${q[@]}"
 }
-sweep sweep-decoys 4000 --vary threat.decoy.share=0:1.8:8
+# Decoys per Shahed, with the Shaheds and missiles held (scenarios/decoy-ratio.toml).
+SCENARIO=scenarios/decoy-ratio.toml sweep sweep-decoys 4000 --vary threat.decoy.per.shahed=0:4:8
 sweep sweep-raid-size 2000 --vary raid.size=50:800:15
 sweep sweep-nasams-price 4000 --vary layer.nasams.cost_per_shot=250000:2000000:7
 sweep sweep-early-warning 4000 --vary defence.early_warning=0.3:1:7
-sweep sweep-heatmap 2000 --set threat.cruise.share=0 --set threat.ballistic.share=0 \
+sweep sweep-heatmap 2000 --set threat.cruise.nightly_mean=0 --set threat.ballistic.nightly_mean=0 \
   --vary raid.size=100:700:6 --vary defence.early_warning=0.4:1:6
 cp "$runs/sweep-decoys/charts/cost-exchange-curve.png" "$img/sweep-decoys.png"
 cp "$runs/sweep-raid-size/charts/cost-exchange-curve.png" "$img/sweep-raid-size.png"

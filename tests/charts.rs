@@ -81,7 +81,7 @@ fn every_chart_of_every_shipped_scenario_renders() {
 #[test]
 fn the_outcome_chart_names_what_it_counts() {
     let tmp = tempfile::tempdir().unwrap();
-    let no_missiles = ["--set", "threat.cruise.share=0", "--set", "threat.ballistic.share=0"];
+    let no_missiles = ["--set", "threat.cruise.nightly_mean=0", "--set", "threat.ballistic.nightly_mean=0"];
     for (file, noun, axis, extra) in [
         ("scenarios/mass-raid.toml", "drones launched", "Drones (mean per night)", &no_missiles[..]),
         ("scenarios/combined-raid.toml", "threats launched", "Threats (mean per night)", &[]),

@@ -592,3 +592,32 @@ fn a_surging_layer_engages_min_of_binomial_and_its_grown_capacity() {
         );
     }
 }
+
+/// A raid of 101 strike drones with decoys riding at 1.25 per strike drone and missiles a Poisson
+/// number of their own each night (mean 2.5): the riders are ⌊126.25⌋ or one more, the fraction's
+/// chance of one more (mean 126.25, variance 0.1875), and the missiles Poisson (mean and variance
+/// 2.5); neither moves the 101.
+fn raid_made_of_parts(seed: u64) -> [Vec<f64>; 3] {
+    let text = single_night("101", 0.0, &layer("salvo", 0.5, 1, 1.0, "")).replace(
+        "[defence]",
+        "[[threat]]\nname = \"decoy\"\ndecoy = true\nper = { strike = 1.25 }\nunit_cost = 10\n\
+         [[threat]]\nname = \"cruise\"\nnightly_mean = 2.5\nunit_cost = 1000\n[defence]",
+    );
+    let s = scenario(&text);
+    per_trial_figures(&s, seed, TRIALS, |r| {
+        [r.threats[0].launched as f64, r.threats[1].launched as f64, r.threats[2].launched as f64]
+    })
+}
+
+#[test]
+fn riders_and_nightly_numbers_fly_beside_the_raid() {
+    for seed in SEEDS {
+        let [strike, decoys, cruise] = raid_made_of_parts(seed);
+        assert!(strike.iter().all(|&n| n == 101.0), "seed {seed}: the raid stays 101 strike drones");
+        assert_distribution(&decoys, 126.25, 0.1875, &format!("riders, seed {seed}"));
+        assert_distribution(&cruise, 2.5, 2.5, &format!("nightly missiles, seed {seed}"));
+        // The checks have teeth: riders 1 % off in their mean, missiles 5 % off in their variance.
+        assert!(check_distribution(&decoys, 126.25 * 1.01, 0.1875).is_err(), "seed {seed}");
+        assert!(check_distribution(&cruise, 2.5, 2.5 * 1.05).is_err(), "seed {seed}");
+    }
+}

@@ -364,6 +364,24 @@ fn counting_matches_per_threat_with_a_surging_defence() {
     compare(&s, 4000);
 }
 
+/// The combined raid made of parts: the mix is the Shaheds alone, decoys ride with them (1.25
+/// per Shahed, drawn per trial), and the missiles fly nightly numbers of their own beside the
+/// raid; one layer surges for all of the night's threats. Riders are counted after the mix and
+/// arrive among it, so the counting method's splits must stay exact.
+#[test]
+fn counting_matches_per_threat_in_a_raid_made_of_parts() {
+    let text = COMBINED
+        .replace("size = 200", "size = { poisson = 90 }")
+        .replace("share = 0.4\n", "share = 1\n")
+        .replace("share = 0.5\n", "per = { shahed = { uniform = [1, 1.5] } }\n")
+        .replace("share = 0.06\n", "nightly_mean = 12\n")
+        .replace("share = 0.04\n", "nightly_mean = { uniform = [4, 8] }\n")
+        .replace("capacity = 75 ", "capacity = 30\nsurge_per_threat = 0.2 ");
+    let s = common::scenario(&text);
+    assert_eq!(s.threats.iter().filter(|t| t.beside_raid()).count(), 3, "three types beside the raid");
+    compare(&s, 4000);
+}
+
 #[test]
 fn counting_matches_per_threat_over_the_ceasefire_pinned() {
     // 90 nights: 30 of raids, the 30-night truce (no raids, resupply and production go on), 30 of

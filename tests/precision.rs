@@ -68,7 +68,7 @@ fn where_a_run_stops_does_not_depend_on_threads_past_the_first_chunk() {
     for threads in ["1", "2", "8"] {
         let out = tmp.path().join(threads);
         let args =
-            [&cheap[..], &["--precision", "0.004", "--precision-metric", "leak_rate", "--threads", threads]].concat();
+            [&cheap[..], &["--precision", "0.003", "--precision-metric", "leak_rate", "--threads", threads]].concat();
         stopped.push(run(&out, &args)["trials"].as_u64().unwrap());
         let read = |file: &str| std::fs::read(out.join(file)).unwrap();
         let first = tmp.path().join("1");

@@ -133,9 +133,9 @@ fn heatmaps_state_the_finding_in_words() {
             "--vary",
             "defence.early_warning=0.4:1:3",
             "--set",
-            "threat.cruise.share=0",
+            "threat.cruise.nightly_mean=0",
             "--set",
-            "threat.ballistic.share=0",
+            "threat.ballistic.nightly_mean=0",
         ])
         .args(["--label", "defence.early_warning=Warning level", "--trials", "300", "--quiet", "--out"])
         .arg(tmp.path())

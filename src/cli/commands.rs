@@ -23,7 +23,13 @@ use super::progress::{Bar, progress_bar};
 
 pub(super) fn load(args: &ScenarioArgs) -> Result<Loaded, InputError> {
     let sets = args.sets.iter().map(|s| Override::parse(s)).collect::<Result<Vec<_>, _>>()?;
-    salvosim::replay::load(&args.scenario, &sets)
+    let loaded = salvosim::replay::load(&args.scenario, &sets)?;
+    for set in &sets {
+        if let Some(note) = scenario::coupling(&loaded.scenario, &set.path.join(".")) {
+            eprintln!("note: --set {note}");
+        }
+    }
+    Ok(loaded)
 }
 
 pub(super) fn validate_file(args: &ValidateArgs) -> Result<(), Failure> {
@@ -240,6 +246,7 @@ fn publish_sweep(
         table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
     }
     let base = &finished.base.scenario;
+    let notes: Vec<Option<String>> = finished.axes.iter().map(|a| scenario::coupling(base, &a.path)).collect();
     let chart_data = SweepData {
         scenario: base.name.clone(),
         trials: finished.info.trials,
@@ -254,11 +261,13 @@ fn publish_sweep(
         &finished.info,
         &base.name,
         finished.axes,
+        &notes,
         &table,
         (!no_charts).then_some(&chart_data),
     )?;
     staging.commit()?;
     if !quiet {
+        notes.iter().flatten().for_each(|note| eprintln!("note: {note}"));
         println!("{}", output::console::sweep_table(finished.axes, &table));
         println!(
             "wrote {}/{{{}, {}}} and {}/NNN/",

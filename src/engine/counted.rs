@@ -48,6 +48,7 @@ impl Campaign<'_> {
     pub(super) fn raid_counted(&mut self, launched: u64, mix: usize) {
         let mut counts = std::mem::take(&mut self.ws.counts);
         self.launch_counted(launched, mix, &mut counts);
+        self.surge_capacity();
         let mut lined_up = false;
         for layer in 0..self.ws.layers.len() {
             if !lined_up {
@@ -143,8 +144,10 @@ impl Campaign<'_> {
             self.book_launch(kind, n, defeated);
             counts.flying.extend([n - defeated, 0]);
         }
-        // The routine part (`per_night`): fixed counts beside the mix. Arrival order stays
-        // uniformly random over all of the night's threats, so the counts stay exact.
+        // The types outside the mix (routine parts, nightly numbers, riders): fixed counts beside
+        // it. Arrival order stays uniformly random over all of the night's threats, so the counts
+        // stay exact.
+        self.count_riders();
         let routine_types = if self.ws.any_routine { types } else { 0 };
         for kind in 0..routine_types {
             let n = self.ws.routine_tonight[kind];

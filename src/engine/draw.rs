@@ -130,6 +130,14 @@ const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
 /// Inlined up to the Bernoulli sums (two draws in three at baseline sizes), so that those pay no
 /// call; larger `n` go out of line.
 #[inline(always)]
+/// A Poisson count with mean `mean` (a mean of 0 or less gives 0).
+pub fn poisson(mean: f64, rng: &mut TrialRng) -> u64 {
+    if mean.is_nan() || mean <= 0.0 {
+        return 0;
+    }
+    rand_distr::Poisson::new(mean).expect("a finite mean > 0").sample(rng) as u64
+}
+
 pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     if n == 0 || chance.small <= 0.0 {
         return if chance.flipped { n } else { 0 };

@@ -98,8 +98,8 @@ impl NightLayout {
             classes: Classes::new(scenario),
             damage_per_leaker_usd: scenario.damage_per_leaker_usd(),
             capacity_cost_usd: {
-                let mean_raid = scenario.plan.mean_raid_size();
-                scenario.layers.iter().map(|l| l.capacity_cost_usd(mean_raid)).collect()
+                let mean_threats = scenario.mean_threats_a_night();
+                scenario.layers.iter().map(|l| l.capacity_cost_usd(mean_threats)).collect()
             },
             raid_size_controls: raid_size_slots(&controls, scenario.plan.raid_size.len()),
             controls,

@@ -52,8 +52,9 @@ impl Campaign<'_> {
                 queue.arrivals.push(Arrival { class: class(kind, recognised) as u32, opportunity: None });
             }
         }
-        // The routine part (`per_night`), then the whole night in a uniformly random order: the
-        // routine threats arrive among the others, not after them.
+        // The types outside the mix (routine parts, nightly numbers, riders), then the whole night
+        // in a uniformly random order: they arrive among the others, not after them.
+        self.count_riders();
         if self.ws.routine_tonight.iter().any(|&n| n > 0) {
             for kind in 0..types {
                 for _ in 0..self.ws.routine_tonight[kind] {
@@ -67,6 +68,7 @@ impl Campaign<'_> {
             queue.arrivals.shuffle(&mut self.rng);
         }
         self.ws.queue = queue;
+        self.surge_capacity();
         for layer in 0..self.ws.layers.len() {
             self.layer_one_by_one(layer);
         }

@@ -4,7 +4,9 @@
 //! damage once per leaker. The trial writes into a caller-owned [`TrialRecord`] so that running
 //! millions of trials allocates nothing per trial.
 
-use super::draw::Chance;
+use rand::RngExt;
+
+use super::draw::{Chance, poisson};
 use super::layout::NightLayout;
 use super::mutation::Mutation;
 use super::rng::{TrialRng, night_rng, phase_rng, trial_rng};
@@ -381,11 +383,21 @@ pub struct Workspace {
     /// Per mix, per threat type but the last: P(type k | not types 0..k), for the counting method.
     pub(super) type_split: Vec<Vec<Chance>>,
     /// Per threat type: its routine part of every raid (`per_night`, drawn once per trial; 0 for
-    /// a type drawn from the mix), and how many of tonight's raid it took.
+    /// a type drawn from the mix).
     pub(super) routine: Vec<u64>,
+    /// Per threat type: the mean of its number beside the raid (`nightly_mean`, drawn once per
+    /// trial; 0 for another type).
+    pub(super) nightly_mean: Vec<f64>,
+    /// Per threat type: its number per threat of the type it rides with (`per`, drawn once per
+    /// trial; 0 for another type).
+    pub(super) ratio: Vec<f64>,
+    /// Per threat type: how many fly tonight outside the mix (its routine part, nightly number or
+    /// riders); launched after the mix, among it.
     pub(super) routine_tonight: Vec<u64>,
-    /// Whether any type has a routine part (else a night skips that bookkeeping).
+    /// Whether any type flies outside the mix (else a night skips that bookkeeping).
     pub(super) any_routine: bool,
+    /// Whether any type rides with another (`per`).
+    pub(super) any_rider: bool,
     /// Whether any layer's capacity surges with the raid, in any variant (else a night skips it).
     pub(super) any_surge: bool,
     /// Tonight's launches and leakers per threat type.
@@ -408,8 +420,10 @@ pub(super) struct Variant {
     opportunity: Vec<Chance>,
     /// Per layer: the stock a delivery raises it to on the phase's first night.
     deliveries: Vec<Option<u64>>,
-    /// As [`Workspace::routine`].
+    /// As [`Workspace::routine`], [`Workspace::nightly_mean`] and [`Workspace::ratio`].
     routine: Vec<u64>,
+    nightly_mean: Vec<f64>,
+    ratio: Vec<f64>,
 }
 
 /// How a night's raid is simulated. Both are exact for every scenario.
@@ -482,7 +496,14 @@ impl<'a> Campaign<'a> {
         ws.routine.clear();
         ws.routine
             .extend(scenario.threats.iter().map(|t| t.per_night.as_ref().map_or(0, |p| p.sample_count(&mut rng))));
-        ws.any_routine = scenario.threats.iter().any(|t| t.per_night.is_some());
+        // Drawn only for a scenario that has them, so that every other's stream stays as it was.
+        ws.nightly_mean.clear();
+        ws.nightly_mean
+            .extend(scenario.threats.iter().map(|t| t.nightly_mean.as_ref().map_or(0.0, |p| p.sample(&mut rng))));
+        ws.ratio.clear();
+        ws.ratio.extend(scenario.threats.iter().map(|t| t.per.as_ref().map_or(0.0, |r| r.ratio.sample(&mut rng))));
+        ws.any_routine = scenario.threats.iter().any(|t| !t.in_mix());
+        ws.any_rider = scenario.threats.iter().any(|t| t.per.is_some());
         ws.any_surge = scenario.layers.iter().any(|l| l.surge_per_threat.mean() != 0.0 || l.surge_per_threat.varies())
             || scenario
                 .plan
@@ -608,10 +629,6 @@ impl<'a> Campaign<'a> {
             }
             None => wanted,
         };
-        if self.ws.any_surge {
-            let warning = self.ws.warning_levels[inputs.early_warning];
-            self.ws.layers.iter_mut().for_each(|layer| layer.surge(launched, warning));
-        }
         let mixed = if self.ws.any_routine { self.take_routine(launched) } else { launched };
         match self.method {
             Method::PerThreat => self.raid_one_by_one(mixed, inputs.shares),
@@ -621,14 +638,49 @@ impl<'a> Campaign<'a> {
     }
 
     /// Fills the routine part of tonight's raid of `launched` (types with one, in file order, each
-    /// up to its `per_night`) into `routine_tonight`; returns how many are left for the mix.
+    /// up to its `per_night`) into `routine_tonight`, and beside it each nightly type's Poisson
+    /// number; returns how many of the raid are left for the mix. Riders are counted once the mix
+    /// is launched ([`Campaign::count_riders`]).
     fn take_routine(&mut self, launched: u64) -> u64 {
         let mut left = launched;
         for (tonight, &routine) in self.ws.routine_tonight.iter_mut().zip(&self.ws.routine) {
             *tonight = routine.min(left);
             left -= *tonight;
         }
+        for (kind, threat) in self.scenario.threats.iter().enumerate() {
+            if threat.nightly_mean.is_some() {
+                self.ws.routine_tonight[kind] = poisson(self.ws.nightly_mean[kind], &mut self.rng);
+            }
+        }
         left
+    }
+
+    /// Counts tonight's riders: `ratio × n` of each for `n` of the type it rides with launched
+    /// tonight (in the mix so far, and outside it), rounded up with probability the fraction, so
+    /// that the mean is exact. Called once the mix is launched, before the types outside it.
+    pub(super) fn count_riders(&mut self) {
+        if !self.ws.any_rider {
+            return;
+        }
+        for (kind, threat) in self.scenario.threats.iter().enumerate() {
+            if let Some(rider) = &threat.per {
+                let n = self.ws.launched_tonight[rider.of] + self.ws.routine_tonight[rider.of];
+                let wanted = self.ws.ratio[kind] * n as f64;
+                let whole = wanted.floor();
+                let up = self.rng.random::<f64>() < wanted - whole;
+                self.ws.routine_tonight[kind] = whole as u64 + u64::from(up);
+            }
+        }
+    }
+
+    /// Tonight's capacity of each layer, surged for the night's threats (all of them launched).
+    pub(super) fn surge_capacity(&mut self) {
+        if !self.ws.any_surge {
+            return;
+        }
+        let launched: u64 = self.ws.launched_tonight.iter().sum();
+        let warning = self.ws.warning_levels[self.warning_level.expect("set at the night's start")];
+        self.ws.layers.iter_mut().for_each(|layer| layer.surge(launched, warning));
     }
 
     /// Puts variant `v`'s parameters in force; a delivery raises a stock (booked as resupply).
@@ -645,6 +697,8 @@ impl<'a> Campaign<'a> {
         ws.ew_defeat.clone_from(&variant.ew_defeat);
         ws.opportunity.clone_from(&variant.opportunity);
         ws.routine.clone_from(&variant.routine);
+        ws.nightly_mean.clone_from(&variant.nightly_mean);
+        ws.ratio.clone_from(&variant.ratio);
         self.discrimination = variant.discrimination;
         self.variant = v;
         self.warning_level = None;
@@ -790,6 +844,8 @@ fn draw_variants(scenario: &Scenario, seed: u64, trial: u64, ws: &mut Workspace,
         variant.deliveries.clear();
         variant.deliveries.resize(ws.layers.len(), None);
         variant.routine.clone_from(&ws.routine);
+        variant.nightly_mean.clone_from(&ws.nightly_mean);
+        variant.ratio.clone_from(&ws.ratio);
         let mut rng = phase_rng(seed, trial, v as u64);
         for PhaseSet { target, param, .. } in sets {
             let value = param.sample(&mut rng);
@@ -804,6 +860,8 @@ fn draw_variants(scenario: &Scenario, seed: u64, trial: u64, ws: &mut Workspace,
                 Target::ThreatEwDefeat(t) => variant.ew_defeat[t] = Chance::new(value),
                 Target::DecoyDiscrimination => variant.discrimination = Chance::new(value),
                 Target::PerNight(t) => variant.routine[t] = value.round().max(0.0) as u64,
+                Target::NightlyMean(t) => variant.nightly_mean[t] = value,
+                Target::Per(t) => variant.ratio[t] = value,
                 Target::Layer(l, LayerField::Stock) => variant.deliveries[l] = Some(value as u64),
                 Target::Layer(l, field) => variant.layers[l].set(field, value),
             }

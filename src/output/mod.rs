@@ -157,12 +157,13 @@ pub fn write_sweep(
     info: &RunInfo,
     scenario: &str,
     axes: &[crate::sweep::Axis],
+    notes: &[Option<String>],
     points: &[crate::sweep::PointMetrics],
     charts: Option<&charts::sweep::SweepData>,
 ) -> anyhow::Result<()> {
     let mut table = Vec::new();
     sweep::csv(&mut table, axes, points)?;
-    let mut json = serde_json::to_vec_pretty(&sweep::json(info, scenario, axes, points))?;
+    let mut json = serde_json::to_vec_pretty(&sweep::json(info, scenario, axes, notes, points))?;
     json.push(b'\n');
     write_files(dir, &[(SWEEP_CSV, &table), (SWEEP_JSON, &json)])?;
     if let Some(data) = charts {

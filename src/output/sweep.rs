@@ -28,8 +28,20 @@ pub fn csv<W: std::io::Write>(out: W, axes: &[Axis], points: &[PointMetrics]) ->
     Ok(())
 }
 
-pub fn json(info: &RunInfo, scenario: &str, axes: &[Axis], points: &[PointMetrics]) -> Value {
-    let vary: Vec<Value> = axes.iter().map(|a| json!({ "path": a.path, "values": a.values })).collect();
+/// sweep.json; `notes[i]` says what else axis `i` changes, if anything (see
+/// [`crate::scenario::coupling`]).
+pub fn json(info: &RunInfo, scenario: &str, axes: &[Axis], notes: &[Option<String>], points: &[PointMetrics]) -> Value {
+    let vary: Vec<Value> = axes
+        .iter()
+        .zip(notes)
+        .map(|(a, note)| {
+            let mut axis = json!({ "path": a.path, "values": a.values });
+            if let Some(note) = note {
+                axis["also_changes"] = json!(note);
+            }
+            axis
+        })
+        .collect();
     let points: Vec<Value> = points
         .iter()
         .enumerate()

@@ -26,14 +26,15 @@ pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, Stri
             phase.name
         ));
     }
-    let drone_share = drone_fraction(base)
-        .ok_or("the scenario has no threat of kind \"drone\" to stand for the record's Shahed-type drones")?;
+    let mix = mix_drones(base).ok_or(
+        "the scenario's mix has no threat of kind \"drone\" to stand for the record's Shahed-type drones",
+    )?;
     let mut replay = base.clone();
     replay.nights = raids.len() as u32;
     replay.start_date = None;
     replay.plan.raid_size.truncate(1);
     let sizes: Vec<f64> =
-        raids.iter().map(|raid| raid_size_for(base, raid.launched as f64, drone_share).round()).collect();
+        raids.iter().map(|raid| raid_size_for(base, raid.launched as f64, mix).round()).collect();
     if let Some((raid, size)) = raids.iter().zip(&sizes).find(|(_, size)| **size > MAX_RAID) {
         return Err(format!(
             "the report of {} ({} drones) needs a raid of {size} threats a night in this scenario's mix, more than \
@@ -131,12 +132,14 @@ pub fn check_raids(base: &Scenario, raids: &[Raid]) -> Result<(), String> {
     replay_scenario(base, raids).map(|_| ())
 }
 
-/// The raid size whose expected threats of kind "drone" are `drones`: the routine parts
-/// (`per_night`, at their means) fill the raid first, in file order, and the rest is the mix, of
-/// which `drone_share` are drones. Without routine parts, `drones / drone_share`. A phase's own
-/// `per_night` is not looked at: for a drones-only replay (every shipped one) the size is the
-/// report's count whatever the routine part.
-fn raid_size_for(scenario: &Scenario, drones: f64, drone_share: f64) -> f64 {
+/// The raid size whose expected threats of kind "drone" are `drones`. Drones that fly beside the
+/// raid whatever its size (`beside`: `nightly_mean`, and `per` such a type) are taken off first;
+/// then the routine parts (`per_night`, at their means) fill the raid, in file order, and the rest
+/// is the mix, each of whose threats brings `per_mix` drones (its own share of drones, and those
+/// launched `per` a type of the mix). A phase's own `per_night` is not looked at: for a
+/// drones-only replay (every shipped one) the size is the report's count whatever the routine part.
+fn raid_size_for(scenario: &Scenario, drones: f64, mix: MixDrones) -> f64 {
+    let drones = (drones - mix.beside).max(0.0);
     let (mut size, mut reached) = (0.0, 0.0);
     for threat in &scenario.threats {
         let Some(per_night) = &threat.per_night else { continue };
@@ -149,16 +152,52 @@ fn raid_size_for(scenario: &Scenario, drones: f64, drone_share: f64) -> f64 {
         }
         size += routine;
     }
-    size + (drones - reached) / drone_share
+    size + (drones - reached) / mix.per_mix
 }
 
-/// The drones' mean share of the scenario's mix, if it has any drone.
-fn drone_fraction(scenario: &Scenario) -> Option<f64> {
+/// What a raid of the scenario's own mix brings in drones, at the parameters' means.
+#[derive(Clone, Copy, Debug)]
+struct MixDrones {
+    /// Drones per threat drawn from the mix.
+    per_mix: f64,
+    /// Drones a night beside the raid, whatever its size.
+    beside: f64,
+}
+
+/// [`MixDrones`] of `scenario`, if its mix brings any drone.
+fn mix_drones(scenario: &Scenario) -> Option<MixDrones> {
     let shares = &scenario.plan.shares[0];
     let mean = |i: usize| shares[i].mean().max(0.0);
     let total: f64 = (0..shares.len()).map(mean).sum();
-    let drones: f64 = (0..shares.len()).filter(|&i| scenario.threats[i].kind == DRONE_KIND).map(mean).sum();
-    (drones > 0.0 && total > 0.0).then(|| drones / total)
+    let threats = &scenario.threats;
+    let is_drone = |i: usize| threats[i].kind == DRONE_KIND;
+    // Per type: its number per threat of the mix, and its number a night beside the raid.
+    let own = |i: usize| -> (f64, f64) {
+        let t = &threats[i];
+        match (&t.per_night, &t.nightly_mean) {
+            (Some(routine), _) => (0.0, routine.mean().max(0.0)),
+            (_, Some(nightly)) => (0.0, nightly.mean().max(0.0)),
+            _ if t.in_mix() && total > 0.0 => (mean(i) / total, 0.0),
+            _ => (0.0, 0.0),
+        }
+    };
+    let (mut per_mix, mut beside) = (0.0, 0.0);
+    for (i, t) in threats.iter().enumerate().filter(|&(i, _)| is_drone(i)) {
+        let (unit, fixed) = match &t.per {
+            Some(rider) => {
+                let (unit, fixed) = own(rider.of);
+                let ratio = rider.ratio.mean().max(0.0);
+                (unit * ratio, fixed * ratio)
+            }
+            None => own(i),
+        };
+        per_mix += unit;
+        // A routine drone part fills the raid (see `raid_size_for`); it is not beside it.
+        if t.per_night.is_none() {
+            beside += fixed;
+        }
+    }
+    (per_mix > 0.0).then_some(MixDrones { per_mix, beside })
 }
 
 /// The fates of the drones of `scenario` under `seed`, night by night: for each of `trials` trials
@@ -271,14 +310,19 @@ impl ReplayMonth {
 mod tests {
     use super::*;
 
+    /// A one-night scenario of a raid of 100 with `threats`, against one layer.
+    fn one_night(threats: &str) -> Scenario {
+        let text = format!(
+            "[scenario]\nname = \"replay\"\nnights = 1\n[raid]\nsize = 100\n{threats}\
+             [[layer]]\nname = \"guns\"\ndoctrine = \"salvo\"\npk = 0.5\nmax_shots = 1\ncost_per_shot = 1\n"
+        );
+        scenario::parse(&text, Path::new("replay.toml"), &[]).unwrap().scenario
+    }
+
     #[test]
     fn a_routine_part_fills_the_raid_before_the_mix() {
-        let text = r#"
-[scenario]
-name = "routine"
-nights = 1
-[raid]
-size = 100
+        let s = one_night(
+            r#"
 [[threat]]
 name = "frontline"
 kind = "drone"
@@ -293,21 +337,49 @@ unit_cost = 1
 name = "cruise"
 share = 0.1
 unit_cost = 1
-[[layer]]
-name = "guns"
-doctrine = "salvo"
-pk = 0.5
-max_shots = 1
-cost_per_shot = 1
-"#;
-        let s = scenario::parse(text, Path::new("routine.toml"), &[]).unwrap().scenario;
-        let share = drone_fraction(&s).unwrap();
-        assert!((share - 0.9).abs() < 1e-12);
+"#,
+        );
+        let mix = mix_drones(&s).unwrap();
+        assert!((mix.per_mix - 0.9).abs() < 1e-12 && mix.beside == 0.0);
         // The routine part's mean is 60: a report of 40 drones is all routine, one of 150 is 60
         // routine and 90 drones of a mix that is 90 % drones.
-        assert_eq!(raid_size_for(&s, 40.0, share), 40.0);
-        assert!((raid_size_for(&s, 150.0, share) - 160.0).abs() < 1e-9);
-        assert!((raid_size_for(&s, 60.0, share) - 60.0).abs() < 1e-12);
+        assert_eq!(raid_size_for(&s, 40.0, mix), 40.0);
+        assert!((raid_size_for(&s, 150.0, mix) - 160.0).abs() < 1e-9);
+        assert!((raid_size_for(&s, 60.0, mix) - 60.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn drones_beside_the_raid_are_taken_off_the_report() {
+        let s = one_night(
+            r#"
+[[threat]]
+name = "shahed"
+kind = "drone"
+share = 1
+unit_cost = 1
+[[threat]]
+name = "decoy"
+kind = "drone"
+decoy = true
+per = { shahed = 1.5 }
+unit_cost = 1
+[[threat]]
+name = "cruise"
+nightly_mean = 4
+unit_cost = 1
+[[threat]]
+name = "gerbera"
+kind = "drone"
+decoy = true
+nightly_mean = 10
+unit_cost = 1
+"#,
+        );
+        let mix = mix_drones(&s).unwrap();
+        // Each Shahed of the mix brings 1.5 decoys; 10 drones a night fly beside the raid.
+        assert!((mix.per_mix - 2.5).abs() < 1e-12 && (mix.beside - 10.0).abs() < 1e-12);
+        // A report of 260 drones: 10 beside, 250 = 100 Shaheds and their 150 decoys.
+        assert!((raid_size_for(&s, 260.0, mix) - 100.0).abs() < 1e-9);
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!   added; every other key is the base's. The excursion's `name` must differ from the base's.
 //! - `[[threat]]`, `[[layer]]`, `[[phase]]`, matched by `name`: an element with the name of one in
 //!   the base changes only the fields it writes; a new name adds an element after the base's;
-//!   `remove = true` beside the name (and nothing else) removes the base's element. A new
+//!   `remove = true` beside the name (and nothing else) removes the base's element;
+//!   `unset = ["share"]` drops fields of the base's element (one written another way, say its
+//!   decoys given `per` a strike drone instead of a share of the mix). A new
 //!   element goes after the base's, or with `before = "name"` before that one (layers engage in
 //!   file order).
 //! - `[[fit]]`, matched by `path`: an entry for a path the base fits replaces the base's entry; a
@@ -207,12 +209,12 @@ fn apply_element(
         Some(_) if table.contains_key("before") => {
             Err((at("before"), format!("places a new {key}: the base's `{id}` keeps its place")))
         }
-        Some(_) if id_key == "name" => {
+        Some(range) if id_key == "name" => {
             let DeValue::Table(fields) = item.get_ref() else { unreachable!("an array of tables") };
-            let mut out = out.to_string();
+            let mut out = unset(out, range, table, key, id).map_err(|p| (at("unset"), p))?;
             for (field, spanned) in fields.iter() {
                 let field = field.get_ref().as_ref();
-                if field == id_key {
+                if field == id_key || field == "unset" {
                     continue;
                 }
                 let line = value_line(excursion, spanned, &table[field]);
@@ -224,6 +226,9 @@ fn apply_element(
         // A [[fit]] entry is replaced whole (its path is its name).
         Some(range) => {
             Ok(format!("{}{}{}", &out[..range.start], block_text(excursion, key, id_key, id), &out[range.end..]))
+        }
+        None if table.contains_key("unset") => {
+            Err((at("unset"), format!("drops fields of the base's {key}, but the base has no {key} `{id}`")))
         }
         None => {
             let block = block_text(excursion, key, id_key, id);
@@ -250,6 +255,29 @@ fn apply_element(
             }
         }
     }
+}
+
+/// `out` without the lines of the base's element at `range` that set a field `table`'s `unset`
+/// names; `Err` if `unset` is not a list of such fields.
+fn unset(out: &str, range: std::ops::Range<usize>, table: &toml::Table, key: &str, id: &str) -> Result<String, String> {
+    let Some(value) = table.get("unset") else { return Ok(out.to_string()) };
+    let fields: Option<Vec<&str>> = value.as_array().and_then(|a| a.iter().map(toml::Value::as_str).collect());
+    let Some(fields) = fields else {
+        return Err("must be a list of the base's field names: unset = [\"share\"]".into());
+    };
+    let block = &out[range.clone()];
+    let mut kept = String::with_capacity(block.len());
+    for field in &fields {
+        if *field == "name" || !block.lines().any(|l| is_key_line(l, field)) {
+            return Err(format!("the base's {key} `{id}` sets no field `{field}` that can be unset"));
+        }
+    }
+    for line in block.split_inclusive('\n') {
+        if !fields.iter().any(|f| is_key_line(line, f)) {
+            kept.push_str(line);
+        }
+    }
+    Ok(format!("{}{kept}{}", &out[..range.start], &out[range.end..]))
 }
 
 /// Whether `line` sets `key` (`key = ...`).
@@ -387,6 +415,20 @@ mod tests {
             parsed["layer"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap()).collect();
         assert_eq!(names, ["guns", "laser"]);
         assert!(parsed["fit"].as_array().unwrap().len() == 1, "the [[fit]] after the layers is kept: {out}");
+    }
+
+    #[test]
+    fn unset_drops_fields_of_the_base_element() {
+        let out = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"share\"]\nnightly_mean = 5\n")
+            .unwrap();
+        let shahed = &out[out.find("name = \"shahed\"").unwrap()..];
+        let shahed = &shahed[..shahed.find("[[").unwrap_or(shahed.len())];
+        assert!(!shahed.contains("share") && shahed.contains("nightly_mean = 5"), "{out}");
+        assert!(!out.contains("unset"), "{out}");
+        let problem = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"per\"]\n").unwrap_err();
+        assert!(problem.1.contains("sets no field `per`"), "{problem:?}");
+        let problem = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"new\"\nunset = [\"share\"]\n").unwrap_err();
+        assert!(problem.1.contains("the base has no threat `new`"), "{problem:?}");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 mod base;
 mod beta_table;
+mod coupling;
 mod date;
 mod error;
 pub mod labels;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+pub use coupling::coupling;
 pub use date::Date;
 pub use error::{FieldError, FieldPath, InputError, Origin, Segment};
 pub use model::{

@@ -91,10 +91,41 @@ pub struct Threat {
     /// smaller one) are of this type, the rest are drawn from the mix, in which this type has no
     /// share. Drawn once per trial; types with one fill the raid in file order.
     pub per_night: Option<Param>,
+    /// Launched beside the raid, not out of it: a Poisson number each night whose mean is drawn
+    /// once per trial. Such a type has no share in any mix.
+    pub nightly_mean: Option<Param>,
+    /// Launched beside the raid in proportion to another type's number that night (decoys per
+    /// strike drone). Such a type has no share in any mix.
+    pub per: Option<Rider>,
     /// Whether the record would report one of these that leaked as having reached its target
     /// (`leak_reported_as = "reached"`, the default) or as lost (`"lost"`: a decoy left alone
     /// flies until its fuel runs out); used where the model is scored against the record.
     pub leak_reported_reached: bool,
+}
+
+/// A threat type launched in proportion to another: each night `ratio × n` of it (rounded at
+/// random, up or down, so that the mean is exact) for `n` of type `of` launched that night.
+#[derive(Clone, Debug)]
+pub struct Rider {
+    /// The threat it rides with (an index into [`Scenario::threats`]; never itself a rider).
+    pub of: usize,
+    /// Its name, for paths and messages.
+    pub of_name: String,
+    /// Drawn once per trial.
+    pub ratio: Param,
+}
+
+impl Threat {
+    /// Whether the type is drawn from the raid's mix (else it flies as a routine part, a nightly
+    /// number of its own, or beside another type, and has no share).
+    pub fn in_mix(&self) -> bool {
+        self.per_night.is_none() && self.nightly_mean.is_none() && self.per.is_none()
+    }
+
+    /// Whether the type flies beside the raid rather than out of it (`nightly_mean`, `per`).
+    pub fn beside_raid(&self) -> bool {
+        self.nightly_mean.is_some() || self.per.is_some()
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -225,6 +256,10 @@ pub enum Target {
     DecoyDiscrimination,
     /// `threat.<name>.per_night`: the routine part of the raid.
     PerNight(usize),
+    /// `threat.<name>.nightly_mean`: the mean of a number launched beside the raid.
+    NightlyMean(usize),
+    /// `threat.<name>.per.<other>`: the ratio of a type launched beside another.
+    Per(usize),
     /// A field of layer `.0`.
     Layer(usize, LayerField),
 }
@@ -283,6 +318,36 @@ impl Phase {
 }
 
 impl Scenario {
+    /// The mean number of threats a night over the campaign, at the parameters' means: the raid
+    /// (its routine parts and mix) and what flies beside it (nightly numbers, and riders at their
+    /// ratio to the mean number of the type they ride with, in the scenario's own mix).
+    pub fn mean_threats_a_night(&self) -> f64 {
+        let raid = self.plan.mean_raid_size();
+        let shares = &self.plan.shares[0];
+        let total: f64 = shares.iter().map(|p| p.mean().max(0.0)).sum();
+        let routine: f64 = self.threats.iter().filter_map(|t| t.per_night.as_ref()).map(|p| p.mean()).sum();
+        let mixed = (raid - routine).max(0.0);
+        let own = |i: usize| -> f64 {
+            let t = &self.threats[i];
+            match (&t.per_night, &t.nightly_mean) {
+                (Some(p), _) | (_, Some(p)) => p.mean(),
+                _ if t.in_mix() && total > 0.0 => mixed * shares[i].mean().max(0.0) / total,
+                _ => 0.0,
+            }
+        };
+        let beside: f64 = self
+            .threats
+            .iter()
+            .enumerate()
+            .map(|(i, t)| match (&t.nightly_mean, &t.per) {
+                (Some(_), _) => own(i),
+                (_, Some(rider)) => rider.ratio.mean() * own(rider.of),
+                _ => 0.0,
+            })
+            .sum();
+        raid + beside
+    }
+
     /// Per threat type, the mean damage a leaker does (0 for a decoy), if every strike type's
     /// `damage_on_leak` has a closed-form mean ([`Param::exact_mean`]): the means with damage are
     /// then tallied from the damage expected given the leakers.
@@ -304,9 +369,8 @@ impl Scenario {
         let (early_warning, phase_warning) = early_warning.split_first_mut().expect("the defence's own level");
         let (raid_size, phase_raid) = raid_size.split_first_mut().expect("the raid's own size");
         let (shares, phase_shares) = shares.split_first_mut().expect("the threats' own mix");
-        // A threat launched per_night has no share in any mix.
-        let mixed: Vec<Option<String>> =
-            self.threats.iter().map(|t| t.per_night.is_none().then(|| t.name.clone())).collect();
+        // Only a threat of the mix has a share in it.
+        let mixed: Vec<Option<String>> = self.threats.iter().map(|t| t.in_mix().then(|| t.name.clone())).collect();
         let mut out: Vec<(String, &mut Param)> = vec![("raid.size".into(), raid_size)];
         if let Some(stock) = self.raid.stock.as_mut() {
             out.push(("raid.stock".into(), stock));
@@ -314,9 +378,11 @@ impl Scenario {
         out.push(("raid.production_per_night".into(), &mut self.raid.production_per_night));
         for (threat, share) in self.threats.iter_mut().zip(shares.iter_mut()) {
             let at = |field: &str| format!("threat.{}.{field}", threat.name);
-            match threat.per_night.as_mut() {
-                Some(per_night) => out.push((at("per_night"), per_night)),
-                None => out.push((at("share"), share)),
+            match (threat.per_night.as_mut(), threat.nightly_mean.as_mut(), threat.per.as_mut()) {
+                (Some(per_night), ..) => out.push((at("per_night"), per_night)),
+                (_, Some(mean), _) => out.push((at("nightly_mean"), mean)),
+                (.., Some(rider)) => out.push((at(&format!("per.{}", rider.of_name)), &mut rider.ratio)),
+                (None, None, None) => out.push((at("share"), share)),
             }
             out.push((at("unit_cost"), &mut threat.unit_cost_usd));
             if !threat.decoy {

@@ -21,6 +21,9 @@ pub const MAX_COUNT: f64 = 1e12;
 /// night always finishes in well under a second.
 pub const MAX_RAID: f64 = 1e6;
 
+/// The largest `per` ratio: a night's riders stay within ten times the threats they ride with.
+pub const MAX_RATIO: f64 = 10.0;
+
 /// The largest `max_shots`.
 pub const MAX_SHOTS: f64 = 10_000.0;
 
@@ -55,6 +58,10 @@ pub enum Kind {
     NonNegative,
     /// Engagements per threat launched, 0..=1 (`surge_per_threat`).
     PerThreat,
+    /// A mean number of threats a night, 0..=1,000,000 (`nightly_mean`).
+    NightlyMean,
+    /// Threats of one type per threat of another, 0..=10 (`per`).
+    Ratio,
 }
 
 impl Kind {
@@ -63,7 +70,8 @@ impl Kind {
             Kind::Probability | Kind::PerThreat => (0.0, 1.0),
             Kind::Money | Kind::NonNegative | Kind::Share => (0.0, f64::MAX),
             Kind::Count => (0.0, MAX_COUNT),
-            Kind::Raid => (0.0, MAX_RAID),
+            Kind::Raid | Kind::NightlyMean => (0.0, MAX_RAID),
+            Kind::Ratio => (0.0, MAX_RATIO),
             Kind::Shots => (1.0, MAX_SHOTS),
         }
     }
@@ -83,6 +91,8 @@ impl Kind {
             Kind::Share => "a share >= 0",
             Kind::NonNegative => "a number >= 0",
             Kind::PerThreat => "engagements per threat launched, in 0..1",
+            Kind::NightlyMean => "a mean number of threats a night in 0..=1000000",
+            Kind::Ratio => "threats per threat of the other type, in 0..=10",
         }
     }
 }

@@ -63,6 +63,8 @@ fn target(scenario: &Scenario, path: &str) -> Result<Target, String> {
         ["defence", "early_warning"] | ["raid", "size"] | ["threat", _, "share"] => Err(format!("{path} {elsewhere}")),
         ["threat", name, "ew_defeat"] => Ok(Target::ThreatEwDefeat(threat_index(name).expect("a known path"))),
         ["threat", name, "per_night"] => Ok(Target::PerNight(threat_index(name).expect("a known path"))),
+        ["threat", name, "nightly_mean"] => Ok(Target::NightlyMean(threat_index(name).expect("a known path"))),
+        ["threat", name, "per", _] => Ok(Target::Per(threat_index(name).expect("a known path"))),
         ["layer", name, rest @ ..] => {
             let layer = layer_index(name).expect("a known path");
             let entry =

@@ -72,10 +72,14 @@ pub struct RawRecord {
 #[serde(deny_unknown_fields)]
 pub struct RawThreat {
     pub name: String,
-    /// Required unless `per_night` is given.
+    /// The threat's weight in the raid's mix; one of `share`, `per_night`, `nightly_mean`, `per`.
     pub share: Option<ParamSpec>,
     /// The routine part of every night's raid: this many threats of the type, whatever the raid's size.
     pub per_night: Option<ParamSpec>,
+    /// Launched beside the raid: a Poisson number each night with this mean.
+    pub nightly_mean: Option<ParamSpec>,
+    /// Launched beside the raid in proportion to another threat: `{ shahed = 1.2 }`.
+    pub per: Option<BTreeMap<String, ParamSpec>>,
     pub unit_cost: ParamSpec,
     pub damage_on_leak: Option<ParamSpec>,
     #[serde(default)]

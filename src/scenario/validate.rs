@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use super::date::Date;
 use super::error::{FieldError, FieldPath};
-use super::model::{Defence, Doctrine, FitRange, Layer, NightInputs, NightPlan, Phase, Raid, Scenario, Threat};
+use super::model::{Defence, Doctrine, FitRange, Layer, NightInputs, NightPlan, Phase, Raid, Rider, Scenario, Threat};
 use super::param::{Kind, Param, ParamSpec, did_you_mean};
 use super::raw::{RawFit, RawLayer, RawPhase, RawScenario, RawThreat};
 use super::treatment;
@@ -200,6 +200,8 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
                 kind: t.kind.clone().unwrap_or_else(|| t.name.clone()),
                 ew_defeat: optional(t.ew_defeat.as_ref(), Kind::Probability, path.key("ew_defeat"))?,
                 per_night: optional(t.per_night.as_ref(), Kind::Count, path.key("per_night"))?,
+                nightly_mean: optional(t.nightly_mean.as_ref(), Kind::NightlyMean, path.key("nightly_mean"))?,
+                per: rider(t, i, raw, path.clone())?,
                 leak_reported_reached: match t.leak_reported_as.as_deref() {
                     None | Some("reached") => true,
                     Some("lost") => false,
@@ -215,28 +217,79 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
             if let Some(kind) = &t.kind {
                 check_kind(kind, path.key("kind"))?;
             }
-            let share = match (&t.share, &t.per_night) {
+            let share = match (&t.share, how_launched_beside(t)) {
                 (Some(share), None) => param(share, Kind::Share, path.key("share"))?,
                 (None, Some(_)) => Param::constant(0.0, Kind::Share),
-                (Some(share), Some(_)) => {
+                (Some(share), Some(field)) => {
                     return Err(FieldError::new(
                         path.key("share"),
                         Some(show_spec(share)),
-                        "a threat launched per_night is the raid's routine part and takes no share of the mix: \
-                         give one of share and per_night",
+                        format!(
+                            "a threat launched by {field} is not drawn from the mix and takes no share of it: \
+                             give one of share, per_night, nightly_mean and per"
+                        ),
                     ));
                 }
                 (None, None) => {
                     return Err(FieldError::new(
                         path.key("share"),
                         None,
-                        "is required: the threat's share of the mix (or per_night, for a routine part of every raid)",
+                        "is required: the threat's share of the mix (or per_night, for a routine part of every raid; \
+                         nightly_mean, for a number of its own each night; per, in proportion to another threat)",
                     ));
                 }
             };
             Ok((threat, share))
         })
         .collect()
+}
+
+/// The first of the ways to launch a threat outside the mix that `t` gives, if any ([`rider`]
+/// refuses more than one).
+fn how_launched_beside(t: &RawThreat) -> Option<&'static str> {
+    [(t.per_night.is_some(), "per_night"), (t.nightly_mean.is_some(), "nightly_mean"), (t.per.is_some(), "per")]
+        .into_iter()
+        .find_map(|(given, field)| given.then_some(field))
+}
+
+/// Threat `i`'s `per` table: one other threat, itself no rider, and its ratio.
+fn rider(t: &RawThreat, i: usize, raw: &[RawThreat], path: FieldPath) -> Result<Option<Rider>> {
+    let given = [t.per_night.is_some(), t.nightly_mean.is_some(), t.per.is_some()];
+    if given.iter().filter(|&&g| g).count() > 1 {
+        let fields = ["per_night", "nightly_mean", "per"];
+        let named: Vec<&str> = fields.iter().zip(given).filter(|(_, g)| *g).map(|(f, _)| *f).collect();
+        return Err(FieldError::new(
+            path.key(named[1]),
+            None,
+            format!("give one of per_night, nightly_mean and per (this threat gives {})", named.join(" and ")),
+        ));
+    }
+    let Some(table) = &t.per else { return Ok(None) };
+    let path = path.key("per");
+    let mut entries = table.iter();
+    let (Some((other, spec)), None) = (entries.next(), entries.next()) else {
+        return Err(FieldError::new(
+            path,
+            None,
+            "must name exactly one threat and the number of these per one of it: per = { shahed = 1.2 }",
+        ));
+    };
+    let known: Vec<&str> = raw.iter().map(|t| t.name.as_str()).collect();
+    let Some(of) = known.iter().position(|n| n == other) else {
+        return Err(FieldError::new(
+            path.key(other),
+            None,
+            format!("no threat is named `{other}`{}; threats: {}", did_you_mean(other, &known), known.join(", ")),
+        ));
+    };
+    if of == i || raw[of].per.is_some() {
+        return Err(FieldError::new(
+            path.key(other),
+            None,
+            format!("`{other}` {}: a threat rides with one that is not itself launched per another", if of == i { "is this threat" } else { "is launched per another threat" }),
+        ));
+    }
+    Ok(Some(Rider { of, of_name: other.clone(), ratio: param(spec, Kind::Ratio, path.key(other))? }))
 }
 
 /// A kind is a key of `engages` and the per-threat tables, so it stays plain.
@@ -511,24 +564,24 @@ fn phase_shares(
             format!("no threat is named `{unknown}`{}; threats: {}", did_you_mean(unknown, &known), known.join(", ")),
         ));
     }
-    if let Some((routine, _)) = threats.iter().find(|(t, _)| t.per_night.is_some() && shares.contains_key(&t.name)) {
+    if let Some((outside, _)) = threats.iter().find(|(t, _)| !t.in_mix() && shares.contains_key(&t.name)) {
         return Err(FieldError::new(
-            path.key(&routine.name),
+            path.key(&outside.name),
             None,
-            "is launched per_night, not from the mix: a phase gives no share for it",
+            "is launched by per_night, nightly_mean or per, not from the mix: a phase gives no share for it",
         ));
     }
     let mix = threats
         .iter()
         .map(|(t, _)| {
-            if t.per_night.is_some() {
+            if !t.in_mix() {
                 return Ok(Param::constant(0.0, Kind::Share));
             }
             let spec = shares.get(&t.name).ok_or_else(|| {
                 FieldError::new(
                     path.clone(),
                     None,
-                    format!("must give a share for every threat not launched per_night; missing `{}`", t.name),
+                    format!("must give a share for every threat of the mix; missing `{}`", t.name),
                 )
             })?;
             param(spec, Kind::Share, path.key(&t.name))
