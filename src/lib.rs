@@ -9,6 +9,7 @@
 
 pub mod backtest;
 pub mod charts;
+pub mod compare;
 pub mod engine;
 pub mod format;
 pub mod input_file;

@@ -2,6 +2,7 @@
 //! PNG for slides, drawn from a run's saved summary.json and nights.csv.
 
 pub mod backtest;
+pub mod compare;
 mod data;
 mod dry;
 pub mod optimise;
@@ -44,6 +45,12 @@ pub fn draw_tornadoes(data: &tornado::TornadoData, metrics: &[String]) -> Result
         .iter()
         .map(|metric| finish(format!("tornado-{}", metric.replace('.', "-")), tornado::draw(data, metric)?))
         .collect()
+}
+
+/// The comparison chart of `salvosim compare`.
+pub fn draw_compare(data: &compare::CompareChart) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    Ok(vec![finish(compare::NAME, compare::draw(data)?)?])
 }
 
 /// The backtest (or fit) charts: the months, and the raid-size response.

@@ -128,6 +128,26 @@ pub fn style_mesh<'a, 'b>(
     house_mesh(chart, (x_desc, y_desc), x_labels, &|x| whole_only(*x, night_label), y_format)
 }
 
+/// The house mesh of a chart of rows (tornado bars, comparison intervals): a value axis across
+/// described by `x_desc` and formatted by `x_format`, and one label per row up the side (`labels`,
+/// top row first), with no grid across the rows.
+pub fn row_mesh(chart: &mut Plane, x_desc: &str, x_format: &dyn Fn(&f64) -> String, labels: &[String]) -> Result<()> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .axis_desc_style(font(24))
+        .label_style(font(19))
+        .x_label_formatter(x_format)
+        .y_labels(labels.len().max(1) * 2 + 1)
+        .y_label_formatter(&|v| row_label(labels, *v))
+        .disable_y_mesh()
+        .bold_line_style(GRID)
+        .light_line_style(WHITE)
+        .axis_style(MUTED)
+        .draw()?;
+    Ok(())
+}
+
 /// The house mesh on any plane: the axes' descriptions `(x, y)`, about `x_labels` labels across,
 /// each axis's label formatter, the grid in the house colours.
 pub fn house_mesh(

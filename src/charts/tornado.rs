@@ -4,7 +4,7 @@
 use anyhow::Result;
 use plotters::prelude::*;
 
-use super::theme::{self, font};
+use super::theme;
 use crate::scenario::labels::{label, metric_label, metric_words};
 use crate::sensitivity::Row;
 
@@ -89,19 +89,7 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
             .margin_right(theme::SIDE_LEGEND)
             .build_cartesian_2d(lo - pad..hi + pad, -0.6..n as f64 - 0.4)?;
         let labels: Vec<String> = rows.iter().map(|r| row_text(r)).collect();
-        chart
-            .configure_mesh()
-            .x_desc(metric_label(metric))
-            .axis_desc_style(font(24))
-            .label_style(font(19))
-            .x_label_formatter(&|v| spell(metric, *v))
-            .y_labels(n * 2 + 1)
-            .y_label_formatter(&|v| theme::row_label(&labels, *v))
-            .disable_y_mesh()
-            .bold_line_style(theme::GRID)
-            .light_line_style(WHITE)
-            .axis_style(theme::MUTED)
-            .draw()?;
+        theme::row_mesh(&mut chart, &metric_label(metric), &|v| spell(metric, *v), &labels)?;
         for (row_index, row) in rows.iter().enumerate() {
             let y = (n - 1 - row_index) as f64;
             for (value, colour) in [(row.at_low.mean, theme::BLUE), (row.at_high.mean, theme::ORANGE)] {

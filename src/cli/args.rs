@@ -39,6 +39,10 @@ pub(super) enum Command {
     /// (met at the end of their 95 % CI), with common random numbers; optimise.json/csv and charts.
     /// Exit 3 when no candidate meets the constraints (the files say which came closest).
     Optimise(OptimiseArgs),
+    /// What an excursion changes: BASE and EXCURSION (or BASE with --set's) run trial by trial
+    /// with the same seed; every figure's paired difference with its 95 % interval, in
+    /// compare.csv/json and a chart. Two results folders instead compare unpaired.
+    Compare(CompareArgs),
     /// Merge the shard files of a `run --shard` into the results of the whole run.
     Merge(MergeArgs),
     /// Write a run's briefing report into its folder: report.html (self-contained: every chart
@@ -87,6 +91,20 @@ pub(super) struct RunArgs {
 }
 
 #[derive(Args)]
+pub(super) struct CompareArgs {
+    /// The base scenario (or a results folder of `salvosim run`, beside another, for an unpaired
+    /// comparison of two saved runs).
+    pub(super) base: PathBuf,
+    /// The excursion scenario (or results folder); default: BASE itself, with the --set's.
+    pub(super) excursion: Option<PathBuf>,
+    /// Override a field of the excursion: PATH=VALUE (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub(super) sets: Vec<String>,
+    #[command(flatten)]
+    pub(super) engine: EngineArgs,
+}
+
+#[derive(Args)]
 pub(super) struct ReportArgs {
     /// A results folder written by `salvosim run`; the report is written into it.
     pub(super) dir: PathBuf,
@@ -99,6 +117,9 @@ pub(super) struct ReportArgs {
     /// A folder written by `salvosim optimise`: its search and frontier charts go into the report.
     #[arg(long, value_name = "DIR")]
     pub(super) optimise: Option<PathBuf>,
+    /// A folder written by `salvosim compare`: its chart of differences goes into the report.
+    #[arg(long, value_name = "DIR")]
+    pub(super) compare: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -111,7 +111,8 @@ fn publish(
         output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
     }
     if what.report {
-        let sources = report::Sources { run: staging.path(), sensitivity: None, sweep: None, optimise: None };
+        let sources =
+            report::Sources { run: staging.path(), sensitivity: None, sweep: None, optimise: None, compare: None };
         output::write_report(staging.path(), &report::build(&sources)?)?;
     }
     staging.commit()?;
@@ -343,6 +344,7 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         (args.sensitivity.as_ref(), "sensitivity", results::SENSITIVITY_JSON),
         (args.sweep.as_ref(), "sweep", results::SWEEP_JSON),
         (args.optimise.as_ref(), "optimise", results::OPTIMISE_JSON),
+        (args.compare.as_ref(), "compare", results::COMPARE_JSON),
     ] {
         if let Some(dir) = dir.filter(|d| !d.join(file).is_file()) {
             return Err(not_a(dir, what, anyhow::anyhow!("it holds no {file}")).into());
@@ -359,6 +361,7 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         sensitivity: args.sensitivity.as_deref(),
         sweep: args.sweep.as_deref(),
         optimise: args.optimise.as_deref(),
+        compare: args.compare.as_deref(),
     };
     let built = report::build(&sources).map_err(|e| not_a(&args.dir, "results", e))?;
     output::write_report(staging.path(), &built)?;

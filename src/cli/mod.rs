@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod compare;
 mod fit;
 mod optimise;
 mod progress;
@@ -73,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => fit::calibrate(&args),
         Command::Backtest(args) => fit::backtest(&args),
         Command::Optimise(args) => optimise::optimise(&args),
+        Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => commands::merge_shards(&args),
         Command::Sensitivity(args) => commands::run_sensitivity(&args),
         Command::Validate(args) => commands::validate_file(&args),

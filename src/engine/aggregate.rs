@@ -221,8 +221,7 @@ impl Aggregate {
         for ((tallies, totals), capacity_cost_usd) in
             self.layers.iter_mut().zip(&record.layers).zip(&layout.capacity_cost_usd)
         {
-            let bought = totals.initial_stock.map_or(totals.rounds, |stock| stock + totals.resupplied);
-            let fielding_cost_usd = bought as f64 * totals.cost_per_shot_usd + capacity_cost_usd;
+            let fielding_cost_usd = totals.fielding_cost_usd(*capacity_cost_usd);
             tallies.fielding_cost_usd.add(fielding_cost_usd);
             defence_cost_usd += fielding_cost_usd;
             tallies.rounds.add(totals.rounds as f64);

@@ -51,6 +51,15 @@ pub struct LayerTotals {
     pub exhaustion_night: Option<u32>,
 }
 
+impl LayerTotals {
+    /// USD to field the layer this trial: rounds bought (initial stock and resupply for a finite
+    /// stock, rounds fired for an unlimited one) × cost per shot, plus `capacity_cost_usd`.
+    pub fn fielding_cost_usd(&self, capacity_cost_usd: f64) -> f64 {
+        let bought = self.initial_stock.map_or(self.rounds, |stock| stock + self.resupplied);
+        bought as f64 * self.cost_per_shot_usd + capacity_cost_usd
+    }
+}
+
 /// Campaign totals of one layer against one threat type.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct PairTotals {

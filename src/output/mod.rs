@@ -5,6 +5,7 @@
 //! stale files of an earlier run beside new ones.
 
 pub mod backtest;
+pub mod compare;
 pub mod console;
 pub mod nights_csv;
 pub mod optimise;
@@ -22,8 +23,9 @@ use crate::scenario::{Loaded, Scenario};
 
 use crate::results::{
     BACKTEST_CSV, BACKTEST_JSON, BACKTEST_NIGHTS_CSV, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATE_NIGHTS_CSV,
-    CALIBRATED_TOML, CHARTS_DIR, NIGHTS_CSV, OPTIMISE_CSV, OPTIMISE_JSON, POINTS_DIR, REPORT_CHARTS_DIR, REPORT_HTML,
-    REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
+    CALIBRATED_TOML, CHARTS_DIR, COMPARE_CSV, COMPARE_JSON, NIGHTS_CSV, OPTIMISE_CSV, OPTIMISE_JSON, POINTS_DIR,
+    REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON,
+    SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -60,6 +62,29 @@ pub fn default_dir(scenario: &Scenario) -> PathBuf {
 /// The default folder of a sweep: `output/<name>-sweep/`.
 pub fn default_sweep_dir(scenario: &Scenario) -> PathBuf {
     Path::new("output").join(format!("{}-sweep", scenario.name))
+}
+
+/// The default folder of a comparison: `output/<excursion>-vs-<base>/`.
+pub fn default_compare_dir(base: &Scenario, excursion: &Scenario) -> PathBuf {
+    Path::new("output").join(format!("{}-vs-{}", excursion.name, base.name))
+}
+
+/// Writes compare.csv, compare.json and the comparison chart into `dir`.
+pub fn write_compare(
+    dir: &Path,
+    sides: &compare::Sides,
+    comparison: &crate::compare::Comparison,
+    chart: Option<&charts::compare::CompareChart>,
+) -> anyhow::Result<()> {
+    let mut table = Vec::new();
+    compare::csv(&mut table, comparison)?;
+    let mut json = serde_json::to_vec_pretty(&compare::json(sides, comparison))?;
+    json.push(b'\n');
+    write_files(dir, &[(COMPARE_CSV, &table), (COMPARE_JSON, &json)])?;
+    if let Some(data) = chart {
+        write_chart_files(&dir.join(CHARTS_DIR), &charts::draw_compare(data)?)?;
+    }
+    Ok(())
 }
 
 /// The default folder of a sensitivity analysis: `output/<name>-sensitivity/`.

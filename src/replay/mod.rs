@@ -26,15 +26,13 @@ pub fn replay_scenario(base: &Scenario, raids: &[Raid]) -> Result<Scenario, Stri
             phase.name
         ));
     }
-    let mix = mix_drones(base).ok_or(
-        "the scenario's mix has no threat of kind \"drone\" to stand for the record's Shahed-type drones",
-    )?;
+    let mix = mix_drones(base)
+        .ok_or("the scenario's mix has no threat of kind \"drone\" to stand for the record's Shahed-type drones")?;
     let mut replay = base.clone();
     replay.nights = raids.len() as u32;
     replay.start_date = None;
     replay.plan.raid_size.truncate(1);
-    let sizes: Vec<f64> =
-        raids.iter().map(|raid| raid_size_for(base, raid.launched as f64, mix).round()).collect();
+    let sizes: Vec<f64> = raids.iter().map(|raid| raid_size_for(base, raid.launched as f64, mix).round()).collect();
     if let Some((raid, size)) = raids.iter().zip(&sizes).find(|(_, size)| **size > MAX_RAID) {
         return Err(format!(
             "the report of {} ({} drones) needs a raid of {size} threats a night in this scenario's mix, more than \

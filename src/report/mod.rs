@@ -33,6 +33,8 @@ pub struct Sources<'a> {
     pub sweep: Option<&'a Path>,
     /// A folder written by `salvosim optimise`, for its search and frontier charts.
     pub optimise: Option<&'a Path>,
+    /// A folder written by `salvosim compare`, for its chart of differences.
+    pub compare: Option<&'a Path>,
 }
 
 /// A finished report: the two pages and the PNG files report.md links to.
@@ -119,6 +121,16 @@ fn content(sources: &Sources) -> Result<Content> {
             heading: "Sweep".into(),
             intro: "The headline metrics over the swept values, with common random numbers at every point.".into(),
             charts: saved_charts(dir, "sweep")?,
+        });
+    }
+    if let Some(dir) = sources.compare {
+        groups.push(ChartGroup {
+            heading: "What the excursion changes".into(),
+            intro: "The base and the excursion run trial by trial with the same random numbers: each bar is the \
+                    95 % interval of the paired difference, as a share of the base's figure; grey where it \
+                    includes no change. compare.csv beside this chart holds every figure."
+                .into(),
+            charts: saved_charts(dir, "compare")?,
         });
     }
     if let Some(dir) = sources.optimise {

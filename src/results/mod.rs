@@ -12,6 +12,9 @@ pub const SUMMARY_JSON: &str = "summary.json";
 pub const NIGHTS_CSV: &str = "nights.csv";
 pub const SWEEP_CSV: &str = "sweep.csv";
 pub const SWEEP_JSON: &str = "sweep.json";
+/// `salvosim compare`: one row per figure, base and excursion with their paired difference.
+pub const COMPARE_CSV: &str = "compare.csv";
+pub const COMPARE_JSON: &str = "compare.json";
 pub const SENSITIVITY_CSV: &str = "sensitivity.csv";
 pub const SENSITIVITY_JSON: &str = "sensitivity.json";
 pub const BACKTEST_CSV: &str = "backtest.csv";
@@ -40,7 +43,9 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 21] = [
+pub const OWN_ENTRIES: [&str; 23] = [
+    COMPARE_CSV,
+    COMPARE_JSON,
     OPTIMISE_JSON,
     OPTIMISE_CSV,
     SUMMARY_JSON,

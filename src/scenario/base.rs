@@ -419,15 +419,18 @@ mod tests {
 
     #[test]
     fn unset_drops_fields_of_the_base_element() {
-        let out = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"share\"]\nnightly_mean = 5\n")
-            .unwrap();
+        let out =
+            merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"share\"]\nnightly_mean = 5\n")
+                .unwrap();
         let shahed = &out[out.find("name = \"shahed\"").unwrap()..];
         let shahed = &shahed[..shahed.find("[[").unwrap_or(shahed.len())];
         assert!(!shahed.contains("share") && shahed.contains("nightly_mean = 5"), "{out}");
         assert!(!out.contains("unset"), "{out}");
-        let problem = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"per\"]\n").unwrap_err();
+        let problem =
+            merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"shahed\"\nunset = [\"per\"]\n").unwrap_err();
         assert!(problem.1.contains("sets no field `per`"), "{problem:?}");
-        let problem = merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"new\"\nunset = [\"share\"]\n").unwrap_err();
+        let problem =
+            merged("[scenario]\nname = \"x\"\n[[threat]]\nname = \"new\"\nunset = [\"share\"]\n").unwrap_err();
         assert!(problem.1.contains("the base has no threat `new`"), "{problem:?}");
     }
 

@@ -286,7 +286,10 @@ fn rider(t: &RawThreat, i: usize, raw: &[RawThreat], path: FieldPath) -> Result<
         return Err(FieldError::new(
             path.key(other),
             None,
-            format!("`{other}` {}: a threat rides with one that is not itself launched per another", if of == i { "is this threat" } else { "is launched per another threat" }),
+            format!(
+                "`{other}` {}: a threat rides with one that is not itself launched per another",
+                if of == i { "is this threat" } else { "is launched per another threat" }
+            ),
         ));
     }
     Ok(Some(Rider { of, of_name: other.clone(), ratio: param(spec, Kind::Ratio, path.key(other))? }))

@@ -13,7 +13,7 @@ pub use control::{ControlVariates, Controlled};
 pub use histogram::{Histogram, Scale};
 
 /// z for a two-sided 95 % normal interval.
-const Z95: f64 = 1.959_963_984_540_054;
+pub const Z95: f64 = 1.959_963_984_540_054;
 
 /// Running count, mean and spread (Welford / Chan) plus a quantile histogram of one metric.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
