@@ -4,12 +4,11 @@
 use std::path::Path;
 
 use salvosim::charts::ChartData;
-use salvosim::charts::sweep::SweepData;
 use salvosim::engine;
 use salvosim::output::{self, RunInfo};
 use salvosim::report;
 use salvosim::results;
-use salvosim::scenario::{self, InputError, Loaded, Override, labels};
+use salvosim::scenario::{self, InputError, Loaded, Override};
 use salvosim::sensitivity::{self, Input};
 use salvosim::shard::{self, ShardFile, ShardSpec};
 use salvosim::sweep::{self, Axis};
@@ -105,16 +104,8 @@ fn publish(
     aggregate: &engine::Aggregate,
     what: Publish,
 ) -> Result<(), Failure> {
-    output::write_results(staging.path(), info, loaded, aggregate)?;
     // The report shows the charts, so it draws them even with --no-charts.
-    if !what.no_charts || what.report {
-        output::write_charts(staging.path(), &ChartData::load(staging.path())?)?;
-    }
-    if what.report {
-        let sources =
-            report::Sources { run: staging.path(), sensitivity: None, sweep: None, optimise: None, compare: None };
-        output::write_report(staging.path(), &report::build(&sources)?)?;
-    }
+    output::write_run(staging.path(), info, loaded, aggregate, !what.no_charts, what.report)?;
     staging.commit()?;
     if !what.quiet {
         print!("{}", output::console::summary(info, &loaded.scenario, aggregate));
@@ -179,7 +170,7 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
     let staging = output::Staging::begin(&dir)?;
     let finished =
-        SweepResult { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
+        output::SweepRun { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
     publish_sweep(staging, &dir, &finished, &[], args.output.no_charts, args.output.quiet)
 }
 
@@ -217,58 +208,26 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
     bar.0.finish_and_clear();
     let aggregates = aggregates?;
     let info = run_info(&base.hash, &engine);
-    let finished = SweepResult { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
+    let finished = output::SweepRun { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
     publish_sweep(staging, &dir, &finished, &labels, args.engine.output.no_charts, args.engine.output.quiet)
 }
 
-/// A finished sweep, run here or merged from shards.
-struct SweepResult<'a> {
-    base: &'a Loaded,
-    axes: &'a [Axis],
-    points: &'a [sweep::Point],
-    aggregates: &'a [engine::Aggregate],
-    info: RunInfo,
-}
-
-/// Writes a sweep's points, tables and charts into `staging`, swaps them into `dir`, and reports.
+/// Writes a sweep's folder into `staging`, swaps it into `dir`, and reports.
 fn publish_sweep(
     staging: output::Staging,
     dir: &Path,
-    finished: &SweepResult,
+    finished: &output::SweepRun,
     labels: &[(String, String)],
     no_charts: bool,
     quiet: bool,
 ) -> Result<(), Failure> {
-    let mut table = Vec::new();
-    for (index, (point, aggregate)) in finished.points.iter().zip(finished.aggregates).enumerate() {
-        let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..finished.info.clone() };
-        let point_dir = output::point_dir(staging.path(), index);
-        output::write_results(&point_dir, &point_info, &point.loaded, aggregate)?;
-        table.push((point.values.clone(), sweep::metrics(&point.loaded.scenario, aggregate)));
-    }
-    let base = &finished.base.scenario;
-    let notes: Vec<Option<String>> = finished.axes.iter().map(|a| scenario::coupling(base, &a.path)).collect();
-    let chart_data = SweepData {
-        scenario: base.name.clone(),
-        trials: finished.info.trials,
-        seed: finished.info.seed,
-        version: finished.info.version.clone(),
-        layers: base.layers.iter().map(|l| l.name.clone()).collect(),
-        axes: finished.axes.iter().map(|a| (labels::label_with(&a.path, labels), a.values.clone())).collect(),
-        points: table.clone(),
-    };
-    output::write_sweep(
-        staging.path(),
-        &finished.info,
-        &base.name,
-        finished.axes,
-        &notes,
-        &table,
-        (!no_charts).then_some(&chart_data),
-    )?;
+    let table = output::write_sweep_run(staging.path(), finished, labels, !no_charts)?;
     staging.commit()?;
     if !quiet {
-        notes.iter().flatten().for_each(|note| eprintln!("note: {note}"));
+        sweep::notes(&finished.base.scenario, finished.axes)
+            .iter()
+            .flatten()
+            .for_each(|note| eprintln!("note: {note}"));
         println!("{}", output::console::sweep_table(finished.axes, &table));
         println!(
             "wrote {}/{{{}, {}}} and {}/NNN/",

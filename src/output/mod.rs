@@ -176,6 +176,50 @@ pub fn point_dir(dir: &Path, index: usize) -> PathBuf {
     dir.join(POINTS_DIR).join(format!("{index:03}"))
 }
 
+/// A finished sweep, run here or merged from shards.
+pub struct SweepRun<'a> {
+    pub base: &'a Loaded,
+    pub axes: &'a [crate::sweep::Axis],
+    pub points: &'a [crate::sweep::Point],
+    pub aggregates: &'a [Aggregate],
+    pub info: RunInfo,
+}
+
+/// Writes a sweep's folder into `dir` (a staging folder): each point's results, sweep.csv,
+/// sweep.json and, if `charts`, the charts (axes labelled by `labels`, `PATH=TEXT` pairs, over
+/// the built-in words). Returns the table of sweep.csv. What `salvosim sweep` and the Python
+/// package's `save` both write.
+pub fn write_sweep_run(
+    dir: &Path,
+    finished: &SweepRun,
+    labels: &[(String, String)],
+    charts: bool,
+) -> anyhow::Result<Vec<crate::sweep::PointMetrics>> {
+    let mut table = Vec::new();
+    for (index, (point, aggregate)) in finished.points.iter().zip(finished.aggregates).enumerate() {
+        let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..finished.info.clone() };
+        write_results(&point_dir(dir, index), &point_info, &point.loaded, aggregate)?;
+        table.push((point.values.clone(), crate::sweep::metrics(&point.loaded.scenario, aggregate)));
+    }
+    let base = &finished.base.scenario;
+    let chart_data = charts::sweep::SweepData {
+        scenario: base.name.clone(),
+        trials: finished.info.trials,
+        seed: finished.info.seed,
+        version: finished.info.version.clone(),
+        layers: base.layers.iter().map(|l| l.name.clone()).collect(),
+        axes: finished
+            .axes
+            .iter()
+            .map(|a| (crate::scenario::labels::label_with(&a.path, labels), a.values.clone()))
+            .collect(),
+        points: table.clone(),
+    };
+    let notes = crate::sweep::notes(base, finished.axes);
+    write_sweep(dir, &finished.info, &base.name, finished.axes, &notes, &table, charts.then_some(&chart_data))?;
+    Ok(table)
+}
+
 /// Writes sweep.csv, sweep.json and the sweep charts into `dir`.
 pub fn write_sweep(
     dir: &Path,
@@ -441,12 +485,41 @@ fn copy_folder(from: &Path, to: &Path) -> io::Result<()> {
 
 /// Writes summary.json, nights.csv and the scenario file as run into `dir`, creating it if needed.
 pub fn write_results(dir: &Path, info: &RunInfo, loaded: &Loaded, aggregate: &Aggregate) -> anyhow::Result<()> {
+    let (summary, nights) = results_bytes(info, loaded, aggregate)?;
+    write_files(dir, &[(SUMMARY_JSON, &summary), (NIGHTS_CSV, &nights), (SCENARIO_TOML, loaded.source.as_bytes())])
+}
+
+/// summary.json and nights.csv of a run, as written into its folder.
+pub fn results_bytes(info: &RunInfo, loaded: &Loaded, aggregate: &Aggregate) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
     let scenario = &loaded.scenario;
     let mut summary = serde_json::to_vec_pretty(&summary_json::summary(info, scenario, &loaded.sets, aggregate))?;
     summary.push(b'\n');
     let mut nights = Vec::new();
     nights_csv::write(&mut nights, &NightLayout::new(scenario), aggregate, &scenario.plan.dates)?;
-    write_files(dir, &[(SUMMARY_JSON, &summary), (NIGHTS_CSV, &nights), (SCENARIO_TOML, loaded.source.as_bytes())])
+    Ok((summary, nights))
+}
+
+/// Writes a run's folder into `dir` (a staging folder): its results, its charts unless
+/// `charts` is false, and its report if `report` (which draws the charts either way). What
+/// `salvosim run` and the Python package's `save` both write.
+pub fn write_run(
+    dir: &Path,
+    info: &RunInfo,
+    loaded: &Loaded,
+    aggregate: &Aggregate,
+    charts: bool,
+    report: bool,
+) -> anyhow::Result<()> {
+    write_results(dir, info, loaded, aggregate)?;
+    if charts || report {
+        write_charts(dir, &ChartData::load(dir)?)?;
+    }
+    if report {
+        let sources =
+            crate::report::Sources { run: dir, sensitivity: None, sweep: None, optimise: None, compare: None };
+        write_report(dir, &crate::report::build(&sources)?)?;
+    }
+    Ok(())
 }
 
 /// Writes a report's pages and its PNG charts into `dir`.

@@ -87,6 +87,11 @@ pub fn grid(axes: &[Axis]) -> Vec<Vec<f64>> {
     })
 }
 
+/// What else each axis changes, if anything (see [`scenario::coupling`]).
+pub fn notes(base: &scenario::Scenario, axes: &[Axis]) -> Vec<Option<String>> {
+    axes.iter().map(|a| scenario::coupling(base, &a.path)).collect()
+}
+
 /// One grid point: its values, the scenario with them set, and its result once run.
 pub struct Point {
     pub values: Vec<f64>,
