@@ -214,3 +214,34 @@ fn no_charts_skips_them_and_plot_refuses_a_folder_without_results() {
         .code(2)
         .stderr(predicates::str::contains("not a salvosim results folder"));
 }
+
+/// A threat's or layer's `label` is what a person reads: in summary.json, on the charts, in the
+/// console; a scenario without labels reads its names.
+#[test]
+fn labels_reach_the_charts_and_the_console() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("labelled");
+    let assert = Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(["run", "scenarios/baseline.toml", "--trials", "200", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let console = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    assert!(console.contains("\n  NASAMS ") && console.contains("\n  Mobile fire groups "), "{console}");
+    let summary: serde_json::Value = serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["threats"]["shahed"]["label"], "Shahed-136");
+    assert_eq!(summary["layers"]["nasams"]["label"], "NASAMS");
+    let svg = |name: &str| unescape(&std::fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap());
+    assert!(svg("cost-per-kill").contains("Killing a Shahed-136 costs"), "per-kill title in words");
+    assert!(svg("cost-per-kill").contains("NASAMS · Shahed-136"));
+    assert!(svg("stock-depletion").contains(">NASAMS<") || svg("stock-depletion").contains("NASAMS"));
+    assert!(!svg("nightly-outcome").contains("destroyed by nasams"), "the outcome key uses labels");
+
+    let plain = tmp.path().join("plain");
+    run(Path::new("tests/fixtures/charts-pause.toml"), &plain, &[]);
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("summary.json")).unwrap()).unwrap();
+    let (name, layer) = summary["layers"].as_object().unwrap().iter().next().unwrap();
+    assert_eq!(layer["label"].as_str(), Some(name.as_str()), "no label: the name");
+}

@@ -22,6 +22,8 @@ pub struct Figure {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ThreatInfo {
     pub name: String,
+    /// Its words for people (summary.json's `label`; the name in a summary.json without one).
+    pub label: String,
     /// The scenario's `kind` tag; `None` in a summary.json older than the tag.
     pub kind: Option<String>,
     pub decoy: bool,
@@ -32,6 +34,8 @@ pub struct ThreatInfo {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LayerInfo {
     pub name: String,
+    /// As [`ThreatInfo::label`].
+    pub label: String,
     pub kills: Figure,
     pub spend_usd: Figure,
     pub cost_per_kill_usd: Option<Figure>,
@@ -112,6 +116,7 @@ impl ChartData {
             .map(|(name, t)| {
                 Ok(ThreatInfo {
                     name: name.clone(),
+                    label: t["label"].as_str().unwrap_or(name).to_string(),
                     kind: t["kind"].as_str().map(str::to_string),
                     decoy: t["decoy"].as_bool().unwrap_or(false),
                     unit_cost_usd: figure(&t["unit_cost_usd"], &format!("threats.{name}.unit_cost_usd"))?,
@@ -221,6 +226,7 @@ fn layer_info(name: &str, l: &Value) -> Result<LayerInfo> {
         .unwrap_or_default();
     Ok(LayerInfo {
         name: name.to_string(),
+        label: l["label"].as_str().unwrap_or(name).to_string(),
         by_threat,
         kills: figure(&l["kills"], &what("kills"))?,
         spend_usd: figure(&l["spend_usd"], &what("spend_usd"))?,

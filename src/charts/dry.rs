@@ -18,12 +18,12 @@ fn percent(p: f64) -> String {
 fn title(data: &ChartData) -> String {
     match data.likeliest_to_run_dry() {
         Some((layer, p)) if p >= 0.01 => {
-            format!("{}: {:.0}% chance of running dry within {} nights", layer.name, 100.0 * p, data.nights)
+            format!("{}: {:.0}% chance of running dry within {} nights", layer.label, 100.0 * p, data.nights)
         }
         Some((layer, p)) if p > 0.0 => format!(
             "Every interceptor stock lasts the {} nights in more than 99% of campaigns (the likeliest to run dry: {}, {})",
             data.nights,
-            layer.name,
+            layer.label,
             percent(p)
         ),
         Some(_) => format!("No interceptor layer runs dry within {} nights", data.nights),
@@ -43,9 +43,9 @@ pub fn draw(data: &ChartData) -> Result<String> {
                 data.series(metric::EXHAUSTED, &layer.name).iter().enumerate().map(|(i, f)| ((i + 1) as f64, f.mean));
             let p = layer.stock.as_ref().map_or(0.0, |s| s.p_exhausted);
             let label = if p > 0.0 {
-                format!("{}: {} by night {}", layer.name, percent(p), data.nights)
+                format!("{}: {} by night {}", layer.label, percent(p), data.nights)
             } else {
-                format!("{}: never dry", layer.name)
+                format!("{}: never dry", layer.label)
             };
             chart.draw_series(LineSeries::new(points, colour.stroke_width(4)))?;
             key.push((label, theme::Mark::Line(colour)));

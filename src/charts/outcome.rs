@@ -93,7 +93,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                (format!("destroyed by {}", l.name), theme::layer_colour(i), data.series(metric::KILLS, &l.name))
+                (format!("destroyed by {}", l.label), theme::layer_colour(i), data.series(metric::KILLS, &l.name))
             })
             .collect();
         stacks.push(("lost to EW".into(), theme::GREY, data.total(metric::EW_DEFEATED)));

@@ -26,7 +26,11 @@ fn rows(data: &ChartData) -> Vec<Row<'_>> {
         .flat_map(|l| {
             l.by_threat.iter().filter_map(move |p| {
                 p.cost_per_kill_usd.map(|cost| Row {
-                    label: format!("{} · {}", l.name, p.threat),
+                    label: format!(
+                        "{} · {}",
+                        l.label,
+                        threat(&p.threat).map_or(p.threat.as_str(), |t| t.label.as_str())
+                    ),
                     cost,
                     threat: threat(&p.threat),
                 })
@@ -38,7 +42,7 @@ fn rows(data: &ChartData) -> Vec<Row<'_>> {
     }
     data.layers
         .iter()
-        .filter_map(|l| l.cost_per_kill_usd.map(|cost| Row { label: l.name.clone(), cost, threat: None }))
+        .filter_map(|l| l.cost_per_kill_usd.map(|cost| Row { label: l.label.clone(), cost, threat: None }))
         .collect()
 }
 
@@ -98,7 +102,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             let cost = threat.unit_cost_usd.p50;
             let y = (-0.6, n as f64 - 0.4);
             chart.draw_series(LineSeries::new([(cost, y.0), (cost, y.1)], colour.stroke_width(3)))?;
-            key.push((format!("1:1 — one {}: {}", threat.name, usd(cost)), theme::Mark::Line(colour)));
+            key.push((format!("1:1 — one {}: {}", threat.label, usd(cost)), theme::Mark::Line(colour)));
         }
         for (i, row) in rows.iter().enumerate() {
             let y = (n - 1 - i) as f64;

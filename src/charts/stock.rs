@@ -20,7 +20,7 @@ fn title(data: &ChartData) -> String {
     match first_dry {
         Some((night, layer, s)) => format!(
             "{} hits its reserve by night {night:.0} (median); {:.0}% of campaigns run it dry",
-            layer.name,
+            layer.label,
             100.0 * s.p_exhausted
         ),
         None => format!("No interceptor stock runs dry in most campaigns of {} nights", data.nights),
@@ -71,7 +71,7 @@ fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas)
     let headroom = if drawn_by.is_some() { 1.3 } else { 1.12 };
     let top = figures.iter().map(|f| f.p95).fold(stock.reserve, f64::max).max(1.0) * headroom;
     let mut chart = ChartBuilder::on(panel)
-        .caption(&layer.name, theme::bold(26))
+        .caption(&layer.label, theme::bold(26))
         .margin(12)
         .x_label_area_size(50)
         .y_label_area_size(80)

@@ -46,7 +46,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .threats
         .iter()
         .filter(|t| !t.decoy && e.threats.iter().any(|x| x.name == t.name && !x.decoy))
-        .map(|t| t.name.clone())
+        .map(|t| (t.name.clone(), t.label.clone()))
         .collect();
     let excursion_name =
         if e.name == b.name { format!("{} with {}", e.name, args.sets.join(", ")) } else { e.name.clone() };
@@ -122,15 +122,16 @@ fn compare_saved(args: &CompareArgs, excursion: &std::path::Path) -> Result<(), 
     Ok(())
 }
 
-/// The strike (non-decoy) threats of a summary.json.
-fn strike_names(summary: &serde_json::Value) -> Vec<String> {
+/// The strike (non-decoy) threats of a summary.json: name and label.
+fn strike_names(summary: &serde_json::Value) -> Vec<(String, String)> {
+    let label = |name: &String, t: &serde_json::Value| t["label"].as_str().unwrap_or(name).to_string();
     summary["threats"]
         .as_object()
         .map(|threats| {
             threats
                 .iter()
                 .filter(|(_, t)| t["decoy"] != serde_json::Value::Bool(true))
-                .map(|(n, _)| n.clone())
+                .map(|(n, t)| (n.clone(), label(n, t)))
                 .collect()
         })
         .unwrap_or_default()

@@ -66,6 +66,13 @@ impl From<anyhow::Error> for Failure {
 }
 
 pub fn main() -> ExitCode {
+    // Output piped into `head` ends quietly, as other command-line tools do, instead of panicking
+    // on the broken pipe: the default disposition of SIGPIPE, which Rust's runtime ignores.
+    #[cfg(unix)]
+    // SAFETY: called before any thread starts; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));
     let result = match cli.command {

@@ -8,8 +8,24 @@ use crate::format::{count, thousands, usd};
 use crate::scenario::Scenario;
 use crate::stats::{Stats, Tally};
 
+/// "95% CI a – b", or why there is none: an interval from one trial has no width to mean anything.
+fn interval(s: &Stats, show: impl Fn(f64) -> String) -> String {
+    if s.n < 2 {
+        format!("{:<27}", "95% CI needs 2+ trials")
+    } else {
+        format!("95% CI {:>9} – {:<9}", show(s.ci95[0]), show(s.ci95[1]))
+    }
+}
+
 fn money_line(label: &str, stats: Option<Stats>) -> String {
     match stats {
+        Some(s) if s.n < 2 => format!(
+            "  {label:<28} {:>9}   {}  p5–p95 {:>9} – {}",
+            usd(s.mean),
+            interval(&s, usd),
+            usd(s.p5),
+            usd(s.p95)
+        ),
         Some(s) => format!(
             "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
             usd(s.mean),
@@ -33,10 +49,9 @@ fn ratio_line(label: &str, stats: Option<Stats>, percent: bool) -> String {
             // read apart: "0.29 – 0.29" says nothing about how narrow it is.
             let tight = (plain..=plain + 4).find(|&d| show(s.ci95[0], d) != show(s.ci95[1], d)).unwrap_or(plain);
             format!(
-                "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
+                "  {label:<28} {:>9}   {}  p5–p95 {:>9} – {}",
                 show(s.mean, tight),
-                show(s.ci95[0], tight),
-                show(s.ci95[1], tight),
+                interval(&s, |x| show(x, tight)),
                 show(s.p5, plain),
                 show(s.p95, plain)
             )
@@ -100,7 +115,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
         let _ = writeln!(
             out,
             "  {:<20} {:>10} {:>10} {:>10} {:>11} {:>13} {:>12}",
-            layer.name,
+            layer.label,
             count(mean(&l.rounds)),
             count(mean(&l.kills)),
             usd(mean(&l.spend_usd)),

@@ -104,6 +104,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
         .zip(&aggregate.threats)
         .map(|(threat, t)| {
             let value = json!({
+                "label": threat.label,
                 "decoy": threat.decoy,
                 "kind": threat.kind,
                 "unit_cost_usd": stats(&t.unit_cost_usd),
@@ -142,6 +143,7 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, sets: &[String], aggregate: 
             let p_exhausted =
                 if finite { stats_json(Stats::of_share(l.exhausted_trials, aggregate.trials)) } else { Value::Null };
             let value = json!({
+                "label": layer.label,
                 "rounds": stats(&l.rounds),
                 "kills": stats(&l.kills),
                 "spend_usd": stats(&l.spend_usd),

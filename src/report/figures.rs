@@ -66,18 +66,21 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
         ),
         ("Leak rate: strike threats reaching their targets".into(), "leak_rate".into(), Unit::Percent),
     ];
+    let label = |name: &String, entry: &Value| entry["label"].as_str().unwrap_or(name).to_string();
     for (name, threat) in object(summary, "threats")? {
         if threat["decoy"].as_bool() != Some(true) {
-            rows.push((format!("{name}: leaked"), format!("threats.{name}.leaked"), Unit::Count));
+            let words = label(name, threat);
+            rows.push((format!("{words}: leaked"), format!("threats.{name}.leaked"), Unit::Count));
         }
     }
     for (name, layer) in object(summary, "layers")? {
+        let words = label(name, layer);
         if !layer["p_exhausted"].is_null() {
-            rows.push((format!("{name}: chance of running dry"), format!("layers.{name}.p_exhausted"), Unit::Percent));
+            rows.push((format!("{words}: chance of running dry"), format!("layers.{name}.p_exhausted"), Unit::Percent));
         }
         if !layer["exhaustion_night"].is_null() {
             rows.push((
-                format!("{name}: night it runs dry, where it does"),
+                format!("{words}: night it runs dry, where it does"),
                 format!("layers.{name}.exhaustion_night"),
                 Unit::Count,
             ));
@@ -146,7 +149,7 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
         .map_or(String::new(), |l| format!("; {} of the strike threats reach their targets", Unit::Percent.show(l)));
     let stocks = match data.likeliest_to_run_dry() {
         Some((layer, p)) if p >= 0.01 => {
-            format!(", and {} runs dry in {} of campaigns", layer.name, Unit::Percent.show(p))
+            format!(", and {} runs dry in {} of campaigns", layer.label, Unit::Percent.show(p))
         }
         Some(_) => {
             format!(", and every interceptor stock lasts the {} nights in more than 99 % of campaigns", data.nights)

@@ -78,6 +78,8 @@ pub struct RecordSpec {
 #[derive(Clone, Debug)]
 pub struct Threat {
     pub name: String,
+    /// Words for it where a person reads them (`label`, else the name).
+    pub label: String,
     /// USD per drone launched; drawn once per trial.
     pub unit_cost_usd: Param,
     /// USD of damage per leaker; drawn per leaking drone (0 for decoys).
@@ -139,6 +141,8 @@ pub struct Defence {
 #[derive(Clone, Debug)]
 pub struct Layer {
     pub name: String,
+    /// Words for it where a person reads them (`label`, else the name).
+    pub label: String,
     pub doctrine: Doctrine,
     /// Single-round kill probability.
     pub pk: Param,

@@ -72,6 +72,8 @@ pub struct RawRecord {
 #[serde(deny_unknown_fields)]
 pub struct RawThreat {
     pub name: String,
+    /// Words for the threat on charts, reports and the console ("Shahed-136"); default: the name.
+    pub label: Option<String>,
     /// The threat's weight in the raid's mix; one of `share`, `per_night`, `nightly_mean`, `per`.
     pub share: Option<ParamSpec>,
     /// The routine part of every night's raid: this many threats of the type, whatever the raid's size.
@@ -102,6 +104,8 @@ pub struct RawDefence {
 #[serde(deny_unknown_fields)]
 pub struct RawLayer {
     pub name: String,
+    /// Words for the layer on charts, reports and the console ("NASAMS"); default: the name.
+    pub label: Option<String>,
     pub doctrine: String,
     pub pk: ParamSpec,
     pub max_shots: ParamSpec,

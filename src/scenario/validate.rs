@@ -174,6 +174,25 @@ fn check_entry_names<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Re
     Ok(())
 }
 
+/// A threat's or layer's words for people: `label` if given (1 to 64 characters, no control
+/// characters), else `name`.
+fn label(label: Option<&str>, name: &str, path: FieldPath) -> Result<String> {
+    match label {
+        None => Ok(name.to_string()),
+        Some(text) if !text.trim().is_empty() && text.chars().count() <= 64 && !text.chars().any(char::is_control) => {
+            Ok(text.to_string())
+        }
+        Some(text) => {
+            let shown: String = text.chars().take(80).collect();
+            Err(FieldError::new(
+                path,
+                Some(format!("{shown:?}")),
+                "must be 1 to 64 characters, none of them control characters",
+            ))
+        }
+    }
+}
+
 /// Each threat with its share of the base mix.
 fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
     if raw.is_empty() {
@@ -193,6 +212,7 @@ fn threats(raw: &[RawThreat]) -> Result<Vec<(Threat, Param)>> {
             }
             let threat = Threat {
                 name: t.name.clone(),
+                label: label(t.label.as_deref(), &t.name, path.key("label"))?,
                 unit_cost_usd: param(&t.unit_cost, Kind::Money, path.key("unit_cost"))?,
                 damage_on_leak_usd: param_or(t.damage_on_leak.as_ref(), 0.0, Kind::Money, path.key("damage_on_leak"))?
                     .drawn_per_event(),
@@ -358,6 +378,7 @@ fn layer(l: &RawLayer, path: FieldPath, threats: &[Threat]) -> Result<Layer> {
     let tables = treatment::tables(l, &path, threats, param)?;
     Ok(Layer {
         name: l.name.clone(),
+        label: label(l.label.as_deref(), &l.name, path.key("label"))?,
         doctrine,
         pk: param(&l.pk, Kind::Probability, path.key("pk"))?,
         max_shots: param(&l.max_shots, Kind::Shots, path.key("max_shots"))?,

@@ -175,7 +175,10 @@ impl Stats {
         Stats { mean, se, ci95: [mean - Z95 * se, mean + Z95 * se], ..self }
     }
 
-    /// The stats a [`Tally`] would report for `k` ones and `n - k` zeros (a share of trials).
+    /// The stats a [`Tally`] would report for `k` ones and `n - k` zeros (a share of trials), but
+    /// for the interval: Wilson's score interval, which stays inside 0..1 and keeps a width when
+    /// `k` is 0 or `n` (the normal interval gave a probability a bound of −0.00096, and none at all
+    /// to an event never seen).
     pub fn of_share(k: u64, n: u64) -> Option<Stats> {
         if n == 0 {
             return None;
@@ -185,21 +188,34 @@ impl Stats {
         let se = (variance / n as f64).sqrt();
         // Nearest rank over n - k zeros followed by k ones.
         let quantile = |p: f64| if ((p * n as f64).ceil() as u64).clamp(1, n) > n - k { 1.0 } else { 0.0 };
-        Some(Stats {
-            n,
-            mean,
-            se,
-            ci95: [mean - Z95 * se, mean + Z95 * se],
-            p5: quantile(0.05),
-            p50: quantile(0.5),
-            p95: quantile(0.95),
-        })
+        Some(Stats { n, mean, se, ci95: wilson(k, n), p5: quantile(0.05), p50: quantile(0.5), p95: quantile(0.95) })
     }
+}
+
+/// Wilson's 95 % score interval for `k` successes in `n` trials.
+fn wilson(k: u64, n: u64) -> [f64; 2] {
+    let (lo_edge, hi_edge) = (k == 0, k == n);
+    let (n, p, z2) = (n as f64, k as f64 / n as f64, Z95 * Z95);
+    let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    let half = Z95 / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
+    // Exactly 0 (1) where no trial (every trial) saw it: rounding would leave 1e-18.
+    [if lo_edge { 0.0 } else { (centre - half).max(0.0) }, if hi_edge { 1.0 } else { (centre + half).min(1.0) }]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_share_interval_stays_inside_0_and_1_and_has_a_width() {
+        // Wilson's interval for 0 of 100 is [0, 0.0370]; for 1 of 1000, [0.000177, 0.00565].
+        let none = Stats::of_share(0, 100).unwrap().ci95;
+        assert!(none[0] == 0.0 && (none[1] - 0.036_994).abs() < 1e-5, "{none:?}");
+        let one = Stats::of_share(1, 1000).unwrap().ci95;
+        assert!((one[0] - 0.000_177).abs() < 1e-6 && (one[1] - 0.005_648).abs() < 1e-5, "{one:?}");
+        let all = Stats::of_share(50, 50).unwrap().ci95;
+        assert!(all[1] == 1.0 && all[0] > 0.92 && all[0] < 1.0, "{all:?}");
+    }
 
     fn tally_of(values: &[f64]) -> Tally {
         let mut t = Tally::counts();
