@@ -147,13 +147,15 @@ fn the_data_behind_the_charts_matches_the_saved_results() {
 
     // Titles state figures of summary.json.
     let chart = |name: &str| std::fs::read_to_string(out.join("charts").join(format!("{name}.svg"))).unwrap();
-    let number = |key: &str| summary[key]["mean"].as_f64().unwrap();
+    // The spend title quotes the drawn lines: each one's last-night median.
+    let last = |metric: &str| data.total(metric).last().unwrap().p50;
+    let (defender, attacker) = (last("defender_spend_cum"), last("attacker_spend_cum"));
     let spend_title = format!(
-        "Defence spends {} against the attacker's {}: {:.1} to 1; leakers do {} of damage",
-        usd(number("defender_spend_usd")),
-        usd(number("attacker_spend_usd")),
-        number("cost_exchange_ratio"),
-        usd(number("damage_usd"))
+        "A median campaign: the defence spends {} against the attacker's {} ({:.2} to 1); leakers do {} of damage",
+        usd(defender),
+        usd(attacker),
+        defender / attacker,
+        usd(last("damage_cum"))
     );
     assert_eq!(svg_title(&chart("cumulative-spend")), spend_title);
     let patriot = &summary["layers"]["patriot"];
@@ -237,6 +239,12 @@ fn labels_reach_the_charts_and_the_console() {
     assert!(svg("cost-per-kill").contains("NASAMS · Shahed-136"));
     assert!(svg("stock-depletion").contains(">NASAMS<") || svg("stock-depletion").contains("NASAMS"));
     assert!(!svg("nightly-outcome").contains("destroyed by nasams"), "the outcome key uses labels");
+    // The report opens with the starkest fact: the threat type that mostly gets through.
+    Command::cargo_bin("salvosim").unwrap().arg("report").arg(&out).assert().success();
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let ballistic = &summary["threats"]["ballistic"];
+    let share = ballistic["leaked"]["mean"].as_f64().unwrap() / ballistic["launched"]["mean"].as_f64().unwrap();
+    assert!(share > 0.5 && page.contains("Ballistic missile: ") && page.contains("launched a campaign get through"));
 
     let plain = tmp.path().join("plain");
     run(Path::new("tests/fixtures/charts-pause.toml"), &plain, &[]);
@@ -244,4 +252,27 @@ fn labels_reach_the_charts_and_the_console() {
         serde_json::from_slice(&std::fs::read(plain.join("summary.json")).unwrap()).unwrap();
     let (name, layer) = summary["layers"].as_object().unwrap().iter().next().unwrap();
     assert_eq!(layer["label"].as_str(), Some(name.as_str()), "no label: the name");
+}
+
+/// The chart defects a briefer found, each with the check that would have caught it: a legend
+/// entry with nothing drawn, a probability axis that shows nothing, harmless decoys counted as
+/// leakers.
+#[test]
+fn legends_axes_and_stacks_say_what_is_drawn() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("baseline");
+    run(Path::new("scenarios/baseline.toml"), &out, &[]);
+    let svg = |name: &str| unescape(&std::fs::read_to_string(out.join(format!("charts/{name}.svg"))).unwrap());
+    let data = ChartData::load(&out).unwrap();
+    // No layer runs dry in most baseline campaigns: no red marker drawn, none promised.
+    assert!(data.layers.iter().filter_map(|l| l.stock.as_ref()).all(|s| s.p_exhausted < 0.5));
+    assert!(!svg("stock-depletion").contains("dashed red"), "a legend entry with nothing drawn");
+    // The probability axis reaches just past the likeliest layer's chance, not 100 %.
+    let dry = svg("p-run-dry");
+    assert!(!dry.contains("100%") && dry.contains("1.0%"), "the axis tops out at 1 %");
+    // Decoys that fly on are not leakers that do harm.
+    let outcome = svg("nightly-outcome");
+    assert!(outcome.contains("decoys let through (no harm)") && outcome.contains("strike threats leaked"));
+    let title = svg_title(&outcome);
+    assert!(title.contains("% strike threats leaked") && title.contains("% decoys let through"), "{title}");
 }

@@ -31,11 +31,23 @@ fn title(data: &ChartData) -> String {
     }
 }
 
+/// The top of the probability axis for a highest chance of `p`: 5 % above it, at least 1 %, at
+/// most 105 %.
+pub fn y_top(p: f64) -> f64 {
+    (p * 1.05).clamp(0.01, 1.05)
+}
+
 pub fn draw(data: &ChartData) -> Result<String> {
     theme::svg(|root| {
         let area = theme::frame(root, &title(data), &data.subtitle(), &data.footer())?;
-        let mut chart =
-            theme::night_plane(&area, data, 1.05, "P(run dry by this night)", &|v| format!("{:.0}%", 100.0 * v))?;
+        // The axis reaches just past the likeliest layer's chance, at least 1 %: a 0–100 % axis
+        // over lines that never leave 0 shows nothing.
+        let highest = data.layers.iter().filter_map(|l| l.stock.as_ref()).map(|s| s.p_exhausted).fold(0.0, f64::max);
+        let top = y_top(highest);
+        let decimals = if top < 0.1 { 1 } else { 0 };
+        let mut chart = theme::night_plane(&area, data, top, "P(run dry by this night)", &|v| {
+            format!("{:.decimals$}%", 100.0 * v)
+        })?;
         let mut key = Vec::new();
         for (index, layer) in data.layers.iter().enumerate().filter(|(_, l)| l.stock.is_some()) {
             let colour = theme::layer_colour(index);

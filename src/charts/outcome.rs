@@ -5,7 +5,7 @@
 use anyhow::Result;
 use plotters::prelude::*;
 
-use super::data::ChartData;
+use super::data::{ChartData, Figure};
 use super::theme;
 use crate::engine::layout::metric;
 use crate::format::count;
@@ -23,21 +23,39 @@ fn noun(data: &ChartData) -> &'static str {
     if launched.peek().is_some() && launched.all(|t| t.kind.as_deref() == Some("drone")) { "drones" } else { "threats" }
 }
 
+/// Each night's mean leakers, split into strike threats and decoys (which do no harm where they
+/// come down): the two stacks of the chart.
+fn leakers(data: &ChartData) -> (Vec<Figure>, Vec<Figure>) {
+    let total = data.total(metric::LEAKERS);
+    let mean_only = |mean: f64| Figure { mean, p5: mean, p50: mean, p95: mean };
+    let decoys: Vec<Figure> = (0..total.len())
+        .map(|night| {
+            let of =
+                |t: &super::data::ThreatInfo| data.series(metric::LEAKERS, &t.name).get(night).map_or(0.0, |f| f.mean);
+            mean_only(data.threats.iter().filter(|t| t.decoy).map(of).sum())
+        })
+        .collect();
+    let strike = total.iter().zip(&decoys).map(|(all, d)| mean_only(all.mean - d.mean)).collect();
+    (strike, decoys)
+}
+
 fn title(data: &ChartData) -> String {
     let launched = mean_sum(data.total(metric::LAUNCHED));
     if launched <= 0.0 {
         return format!("No {} launched", noun(data));
     }
     let ew = mean_sum(data.total(metric::EW_DEFEATED));
-    let leaked = mean_sum(data.total(metric::LEAKERS));
+    let (strike, decoys) = leakers(data);
+    let (strike, decoys) = (mean_sum(&strike), mean_sum(&decoys));
     let pct = |x: f64| 100.0 * x / launched;
+    let decoys_through = if decoys > 0.0 { format!(", {:.0}% decoys let through", pct(decoys)) } else { String::new() };
     format!(
-        "Of {} {} launched: {:.0}% destroyed, {:.0}% lost to EW, {:.0}% leaked",
+        "Of {} {} launched: {:.0}% destroyed, {:.0}% lost to EW, {:.0}% strike threats leaked{decoys_through}",
         count(launched),
         noun(data),
-        pct(launched - ew - leaked),
+        pct(launched - ew - strike - decoys),
         pct(ew),
-        pct(leaked)
+        pct(strike)
     )
 }
 
@@ -97,7 +115,11 @@ pub fn draw(data: &ChartData) -> Result<String> {
             })
             .collect();
         stacks.push(("lost to EW".into(), theme::GREY, data.total(metric::EW_DEFEATED)));
-        stacks.push(("leaked".into(), theme::VERMILLION, data.total(metric::LEAKERS)));
+        let (strike, decoys) = leakers(data);
+        if decoys.iter().any(|f| f.mean > 0.0) {
+            stacks.push(("decoys let through (no harm)".into(), theme::LIGHT, &decoys));
+        }
+        stacks.push(("strike threats leaked".into(), theme::VERMILLION, &strike));
         let monthly = bins(data);
         let bin_of = monthly.as_ref().map(|(_, b)| b.as_slice());
         let count_of_bins = monthly.as_ref().map_or(data.nights as usize, |(months, _)| months.len());

@@ -10,17 +10,19 @@ use crate::format::usd;
 
 pub const NAME: &str = "cumulative-spend";
 
-fn title(data: &ChartData) -> String {
-    let ratio = data.cost_exchange_ratio.map_or("n/a".to_string(), |r| format!("{:.1}", r.mean));
+/// The title quotes what the lines show: each line's value on the last night, the median over
+/// campaigns (a mean above a median line would not be the drawn line's figure).
+pub fn title(data: &ChartData) -> String {
+    let last = |metric: &str| data.total(metric).last().map_or(0.0, |f| f.p50);
+    let (defender, attacker, damage) =
+        (last(metric::DEFENDER_SPEND_CUM), last(metric::ATTACKER_SPEND_CUM), last(metric::DAMAGE_CUM));
+    let ratio = if attacker > 0.0 { format!("{:.2}", defender / attacker) } else { "n/a".to_string() };
     let spend = format!(
-        "Defence spends {} against the attacker's {}: {ratio} to 1",
-        usd(data.defender_spend_usd.mean),
-        usd(data.attacker_spend_usd.mean)
+        "A median campaign: the defence spends {} against the attacker's {} ({ratio} to 1)",
+        usd(defender),
+        usd(attacker)
     );
-    match data.damage_usd.mean {
-        damage if damage > 0.0 => format!("{spend}; leakers do {} of damage", usd(damage)),
-        _ => spend,
-    }
+    if damage > 0.0 { format!("{spend}; leakers do {} of damage", usd(damage)) } else { spend }
 }
 
 pub fn draw(data: &ChartData) -> Result<String> {
@@ -38,7 +40,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
             ("defender: rounds fired".to_string(), theme::Mark::Line(theme::DEFENDER)),
             ("attacker: threats launched".to_string(), theme::Mark::Line(theme::ATTACKER)),
             ("damage done by leakers".to_string(), theme::Mark::Line(theme::BROWN)),
-            ("line: median; title: means".to_string(), theme::Mark::Line(theme::LIGHT)),
+            ("line and title: median".to_string(), theme::Mark::Line(theme::LIGHT)),
             ("band: 5th–95th percentile".to_string(), theme::Mark::Block(theme::LIGHT)),
         ];
         theme::side_key(&area, &key)?;

@@ -50,7 +50,12 @@ pub fn draw(data: &ChartData) -> Result<String> {
             area.draw(&Text::new("No layer in this scenario has a finite stock.", (40, 60), font(28)))?;
             return Ok(());
         }
-        let key = "Line: median stock · band: 5th–95th percentile · dashed black: reserve (held back) · dashed red: median night it runs dry";
+        // The red marker is promised only where some panel draws one.
+        let marked = layers.iter().any(|(_, l)| l.stock.as_ref().and_then(dry_night).is_some());
+        let key = format!(
+            "Line: median stock · band: 5th–95th percentile · dashed black: reserve (held back){}",
+            if marked { " · dashed red: median night it runs dry" } else { "" }
+        );
         area.draw(&Text::new(key, (20, 0), font(20).color(&theme::MUTED)))?;
         let area = area.margin(30, 0, 0, 0);
         let columns = layers.len().min(3);
@@ -61,6 +66,11 @@ pub fn draw(data: &ChartData) -> Result<String> {
         }
         Ok(())
     })
+}
+
+/// The night a panel marks: the median night the stock runs dry, where most campaigns run it dry.
+fn dry_night(stock: &super::data::StockInfo) -> Option<super::data::Figure> {
+    stock.exhaustion_night.filter(|_| stock.p_exhausted >= 0.5)
 }
 
 fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas) -> Result<()> {
@@ -97,7 +107,7 @@ fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas)
         let left = font(17).color(&theme::INK).pos(Pos::new(HPos::Left, VPos::Top));
         chart.draw_series(std::iter::once(Text::new(drawn_by, (x.start + 0.3, top * 0.98), left)))?;
     }
-    if let Some(night) = stock.exhaustion_night.filter(|_| stock.p_exhausted >= 0.5) {
+    if let Some(night) = dry_night(stock) {
         let style = theme::VERMILLION.stroke_width(3);
         chart.draw_series(DashedLineSeries::new([(night.p50, 0.0), (night.p50, top)], 8, 6, style))?;
         let label = format!("dry: night {:.0}", night.p50);
