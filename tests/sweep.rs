@@ -174,3 +174,23 @@ fn bad_sweep_specifications_exit_2() {
         assert!(!tmp.path().join("out").exists(), "{vary:?}: nothing written");
     }
 }
+
+/// The exhaustion chart says how often a stock runs dry, not only when: its key gives each
+/// layer's chance at both ends of the sweep.
+#[test]
+fn the_exhaustion_chart_says_how_often_a_stock_runs_dry() {
+    let tmp = tempfile::tempdir().unwrap();
+    salvosim()
+        .args(["sweep", "scenarios/baseline.toml", "--vary", "layer.patriot.stock=20:200:3", "--trials", "300"])
+        .args(["--quiet", "--out"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(tmp.path().join("charts/exhaustion-night-curve.svg")).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
+    let p = |i: usize| json["points"][i]["metrics"]["layers.patriot.p_exhausted"]["mean"].as_f64().unwrap();
+    let shown = |p: f64| if p > 0.0 && p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) };
+    let key = format!("patriot: dry in {} → {} of campaigns", shown(p(0)), shown(p(3)));
+    assert!(svg.contains(&key), "{key} not in the chart");
+}
