@@ -201,9 +201,20 @@ fn info(hash: &str, trials: u64, seed: u64) -> RunInfo {
     }
 }
 
-/// A staging folder for `dir`, or a ScenarioError saying why `dir` cannot take results.
-fn begin(py: Python<'_>, dir: &std::path::Path) -> PyResult<Staging> {
-    Staging::begin(dir).map_err(|e| input_error(py, &InputError::argument(e.path.display().to_string(), e.problem)))
+/// Writes a results folder at `dir` as the CLI does: `write` fills a staging folder, which then
+/// replaces `dir` whole (a ScenarioError if `dir` cannot take results). The GIL is released.
+fn save_folder(
+    py: Python<'_>,
+    dir: &std::path::Path,
+    write: impl FnOnce(&std::path::Path) -> Result<(), String> + Send,
+) -> PyResult<()> {
+    let staging = Staging::begin(dir)
+        .map_err(|e| input_error(py, &InputError::argument(e.path.display().to_string(), e.problem)))?;
+    py.detach(|| {
+        write(staging.path())?;
+        staging.commit().map_err(|e| e.to_string())
+    })
+    .map_err(run_error)
 }
 
 /// The result of a run: summary.json and nights.csv as the CLI writes them.
@@ -223,13 +234,10 @@ impl RunResult {
     /// Writes the folder `salvosim run` writes, byte for byte (charts unless `charts` is false).
     #[pyo3(signature = (dir, charts = true))]
     fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool) -> PyResult<()> {
-        let staging = begin(py, &dir)?;
-        py.detach(|| {
-            output::write_run(staging.path(), &self.info, &self.loaded, &self.aggregate, charts, false)
-                .map_err(|e| format!("{e:#}"))?;
-            staging.commit().map_err(|e| e.to_string())
+        save_folder(py, &dir, |folder| {
+            output::write_run(folder, &self.info, &self.loaded, &self.aggregate, charts, false)
+                .map_err(|e| format!("{e:#}"))
         })
-        .map_err(run_error)
     }
 }
 
@@ -290,13 +298,11 @@ impl SweepResult {
     /// Writes the folder `salvosim sweep` writes, byte for byte (charts unless `charts` is false).
     #[pyo3(signature = (dir, charts = true))]
     fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool) -> PyResult<()> {
-        let staging = begin(py, &dir)?;
-        py.detach(|| {
-            output::write_sweep_run(staging.path(), &self.finished(), &self.labels, charts)
-                .map_err(|e| format!("{e:#}"))?;
-            staging.commit().map_err(|e| e.to_string())
+        save_folder(py, &dir, |folder| {
+            output::write_sweep_run(folder, &self.finished(), &self.labels, charts)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}"))
         })
-        .map_err(run_error)
     }
 }
 
@@ -332,35 +338,15 @@ fn sweep_scenario(
     })?
     .map_err(run_error)?;
     let info = info(&base.hash, trials, seed);
-    let mut result = SweepResult {
-        base,
-        axes,
-        points,
-        aggregates,
-        info,
-        labels,
-        table_csv: String::new(),
-        sweep_json: String::new(),
-    };
-    // The tables as the folder holds them: written once into a scratch folder, read back.
-    let scratch = scratch_dir()?;
-    output::write_sweep_run(&scratch, &result.finished(), &result.labels, false).map_err(run_error)?;
-    let read = |name: &str| std::fs::read_to_string(scratch.join(name)).map_err(run_error);
-    (result.table_csv, result.sweep_json) = (read(salvosim::results::SWEEP_CSV)?, read(salvosim::results::SWEEP_JSON)?);
-    let _ = std::fs::remove_dir_all(&scratch);
-    Ok(result)
-}
-
-/// A fresh folder under the system's temporary folder.
-fn scratch_dir() -> PyResult<PathBuf> {
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "salvosim-py-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(run_error)?;
-    Ok(dir)
+    let finished = output::SweepRun { base: &base, axes: &axes, points: &points, aggregates: &aggregates, info };
+    let table = output::sweep_table(&finished);
+    let notes = sweep::notes(&base.scenario, &axes);
+    let (csv, json) =
+        output::sweep_bytes(&finished.info, &base.scenario.name, &axes, &notes, &table).map_err(run_error)?;
+    let text = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(run_error);
+    let (table_csv, sweep_json) = (text(csv)?, text(json)?);
+    let info = finished.info;
+    Ok(SweepResult { base, axes, points, aggregates, info, labels, table_csv, sweep_json })
 }
 
 /// The version of the salvosim library inside.

@@ -195,12 +195,11 @@ pub fn write_sweep_run(
     labels: &[(String, String)],
     charts: bool,
 ) -> anyhow::Result<Vec<crate::sweep::PointMetrics>> {
-    let mut table = Vec::new();
     for (index, (point, aggregate)) in finished.points.iter().zip(finished.aggregates).enumerate() {
         let point_info = RunInfo { scenario_hash: point.loaded.hash.clone(), ..finished.info.clone() };
         write_results(&point_dir(dir, index), &point_info, &point.loaded, aggregate)?;
-        table.push((point.values.clone(), crate::sweep::metrics(&point.loaded.scenario, aggregate)));
     }
+    let table = sweep_table(finished);
     let base = &finished.base.scenario;
     let chart_data = charts::sweep::SweepData {
         scenario: base.name.clone(),
@@ -220,6 +219,31 @@ pub fn write_sweep_run(
     Ok(table)
 }
 
+/// sweep.csv and sweep.json, as written into a sweep's folder.
+pub fn sweep_bytes(
+    info: &RunInfo,
+    scenario: &str,
+    axes: &[crate::sweep::Axis],
+    notes: &[Option<String>],
+    points: &[crate::sweep::PointMetrics],
+) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    let mut table = Vec::new();
+    sweep::csv(&mut table, axes, points)?;
+    let mut json = serde_json::to_vec_pretty(&sweep::json(info, scenario, axes, notes, points))?;
+    json.push(b'\n');
+    Ok((table, json))
+}
+
+/// Each point's values and metrics: the rows of sweep.csv.
+pub fn sweep_table(finished: &SweepRun) -> Vec<crate::sweep::PointMetrics> {
+    finished
+        .points
+        .iter()
+        .zip(finished.aggregates)
+        .map(|(point, aggregate)| (point.values.clone(), crate::sweep::metrics(&point.loaded.scenario, aggregate)))
+        .collect()
+}
+
 /// Writes sweep.csv, sweep.json and the sweep charts into `dir`.
 pub fn write_sweep(
     dir: &Path,
@@ -230,10 +254,7 @@ pub fn write_sweep(
     points: &[crate::sweep::PointMetrics],
     charts: Option<&charts::sweep::SweepData>,
 ) -> anyhow::Result<()> {
-    let mut table = Vec::new();
-    sweep::csv(&mut table, axes, points)?;
-    let mut json = serde_json::to_vec_pretty(&sweep::json(info, scenario, axes, notes, points))?;
-    json.push(b'\n');
+    let (table, json) = sweep_bytes(info, scenario, axes, notes, points)?;
     write_files(dir, &[(SWEEP_CSV, &table), (SWEEP_JSON, &json)])?;
     if let Some(data) = charts {
         write_chart_files(&dir.join(CHARTS_DIR), &charts::draw_sweep(data)?)?;

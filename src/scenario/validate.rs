@@ -618,7 +618,11 @@ fn phase_shares(
 /// Shares are weights, normalised per trial: a mix of nothing but zeros says nothing.
 fn check_mix(shares: &[Param], path: FieldPath) -> Result<()> {
     if shares.iter().all(|s| s.as_constant() == Some(0.0)) {
-        return Err(FieldError::new(path, None, "every share is 0: at least one threat needs a share > 0"));
+        return Err(FieldError::new(
+            path,
+            None,
+            "every share is 0: at least one threat needs a share > 0 (the raid is drawn from the mix; a threat launched by per_night, nightly_mean or per has no share in it)",
+        ));
     }
     Ok(())
 }
