@@ -239,6 +239,8 @@ fn labels_reach_the_charts_and_the_console() {
     assert!(svg("cost-per-kill").contains("NASAMS · Shahed-136"));
     assert!(svg("stock-depletion").contains(">NASAMS<") || svg("stock-depletion").contains("NASAMS"));
     assert!(!svg("nightly-outcome").contains("destroyed by nasams"), "the outcome key uses labels");
+    let stock = svg("stock-depletion");
+    assert!(stock.contains("rounds fired at: Shahed-136 ") && !stock.contains("fired at: shahed"), "by labels");
     // The report opens with the starkest fact: the threat type that mostly gets through.
     Command::cargo_bin("salvosim").unwrap().arg("report").arg(&out).assert().success();
     let page = std::fs::read_to_string(out.join("report.html")).unwrap();

@@ -130,6 +130,8 @@ fn compare_files_do_not_depend_on_threads_and_saved_runs_compare_unpaired() {
     assert_eq!(json["method"], "unpaired");
     let svg = std::fs::read_to_string(out.join("charts/compare.svg")).unwrap();
     assert!(svg.contains("unpaired"), "the chart says its intervals are unpaired");
+    assert!(svg.contains("Shahed-136 leaked") && !svg.contains("shahed leaked"), "chart rows by their labels");
+    assert!(svg.contains("Gepard guns spend (USD)"), "layer rows by their labels");
 
     // The report takes the comparison's chart, titled in words.
     salvosim().arg("report").arg(tmp.path().join("base")).arg("--compare").arg(&out).assert().success();

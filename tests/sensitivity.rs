@@ -98,8 +98,10 @@ fn it_writes_the_table_and_a_tornado_per_metric_naming_the_input_that_matters_mo
         .max_by(|a, b| a["swing"].as_f64().unwrap().abs().total_cmp(&b["swing"].as_f64().unwrap().abs()))
         .unwrap();
     let svg = std::fs::read_to_string(out.join("charts/tornado-leak_rate.svg")).unwrap();
-    let words = salvosim::scenario::labels::label(top["input"].as_str().unwrap());
-    assert!(svg.contains(&format!("{words} matters most")), "the title names the top input: {words}");
+    let baseline = salvosim::replay::load(std::path::Path::new("scenarios/baseline.toml"), &[]).unwrap();
+    let names = salvosim::scenario::labels::Names::of(&baseline.scenario);
+    let words = salvosim::scenario::labels::label(top["input"].as_str().unwrap(), &names);
+    assert!(svg.contains(&format!("{words} matters most")), "the title names the top input by its labels: {words}");
     assert!(out.join("charts/tornado-leak_rate.png").exists());
     // Every distribution of the baseline is an input: e.g. EW, a price, a Pk and the raid size.
     for input in ["defence.ew_defeat", "threat.shahed.unit_cost", "layer.patriot.pk", "raid.size"] {

@@ -191,6 +191,33 @@ fn the_exhaustion_chart_says_how_often_a_stock_runs_dry() {
         serde_json::from_slice(&std::fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
     let p = |i: usize| json["points"][i]["metrics"]["layers.patriot.p_exhausted"]["mean"].as_f64().unwrap();
     let shown = |p: f64| if p > 0.0 && p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) };
-    let key = format!("patriot: dry in {} → {} of campaigns", shown(p(0)), shown(p(3)));
-    assert!(svg.contains(&key), "{key} not in the chart");
+    let key = format!("Patriot: dry in {} → {} of campaigns", shown(p(0)), shown(p(3)));
+    // The chart's words in reading order, a key label wrapped over two lines read as one.
+    let words = svg.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('<')).collect::<Vec<_>>();
+    assert!(words.join(" ").contains(&key), "{key} not in the chart (by the layer's label)");
+    assert!(svg.contains("Night Patriot runs dry"), "the title by the layer's label");
+
+    // Nights are whole: on a short axis (Patriot dry on night 1 or 2) no tick repeats a night,
+    // where once it read "0, 0, 0, 1, 1, 1".
+    let short = tmp.path().join("short");
+    salvosim()
+        .args(["sweep", "scenarios/baseline.toml", "--vary", "layer.patriot.stock=1:2:2", "--trials", "100"])
+        .args(["--quiet", "--out"])
+        .arg(&short)
+        .assert()
+        .success();
+    let svg = std::fs::read_to_string(short.join("charts/exhaustion-night-curve.svg")).unwrap();
+    // The y axis's tick labels: right-aligned text holding a number alone.
+    let lines: Vec<&str> = svg.lines().map(str::trim).collect();
+    let ticks: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| {
+            w[0].contains("text-anchor=\"end\"") && !w[1].is_empty() && w[1].chars().all(|c| c.is_ascii_digit())
+        })
+        .map(|w| w[1])
+        .collect();
+    let mut unique = ticks.clone();
+    unique.dedup();
+    assert!(ticks.len() >= 2, "the night axis has ticks: {ticks:?}");
+    assert_eq!(ticks, unique, "a night tick repeats");
 }

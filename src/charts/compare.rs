@@ -6,7 +6,7 @@ use plotters::prelude::*;
 
 use super::theme;
 use crate::compare::{Comparison, Row};
-use crate::scenario::labels::metric_label;
+use crate::scenario::labels::{Names, metric_label};
 
 pub const NAME: &str = "compare";
 
@@ -23,6 +23,8 @@ pub struct CompareChart<'a> {
     pub strike_threats: Vec<(String, String)>,
     /// Whether the differences are paired trial by trial (else two saved runs, unpaired).
     pub paired: bool,
+    /// The words for both scenarios' threats and layers.
+    pub names: Names,
 }
 
 /// A figure's value in its unit: money with k/M/B, counts whole, shares as percentages.
@@ -102,8 +104,8 @@ fn drawn<'a>(data: &CompareChart<'a>) -> Vec<(&'a Row, f64, [f64; 2])> {
         .collect()
 }
 
-fn row_text(row: &Row) -> String {
-    let label = metric_label(&row.metric);
+fn row_text(row: &Row, names: &Names) -> String {
+    let label = metric_label(&row.metric, names);
     match row.difference {
         Some(d) => format!("{label}  {}{}", if d >= 0.0 { "+" } else { "−" }, spell(&row.metric, d.abs())),
         None => label,
@@ -144,7 +146,7 @@ pub fn draw(data: &CompareChart) -> Result<String> {
             .x_label_area_size(60)
             .y_label_area_size(560)
             .build_cartesian_2d(lo - pad..hi + pad, -0.6..n as f64 - 0.4)?;
-        let labels: Vec<String> = rows.iter().map(|(r, _, _)| row_text(r)).collect();
+        let labels: Vec<String> = rows.iter().map(|(r, _, _)| row_text(r, &data.names)).collect();
         let percent = |v: &f64| if v.abs() < 1e-9 { "0%".into() } else { format!("{v:+.0}%") };
         theme::row_mesh(&mut chart, &format!("Change from {} (%)", data.base), &percent, &labels)?;
         chart.draw_series(LineSeries::new([(0.0, -0.6), (0.0, n as f64 - 0.4)], theme::INK.stroke_width(2)))?;

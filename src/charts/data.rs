@@ -95,6 +95,11 @@ fn entries<'a>(root: &'a Value, key: &str) -> Result<&'a serde_json::Map<String,
 }
 
 impl ChartData {
+    /// A threat type's label, or its name where the run has no such threat.
+    pub fn threat_label<'a>(&'a self, name: &'a str) -> &'a str {
+        self.threats.iter().find(|t| t.name == name).map_or(name, |t| t.label.as_str())
+    }
+
     /// Reads `dir/summary.json` and `dir/nights.csv`.
     pub fn load(dir: &Path) -> Result<ChartData> {
         let summary = results::read_summary(dir)?;

@@ -27,18 +27,21 @@ fn title(data: &ChartData) -> String {
     }
 }
 
-/// "fired at: shahed 61 % · cruise 39 %": which threat types drew the stock (mean rounds over the
-/// campaign), largest first; `None` when the layer engages one type or fired nothing.
-fn drawn_by(layer: &LayerInfo) -> Option<String> {
+/// "rounds fired at: Shahed-136 61 % · Cruise missile 39 %": which threat types drew the stock
+/// (mean rounds over the campaign), largest first, two to a line so that labels fit the panel;
+/// empty when the layer engages one type or fired nothing.
+fn drawn_by(data: &ChartData, layer: &LayerInfo) -> Vec<String> {
     let total: f64 = layer.by_threat.iter().map(|p| p.rounds.mean).sum();
     if layer.by_threat.len() < 2 || total <= 0.0 {
-        return None;
+        return Vec::new();
     }
     let mut shares: Vec<(&str, f64)> =
-        layer.by_threat.iter().map(|p| (p.threat.as_str(), 100.0 * p.rounds.mean / total)).collect();
+        layer.by_threat.iter().map(|p| (data.threat_label(&p.threat), 100.0 * p.rounds.mean / total)).collect();
     shares.sort_by(|a, b| b.1.total_cmp(&a.1));
     let parts: Vec<String> = shares.iter().map(|(name, share)| format!("{name} {share:.0} %")).collect();
-    Some(format!("rounds fired at: {}", parts.join(" · ")))
+    let mut lines: Vec<String> = parts.chunks(2).map(|pair| pair.join(" · ")).collect();
+    lines[0] = format!("rounds fired at: {}", lines[0]);
+    lines
 }
 
 pub fn draw(data: &ChartData) -> Result<String> {
@@ -76,9 +79,9 @@ fn dry_night(stock: &super::data::StockInfo) -> Option<super::data::Figure> {
 fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas) -> Result<()> {
     let stock = layer.stock.as_ref().expect("finite-stock layers only");
     let figures = data.series(metric::STOCK, &layer.name);
-    let drawn_by = drawn_by(layer);
-    // Headroom above the band for the "fired at" line, where there is one.
-    let headroom = if drawn_by.is_some() { 1.3 } else { 1.12 };
+    let drawn_by = drawn_by(data, layer);
+    // Headroom above the band for the "fired at" lines, where there are any.
+    let headroom = 1.12 + 0.16 * drawn_by.len() as f64;
     let top = figures.iter().map(|f| f.p95).fold(stock.reserve, f64::max).max(1.0) * headroom;
     let mut chart = ChartBuilder::on(panel)
         .caption(&layer.label, theme::bold(26))
@@ -103,9 +106,11 @@ fn draw_panel(data: &ChartData, index: usize, layer: &LayerInfo, panel: &Canvas)
         let right = font(18).pos(Pos::new(HPos::Right, VPos::Bottom));
         chart.draw_series(std::iter::once(Text::new(label, (x.end - 0.5, reserve + top * 0.01), right)))?;
     }
-    if let Some(drawn_by) = drawn_by {
-        let left = font(17).color(&theme::INK).pos(Pos::new(HPos::Left, VPos::Top));
-        chart.draw_series(std::iter::once(Text::new(drawn_by, (x.start + 0.3, top * 0.98), left)))?;
+    let left = font(17).color(&theme::INK).pos(Pos::new(HPos::Left, VPos::Top));
+    let line_height = top * 0.09;
+    for (i, line) in drawn_by.into_iter().enumerate() {
+        let y = top * 0.98 - line_height * i as f64;
+        chart.draw_series(std::iter::once(Text::new(line, (x.start + 0.3, y), left.clone())))?;
     }
     if let Some(night) = dry_night(stock) {
         let style = theme::VERMILLION.stroke_width(3);

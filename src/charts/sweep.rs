@@ -6,6 +6,7 @@ use plotters::prelude::*;
 
 use super::theme::{self, Mark, font};
 use crate::format::{ratio, ratio_tick, short};
+use crate::scenario::labels::Names;
 use crate::stats::Stats;
 use crate::sweep::PointMetrics;
 
@@ -21,6 +22,8 @@ pub struct SweepData {
     pub axes: Vec<(String, Vec<f64>)>,
     /// Per grid point (first axis slowest): its values and its metrics by name.
     pub points: Vec<PointMetrics>,
+    /// The words for the scenario's threats and layers.
+    pub names: Names,
 }
 
 impl SweepData {
@@ -32,8 +35,12 @@ impl SweepData {
         theme::subtitle(&self.scenario, self.trials, "per point, common random numbers", self.seed)
     }
 
-    fn footer(&self) -> String {
-        format!("salvosim {} · bands: 95% confidence interval of the mean", self.version)
+    fn footer(&self, centre: Centre) -> String {
+        let bands = match centre {
+            Centre::Mean => "95% confidence interval of the mean",
+            Centre::Median => "5th–95th percentile over trials",
+        };
+        format!("salvosim {} · bands: {bands}", self.version)
     }
 
     /// Heatmaps draw no bands: each cell is a mean.
@@ -119,7 +126,7 @@ fn curves(
 ) -> Result<String> {
     let (path, values) = &data.axes[0];
     theme::svg(|root| {
-        let area = theme::frame(root, title, &data.subtitle(), &data.footer())?;
+        let area = theme::frame(root, title, &data.subtitle(), &data.footer(centre))?;
         let stats = |metric: &str| -> Vec<(f64, Stats)> {
             values.iter().enumerate().filter_map(|(i, &x)| data.metric(i, metric).map(|s| (x, s))).collect()
         };
@@ -223,7 +230,12 @@ fn exhaustion_curve(data: &SweepData) -> Result<String> {
             // How often, beside when: the night alone hides a stock that runs dry in 34 % of
             // campaigns at one end of the sweep and in 0.1 % at the other.
             let p = |i: usize| data.metric(i, &format!("layers.{l}.p_exhausted")).map_or(0.0, |s| s.mean);
-            let often = format!("{l}: dry in {} → {} of campaigns", percent(p(0)), percent(p(data.points.len() - 1)));
+            let often = format!(
+                "{}: dry in {} → {} of campaigns",
+                data.names.show(&l),
+                percent(p(0)),
+                percent(p(data.points.len() - 1))
+            );
             (format!("layers.{l}.exhaustion_night"), often, colour)
         })
         .collect();
@@ -233,7 +245,9 @@ fn exhaustion_curve(data: &SweepData) -> Result<String> {
     } else {
         format!("Night {} runs dry (median over campaigns where it does)", names.join(", "))
     };
-    curves(data, &title, "Exhaustion night", &|v| format!("{v:.0}"), &series, false, Centre::Median)
+    // Nights are whole: a short axis (a stock dry on night 1) would otherwise tick "0, 0, 0, 1, 1, 1".
+    let night = |v: &f64| theme::whole_only(*v, |v| format!("{v:.0}"));
+    curves(data, &title, "Exhaustion night", &night, &series, false, Centre::Median)
 }
 
 enum HeatMetric {
@@ -249,7 +263,7 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
         HeatMetric::CostExchange => ("cost_exchange_ratio".to_string(), String::new(), "ratio"),
         HeatMetric::ExhaustionNight(layer) => (
             format!("layers.{layer}.exhaustion_night"),
-            format!("Night {layer} runs dry (mean over campaigns where it does)"),
+            format!("Night {} runs dry (mean over campaigns where it does)", data.names.show(layer)),
             "night",
         ),
     };
@@ -263,7 +277,8 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
             .min_by(|a, b| a.0.total_cmp(&b.0));
         match soonest {
             Some((v, i, j)) => format!(
-                "{layer} runs dry by night {v:.0} at the soonest ({} {}, {} {}), night {hi:.0} at the latest",
+                "{} runs dry by night {v:.0} at the soonest ({} {}, {} {}), night {hi:.0} at the latest",
+                data.names.show(layer),
                 phrase(x_path),
                 short(xs[i]),
                 phrase(y_path),

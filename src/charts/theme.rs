@@ -236,8 +236,9 @@ pub enum Mark {
 pub fn side_key(area: &Canvas, entries: &[(String, Mark)]) -> Result<()> {
     let (width, _) = area.dim_in_pixel();
     let x = width as i32 - SIDE_LEGEND as i32 + 24;
-    for (row, (label, mark)) in entries.iter().enumerate() {
-        let y = 30 + 34 * row as i32;
+    let room = SIDE_LEGEND - 42 - 12;
+    let mut y = 30;
+    for (label, mark) in entries {
         match *mark {
             Mark::Line(c) => area.draw(&PathElement::new(vec![(x, y), (x + 30, y)], c.stroke_width(4)))?,
             Mark::Dashed(c) => {
@@ -247,9 +248,32 @@ pub fn side_key(area: &Canvas, entries: &[(String, Mark)]) -> Result<()> {
             Mark::Block(c) => area.draw(&Rectangle::new([(x + 4, y - 10), (x + 26, y + 10)], c.filled()))?,
             Mark::Blank => {}
         }
-        area.draw(&Text::new(label.clone(), (x + 42, y - 11), font(20)))?;
+        // A label wider than the margin wraps at its spaces rather than running off the edge.
+        for (i, line) in wrap(area, label, room)?.into_iter().enumerate() {
+            if i > 0 {
+                y += 24;
+            }
+            area.draw(&Text::new(line, (x + 42, y - 11), font(20)))?;
+        }
+        y += 34;
     }
     Ok(())
+}
+
+/// `text` in lines no wider than `room` pixels in the key's font, broken at spaces (a single
+/// word wider than that keeps its own line).
+fn wrap(area: &Canvas, text: &str, room: u32) -> Result<Vec<String>> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in text.split(' ') {
+        let joined = lines.last().map(|line| format!("{line} {word}"));
+        match joined {
+            Some(joined) if area.estimate_text_size(&joined, &font(20))?.0 <= room => {
+                *lines.last_mut().expect("a last line") = joined;
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    Ok(lines)
 }
 
 /// The night axis: 0.5 .. nights + 0.5, so bars and points sit on whole nights.
@@ -292,5 +316,23 @@ mod tests {
         let ticks: Vec<String> = [0.5, 1.0, 1.5, 2.0, 2.5].into_iter().map(|v| whole_only(v, label)).collect();
         assert_eq!(ticks, ["", "1", "", "2", ""]);
         assert_eq!(whole_only(3.0000000000004, label), "3", "a tick computed with rounding error");
+    }
+
+    #[test]
+    fn a_long_key_label_wraps_inside_the_margin_and_keeps_every_word() {
+        let text = "Short-range missiles: dry in 100% → 0.1% of campaigns";
+        super::super::raster::register_fonts();
+        svg(|root| {
+            let room = SIDE_LEGEND - 54;
+            let lines = wrap(root, text, room)?;
+            assert!(lines.len() >= 2, "{lines:?}");
+            for line in &lines {
+                assert!(root.estimate_text_size(line, &font(20))?.0 <= room, "{line} overflows");
+            }
+            assert_eq!(lines.join(" "), text);
+            assert_eq!(wrap(root, "NASAMS", room)?, ["NASAMS"], "a short label stays on one line");
+            Ok(())
+        })
+        .unwrap();
     }
 }

@@ -5,7 +5,7 @@ use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme;
-use crate::scenario::labels::{label, metric_label, metric_words};
+use crate::scenario::labels::{Names, label, metric_label, metric_words};
 use crate::sensitivity::Row;
 
 /// Bars drawn at most; the rest are listed as a count in the footer.
@@ -18,6 +18,8 @@ pub struct TornadoData {
     pub seed: u64,
     pub version: String,
     pub rows: Vec<Row>,
+    /// The words for the scenario's threats and layers.
+    pub names: Names,
 }
 
 /// A metric's value as a reader wants it: shares as percentages, money with k/M, the rest plain.
@@ -32,7 +34,7 @@ fn spell(metric: &str, value: f64) -> String {
 }
 
 /// The input in words with the values it was pinned at: `nasams kill probability per round 0.78 → 0.92`.
-fn row_text(row: &Row) -> String {
+fn row_text(row: &Row, names: &Names) -> String {
     let value = |v: f64| {
         if v.abs() >= 10_000.0 {
             crate::format::usd_tick(v).replace('$', "")
@@ -44,7 +46,7 @@ fn row_text(row: &Row) -> String {
             format!("{}", (v * scale).round() / scale)
         }
     };
-    format!("{}  {} → {}", label(&row.input.path), value(row.input.low), value(row.input.high))
+    format!("{}  {} → {}", label(&row.input.path, names), value(row.input.low), value(row.input.high))
 }
 
 pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
@@ -58,12 +60,12 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
     let title = match rows.first() {
         Some(top) if top.swing() != 0.0 => format!(
             "{} matters most: {} from {} to {}",
-            label(&top.input.path),
-            metric_words(metric),
+            label(&top.input.path, &data.names),
+            metric_words(metric, &data.names),
             spell(metric, top.at_low.mean),
             spell(metric, top.at_high.mean)
         ),
-        _ => format!("No input moves the {}", metric_words(metric)),
+        _ => format!("No input moves the {}", metric_words(metric, &data.names)),
     };
     let subtitle = theme::subtitle(&data.scenario, data.trials, "a run", data.seed)
         + " · each input pinned at its 10th and 90th percentile";
@@ -88,8 +90,8 @@ pub fn draw(data: &TornadoData, metric: &str) -> Result<String> {
             .y_label_area_size(520)
             .margin_right(theme::SIDE_LEGEND)
             .build_cartesian_2d(lo - pad..hi + pad, -0.6..n as f64 - 0.4)?;
-        let labels: Vec<String> = rows.iter().map(|r| row_text(r)).collect();
-        theme::row_mesh(&mut chart, &metric_label(metric), &|v| spell(metric, *v), &labels)?;
+        let labels: Vec<String> = rows.iter().map(|r| row_text(r, &data.names)).collect();
+        theme::row_mesh(&mut chart, &metric_label(metric, &data.names), &|v| spell(metric, *v), &labels)?;
         for (row_index, row) in rows.iter().enumerate() {
             let y = (n - 1 - row_index) as f64;
             for (value, colour) in [(row.at_low.mean, theme::BLUE), (row.at_high.mean, theme::ORANGE)] {

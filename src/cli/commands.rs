@@ -274,6 +274,7 @@ pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         seed: engine.seed,
         version: info.version.clone(),
         rows: rows?,
+        names: salvosim::scenario::labels::Names::of(scenario),
     };
     let charted = if args.engine.output.no_charts { &[][..] } else { &chart_metrics[..] };
     output::write_sensitivity(staging.path(), &info, &data, charted)?;

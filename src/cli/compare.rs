@@ -5,6 +5,7 @@ use salvosim::charts::compare::{CompareChart, spell};
 use salvosim::compare::{self, Comparison};
 use salvosim::output::{self, compare::Sides};
 use salvosim::results;
+use salvosim::scenario::labels::Names;
 use salvosim::scenario::{InputError, Override};
 
 use super::Failure;
@@ -35,7 +36,6 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
     let bar = progress_bar(engine.trials, args.engine.output.quiet);
     let comparison = engine.pool.install(|| compare::run(b, e, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
-    let comparison = comparison?;
     let sides = Sides {
         base: (b.name.clone(), base.hash.clone(), vec![]),
         excursion: (e.name.clone(), excursion.hash.clone(), args.sets.clone()),
@@ -50,23 +50,9 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .collect();
     let excursion_name =
         if e.name == b.name { format!("{} with {}", e.name, args.sets.join(", ")) } else { e.name.clone() };
-    let chart = CompareChart {
-        base: b.name.clone(),
-        excursion: excursion_name,
-        version: sides.version.clone(),
-        comparison: &comparison,
-        strike_threats,
-        paired: true,
-    };
-    output::write_compare(staging.path(), &sides, &comparison, (!args.engine.output.no_charts).then_some(&chart))?;
-    staging.commit()?;
-    if !args.engine.output.quiet {
-        println!("{}", salvosim::charts::compare::title(&chart));
-        print!("{}", table(&comparison, &sides));
-        println!("{}", narrowing(&comparison));
-        println!("wrote {}/{{{}, {}}}", dir.display(), results::COMPARE_CSV, results::COMPARE_JSON);
-    }
-    Ok(())
+    let names = Names::new(Names::of(b).pairs().chain(Names::of(e).pairs()));
+    let shown = Shown { excursion_name, strike_threats, names };
+    finish(args, &dir, staging, &sides, &comparison?, shown)
 }
 
 /// Two saved runs: their summary.json files, unpaired.
@@ -101,22 +87,50 @@ fn compare_saved(args: &CompareArgs, excursion: &std::path::Path) -> Result<(), 
         .unwrap_or_else(|| std::path::Path::new("output").join(format!("{b_name}-vs-{a_name}")));
     let staging = output::Staging::begin(&dir)?;
     let strike_threats = strike_names(&a).into_iter().filter(|t| strike_names(&b).contains(t)).collect();
+    let names = Names::new(Names::of_summary(&a).pairs().chain(Names::of_summary(&b).pairs()));
+    finish(args, &dir, staging, &sides, &comparison, Shown { excursion_name: b_name, strike_threats, names })
+}
+
+/// What the chart and console call things.
+struct Shown {
+    excursion_name: String,
+    strike_threats: Vec<(String, String)>,
+    names: Names,
+}
+
+/// Either comparison's files, chart and console table.
+fn finish(
+    args: &CompareArgs,
+    dir: &std::path::Path,
+    staging: output::Staging,
+    sides: &Sides,
+    comparison: &Comparison,
+    shown: Shown,
+) -> Result<(), Failure> {
     let chart = CompareChart {
-        base: a_name.clone(),
-        excursion: b_name.clone(),
+        base: sides.base.0.clone(),
+        excursion: shown.excursion_name,
         version: sides.version.clone(),
-        comparison: &comparison,
-        strike_threats,
-        paired: false,
+        comparison,
+        strike_threats: shown.strike_threats,
+        paired: sides.paired,
+        names: shown.names,
     };
-    output::write_compare(staging.path(), &sides, &comparison, (!args.engine.output.no_charts).then_some(&chart))?;
+    output::write_compare(staging.path(), sides, comparison, (!args.engine.output.no_charts).then_some(&chart))?;
     staging.commit()?;
     if !args.engine.output.quiet {
-        eprintln!(
-            "note: two saved runs have no trials to pair: each interval is that of two independent means, \
-             far wider than `salvosim compare BASE.toml EXCURSION.toml` gives"
-        );
-        print!("{}", table(&comparison, &sides));
+        if sides.paired {
+            println!("{}", salvosim::charts::compare::title(&chart));
+        } else {
+            eprintln!(
+                "note: two saved runs have no trials to pair: each interval is that of two independent means, \
+                 far wider than `salvosim compare BASE.toml EXCURSION.toml` gives"
+            );
+        }
+        print!("{}", table(comparison, sides, &chart.names));
+        if sides.paired {
+            println!("{}", narrowing(comparison));
+        }
         println!("wrote {}/{{{}, {}}}", dir.display(), results::COMPARE_CSV, results::COMPARE_JSON);
     }
     Ok(())
@@ -138,7 +152,7 @@ fn strike_names(summary: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// The headline figures and the strike leakers, in words.
-fn table(comparison: &Comparison, sides: &Sides) -> String {
+fn table(comparison: &Comparison, sides: &Sides, names: &Names) -> String {
     let mut out = format!("{:<44} {:>14} {:>14}   difference (95% CI)\n", "figure", sides.base.0, sides.excursion.0);
     for row in comparison.rows.iter().filter(|r| !r.metric.contains('.') || r.metric.ends_with(".leaked")) {
         let value =
@@ -152,7 +166,7 @@ fn table(comparison: &Comparison, sides: &Sides) -> String {
         };
         out += &format!(
             "{:<44} {:>14} {:>14}   {difference}\n",
-            salvosim::scenario::labels::metric_label(&row.metric),
+            salvosim::scenario::labels::metric_label(&row.metric, names),
             value(row.base_mean),
             value(row.excursion_mean)
         );

@@ -201,6 +201,7 @@ pub fn write_sweep_run(
     }
     let table = sweep_table(finished);
     let base = &finished.base.scenario;
+    let names = crate::scenario::labels::Names::of(base);
     let chart_data = charts::sweep::SweepData {
         scenario: base.name.clone(),
         trials: finished.info.trials,
@@ -210,8 +211,9 @@ pub fn write_sweep_run(
         axes: finished
             .axes
             .iter()
-            .map(|a| (crate::scenario::labels::label_with(&a.path, labels), a.values.clone()))
+            .map(|a| (crate::scenario::labels::label_with(&a.path, labels, &names), a.values.clone()))
             .collect(),
+        names,
         points: table.clone(),
     };
     let notes = crate::sweep::notes(base, finished.axes);

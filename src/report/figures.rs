@@ -92,30 +92,46 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
         .collect()
 }
 
-/// Which key figures' means are corrected by control variates (summary.json's
-/// `control_variates`), in a sentence: their intervals are narrower than plain means' would be.
-pub fn control_variates_note(summary: &Value) -> Option<String> {
-    let cv = &summary["control_variates"];
-    let corrected: Vec<String> = cv["variance_ratio"]
+/// How to read the key figures, for a briefer: what the mean, its interval and the percentiles
+/// each say, how to tell a real difference from noise, and (where summary.json's
+/// `control_variates` corrected some means) why those intervals are narrower than plain ones.
+pub fn statistics_note(summary: &Value) -> String {
+    let trials = summary["trials"].as_u64().unwrap_or(0);
+    let mut note = format!(
+        "How to read these figures. Each mean is the average over {trials} simulated campaigns. Its 95 % \
+         interval is how precisely the simulation pins that average down; more campaigns would narrow \
+         it. Whether two runs differ is for salvosim compare, which gives the difference its own \
+         interval (overlapping intervals do not settle it). The 5th–95th percentile is the spread of \
+         single campaigns, from chance and from the uncertain inputs drawn afresh for each: nine \
+         campaigns in ten fall inside it, so quote it for \"a bad campaign\" and the mean for what to \
+         budget."
+    );
+    if let Some(corrected) = corrected_means(summary) {
+        let verb = if corrected.starts_with("means") { "use" } else { "uses" };
+        note += &format!(
+            " The {corrected} {verb} a standard variance-reduction method (control variates): the luck of each \
+             campaign's drawn inputs (costs, kill probabilities and the like) is subtracted, which narrows \
+             the interval without biasing the mean; the percentiles are those of the campaigns as run."
+        );
+    }
+    note
+}
+
+/// "means of A and B", or "mean of A": the key figures control variates corrected, if any.
+fn corrected_means(summary: &Value) -> Option<String> {
+    let names = crate::scenario::labels::Names::of_summary(summary);
+    let corrected: Vec<String> = summary["control_variates"]["variance_ratio"]
         .as_object()?
         .iter()
         .filter(|(_, ratio)| ratio.is_number())
-        .map(|(metric, _)| crate::scenario::labels::metric_words(metric))
+        .map(|(metric, _)| crate::scenario::labels::metric_words(metric, &names))
         .collect();
-    let controls = cv["controls"].as_array()?.len();
-    (!corrected.is_empty()).then(|| {
-        let (means, are) = if corrected.len() == 1 { ("mean", "is") } else { ("means", "are") };
-        format!(
-            "The {means} of {} {are} corrected by control variates: the part of each trial's result \
-             explained by how far its {controls} drawn parameters (costs, kill probabilities and the like) \
-             fell from their known means is taken out. That keeps each mean unbiased and narrows its \
-             interval; the percentiles are those of the trials as run.",
-            match corrected.split_last() {
-                Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-                _ => corrected.join(""),
-            }
-        )
-    })
+    let listed = match corrected.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("means of {} and {last}", rest.join(", ")),
+        Some((only, _)) => format!("mean of {only}"),
+        None => return None,
+    };
+    Some(listed)
 }
 
 fn key_figure(summary: &Value, label: String, path: String, unit: Unit) -> Result<KeyFigure> {
@@ -193,24 +209,26 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::control_variates_note;
+    use super::statistics_note;
 
     #[test]
-    fn the_note_names_the_corrected_means_and_only_when_there_are_some() {
+    fn the_note_reads_for_a_briefer_and_names_the_corrected_means_only_when_there_are_some() {
         let summary = |leak: serde_json::Value| {
-            json!({ "control_variates": {
+            json!({ "trials": 5000, "control_variates": {
                 "controls": ["layer.a.pk", "layer.a.cost_per_shot"],
                 "variance_ratio": { "cost_exchange_ratio": 1.8, "damage_usd": null, "leak_rate": leak }
             }})
         };
-        let note = control_variates_note(&summary(json!(1.9))).unwrap();
-        let both = "The means of cost-exchange ratio (defender / attacker spend) and strike leak rate (non-decoys) are corrected";
-        assert!(note.starts_with(both), "{note}");
-        assert!(note.contains("its 2 drawn parameters"), "{note}");
-        let note = control_variates_note(&summary(json!(null))).unwrap();
-        assert!(note.starts_with("The mean of cost-exchange ratio (defender / attacker spend) is corrected"), "{note}");
-        let none = json!({ "control_variates": { "controls": [], "variance_ratio": { "leak_rate": null } } });
-        assert_eq!(control_variates_note(&none), None);
-        assert_eq!(control_variates_note(&json!({})), None, "a summary.json from before control variates");
+        let note = statistics_note(&summary(json!(1.9)));
+        assert!(note.starts_with("How to read these figures. Each mean is the average over 5000 simulated campaigns"));
+        assert!(note.contains("nine campaigns in ten") && note.contains("salvosim compare"), "{note}");
+        let both = "The means of cost-exchange ratio (defender / attacker spend) and strike leak rate (non-decoys) use";
+        assert!(note.contains(both), "{note}");
+        let note = statistics_note(&summary(json!(null)));
+        assert!(note.contains("The mean of cost-exchange ratio (defender / attacker spend) uses"), "{note}");
+        let none =
+            json!({ "trials": 10, "control_variates": { "controls": [], "variance_ratio": { "leak_rate": null } } });
+        assert!(!statistics_note(&none).contains("control variates"));
+        assert!(!statistics_note(&json!({"trials": 10})).contains("control variates"), "from before control variates");
     }
 }

@@ -44,7 +44,7 @@ pub fn render(content: &Content) -> String {
     );
     let _ = writeln!(page, "<h1>{}</h1>", escape(&title));
     let _ = writeln!(page, "<p class=\"finding\" id=\"finding\">{}</p>", escape(&content.finding));
-    key_figures(&mut page, &content.figures, content.figures_note.as_deref());
+    key_figures(&mut page, &content.figures, &content.figures_note);
     for group in &content.groups {
         let _ = writeln!(
             page,
@@ -79,7 +79,7 @@ pub fn render(content: &Content) -> String {
     page
 }
 
-fn key_figures(page: &mut String, figures: &[KeyFigure], note: Option<&str>) {
+fn key_figures(page: &mut String, figures: &[KeyFigure], note: &str) {
     page.push_str(
         "<section class=\"block\">\n<h2>Key figures</h2>\n<table id=\"key-figures\">\n<tr><th>Figure</th><th>Mean</th><th>95 % CI of the mean</th><th>5th–95th percentile over trials</th></tr>\n",
     );
@@ -103,9 +103,7 @@ fn key_figures(page: &mut String, figures: &[KeyFigure], note: Option<&str>) {
         );
     }
     page.push_str("</table>\n");
-    if let Some(note) = note {
-        let _ = writeln!(page, "<p class=\"sub\">{}</p>", escape(note));
-    }
+    let _ = writeln!(page, "<p class=\"sub\">{}</p>", escape(note));
     page.push_str("</section>\n");
 }
 

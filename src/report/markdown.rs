@@ -21,9 +21,7 @@ pub fn render(content: &Content) -> String {
             f.unit.show(f.ci95[1])
         );
     }
-    if let Some(note) = &content.figures_note {
-        let _ = writeln!(page, "\n{note}");
-    }
+    let _ = writeln!(page, "\n{}", content.figures_note);
     for group in &content.groups {
         let _ = writeln!(page, "\n## {}\n\n{}\n", group.heading, group.intro);
         for chart in &group.charts {

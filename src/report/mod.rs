@@ -68,7 +68,7 @@ struct Content {
     finding: String,
     figures: Vec<KeyFigure>,
     /// What the reader should know of how the key figures' means were estimated, if anything.
-    figures_note: Option<String>,
+    figures_note: String,
     groups: Vec<ChartGroup>,
     /// `None` when the run folder holds no scenario.toml (runs of salvosim before it saved one).
     assumptions: Option<Vec<assumptions::Section>>,
@@ -157,7 +157,7 @@ fn content(sources: &Sources) -> Result<Content> {
         scenario: data.scenario.clone(),
         finding: figures::finding(&summary, &data),
         figures,
-        figures_note: figures::control_variates_note(&summary),
+        figures_note: figures::statistics_note(&summary),
         groups,
         assumptions,
         reproduce: reproduce(&summary, &sets),

@@ -1,10 +1,58 @@
 //! Words for `--set` paths: what a chart axis, a legend or a report calls a field, with its unit,
 //! so that a briefer reads "NASAMS price per round (USD)" rather than
-//! `layer.nasams.cost_per_shot`. A path it does not know reads as itself.
+//! `layer.nasams.cost_per_shot`. A path it does not know reads as itself. Threats and layers are
+//! called by their scenario `label` ("NASAMS", "Shahed-136") where [`Names`] knows one.
+
+/// The words for each threat and layer name: its `label`, or the name where it has none.
+#[derive(Clone, Debug, Default)]
+pub struct Names {
+    pairs: Vec<(String, String)>,
+}
+
+impl Names {
+    /// From (name, label) pairs.
+    pub fn new(pairs: impl IntoIterator<Item = (String, String)>) -> Names {
+        Names { pairs: pairs.into_iter().collect() }
+    }
+
+    /// Every threat's and layer's label in a scenario.
+    pub fn of(scenario: &super::Scenario) -> Names {
+        let threats = scenario.threats.iter().map(|t| (t.name.clone(), t.label.clone()));
+        Names::new(threats.chain(scenario.layers.iter().map(|l| (l.name.clone(), l.label.clone()))))
+    }
+
+    /// The labels a summary.json records under `threats` and `layers` (names without one read
+    /// as themselves).
+    pub fn of_summary(summary: &serde_json::Value) -> Names {
+        let entries = ["threats", "layers"].into_iter().filter_map(|key| summary[key].as_object()).flatten();
+        Names::new(entries.filter_map(|(name, v)| Some((name.clone(), v["label"].as_str()?.to_string()))))
+    }
+
+    /// The (name, label) pairs, to join two sets (the first of a name wins).
+    pub fn pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.pairs.iter().cloned()
+    }
+
+    /// The words for `name`: its label, else the name itself.
+    pub fn show<'a>(&'a self, name: &'a str) -> &'a str {
+        self.pairs.iter().find(|(n, _)| n == name).map_or(name, |(_, label)| label.as_str())
+    }
+}
 
 /// The human label of `path`, e.g. `raid.size` → "Threats launched a night".
-pub fn label(path: &str) -> String {
+pub fn label(path: &str, names: &Names) -> String {
     let parts: Vec<&str> = path.split('.').collect();
+    let parts: Vec<&str> = match parts.as_slice() {
+        ["threat" | "layer", name, rest @ ..] => [&[parts[0], names.show(name)][..], rest].concat(),
+        _ => parts,
+    };
+    let parts: Vec<&str> = match parts.as_slice() {
+        [.., "pk_vs" | "coverage_vs" | "shares", threat] => {
+            let n = parts.len();
+            [&parts[..n - 1], &[names.show(threat)][..]].concat()
+        }
+        _ => parts,
+    };
     let known = match parts.as_slice() {
         ["scenario", "nights"] => Some("Campaign length (nights)".to_string()),
         ["raid", "size"] => Some("Threats launched a night".to_string()),
@@ -54,8 +102,12 @@ fn layer_label(name: &str, field: &str) -> Option<String> {
 }
 
 /// The words for a summary.json metric path: `leak_rate` → "Strike leak rate (non-decoys)".
-pub fn metric_label(metric: &str) -> String {
+pub fn metric_label(metric: &str, names: &Names) -> String {
     let parts: Vec<&str> = metric.split('.').collect();
+    let parts: Vec<&str> = match parts.as_slice() {
+        ["threats" | "layers", name, rest @ ..] => [&[parts[0], names.show(name)][..], rest].concat(),
+        _ => parts,
+    };
     match parts.as_slice() {
         ["cost_exchange_ratio"] => "Cost-exchange ratio (defender / attacker spend)".into(),
         ["cost_exchange_ratio_with_damage"] => "Cost-exchange ratio with damage".into(),
@@ -81,8 +133,8 @@ pub fn metric_label(metric: &str) -> String {
 
 /// [`metric_label`] for the middle of a sentence: a capitalised first word in lower case, the
 /// rest (a unit such as USD, a name) as it is, and a symbol such as P(…) untouched.
-pub fn metric_words(metric: &str) -> String {
-    let label = metric_label(metric);
+pub fn metric_words(metric: &str, names: &Names) -> String {
+    let label = metric_label(metric, names);
     let mut chars = label.chars();
     match (chars.next(), chars.next()) {
         (Some(first), Some(second)) if second.is_lowercase() => {
@@ -93,8 +145,8 @@ pub fn metric_words(metric: &str) -> String {
 }
 
 /// `label`, unless `overrides` (`PATH=TEXT` pairs) names the path.
-pub fn label_with(path: &str, overrides: &[(String, String)]) -> String {
-    overrides.iter().find(|(p, _)| p == path).map_or_else(|| label(path), |(_, text)| text.clone())
+pub fn label_with(path: &str, overrides: &[(String, String)], names: &Names) -> String {
+    overrides.iter().find(|(p, _)| p == path).map_or_else(|| label(path, names), |(_, text)| text.clone())
 }
 
 #[cfg(test)]
@@ -103,17 +155,37 @@ mod tests {
 
     #[test]
     fn paths_read_as_words_with_units() {
-        assert_eq!(label("raid.size"), "Threats launched a night");
-        assert_eq!(label("layer.nasams.cost_per_shot"), "nasams price per round (USD)");
-        assert_eq!(label("defence.early_warning"), "Early warning (0 = none, 1 = full)");
-        assert_eq!(label("phase.truce.shares.decoy"), "decoy share of the raid during truce (weight)");
-        assert_eq!(label("layer.nasams.colour"), "layer.nasams.colour", "unknown paths read as themselves");
+        let none = Names::default();
+        assert_eq!(label("raid.size", &none), "Threats launched a night");
+        assert_eq!(label("layer.nasams.cost_per_shot", &none), "nasams price per round (USD)");
+        assert_eq!(label("defence.early_warning", &none), "Early warning (0 = none, 1 = full)");
+        assert_eq!(label("phase.truce.shares.decoy", &none), "decoy share of the raid during truce (weight)");
+        assert_eq!(label("layer.nasams.colour", &none), "layer.nasams.colour", "unknown paths read as themselves");
         let overrides = [("raid.size".to_string(), "Raid size".to_string())];
-        assert_eq!(label_with("raid.size", &overrides), "Raid size");
+        assert_eq!(label_with("raid.size", &overrides, &none), "Raid size");
         // Metrics in the middle of a sentence keep their units and symbols.
-        assert_eq!(metric_words("defender_spend_usd"), "defender spend (USD)");
-        assert_eq!(metric_words("layers.nasams.p_exhausted"), "P(nasams runs dry)");
-        assert_eq!(metric_words("layers.nasams.exhaustion_night"), "night nasams runs dry");
-        assert_eq!(metric_words("leak_rate"), "strike leak rate (non-decoys)");
+        assert_eq!(metric_words("defender_spend_usd", &none), "defender spend (USD)");
+        assert_eq!(metric_words("layers.nasams.p_exhausted", &none), "P(nasams runs dry)");
+        assert_eq!(metric_words("layers.nasams.exhaustion_night", &none), "night nasams runs dry");
+        assert_eq!(metric_words("leak_rate", &none), "strike leak rate (non-decoys)");
+    }
+
+    #[test]
+    fn threats_and_layers_read_by_their_labels() {
+        let names = Names::new(
+            [("nasams", "NASAMS"), ("shahed", "Shahed-136"), ("decoy", "Gerbera decoy")]
+                .map(|(n, l)| (n.to_string(), l.to_string())),
+        );
+        assert_eq!(label("layer.nasams.cost_per_shot", &names), "NASAMS price per round (USD)");
+        assert_eq!(label("layer.nasams.pk_vs.shahed", &names), "NASAMS kill probability per round against Shahed-136");
+        assert_eq!(label("threat.shahed.unit_cost", &names), "Cost of one Shahed-136 (USD)");
+        assert_eq!(label("phase.truce.shares.decoy", &names), "Gerbera decoy share of the raid during truce (weight)");
+        assert_eq!(label("layer.nasams.colour", &names), "layer.nasams.colour", "unknown paths keep their names");
+        assert_eq!(metric_label("threats.shahed.leaked", &names), "Shahed-136 leaked");
+        assert_eq!(metric_words("layers.nasams.p_exhausted", &names), "P(NASAMS runs dry)");
+        assert_eq!(metric_label("layers.gepard.kills", &names), "gepard kills", "a name without a label is itself");
+        let summary = serde_json::json!({"threats": {"shahed": {"label": "Shahed-136"}}, "layers": {"gepard": {}}});
+        let from_summary = Names::of_summary(&summary);
+        assert_eq!((from_summary.show("shahed"), from_summary.show("gepard")), ("Shahed-136", "gepard"));
     }
 }
