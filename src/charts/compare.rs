@@ -19,8 +19,8 @@ pub struct CompareChart<'a> {
     pub excursion: String,
     pub version: String,
     pub comparison: &'a Comparison,
-    /// The strike (non-decoy) threat types both scenarios have: name and label.
-    pub strike_threats: Vec<(String, String)>,
+    /// The strike (non-decoy) threat types both scenarios have, by name.
+    pub strike_threats: Vec<String>,
     /// Whether the differences are paired trial by trial (else two saved runs, unpaired).
     pub paired: bool,
     /// The words for both scenarios' threats and layers.
@@ -48,8 +48,10 @@ fn clear(row: &Row) -> bool {
 /// The title: the strike threat whose leakers move most (clearly), else the defender's spend.
 pub fn title(data: &CompareChart) -> String {
     let find = |metric: &str| data.comparison.rows.iter().find(|r| r.metric == metric);
-    let leaks =
-        data.strike_threats.iter().filter_map(|(t, label)| find(&format!("threats.{t}.leaked")).map(|r| (label, r)));
+    let leaks = data
+        .strike_threats
+        .iter()
+        .filter_map(|t| find(&format!("threats.{t}.leaked")).map(|r| (data.names.show(t), r)));
     let starkest = leaks
         .filter(|(_, r)| clear(r))
         .max_by(|a, b| a.1.difference.unwrap_or(0.0).abs().total_cmp(&b.1.difference.unwrap_or(0.0).abs()));
@@ -89,7 +91,7 @@ pub fn title(data: &CompareChart) -> String {
 fn drawn<'a>(data: &CompareChart<'a>) -> Vec<(&'a Row, f64, [f64; 2])> {
     let wanted = |m: &str| {
         !m.contains('.')
-            || data.strike_threats.iter().any(|(t, _)| m == format!("threats.{t}.leaked"))
+            || data.strike_threats.iter().any(|t| m == format!("threats.{t}.leaked"))
             || (m.starts_with("layers.") && (m.ends_with(".spend_usd")))
     };
     data.comparison

@@ -26,11 +26,7 @@ fn rows(data: &ChartData) -> Vec<Row<'_>> {
         .flat_map(|l| {
             l.by_threat.iter().filter_map(move |p| {
                 p.cost_per_kill_usd.map(|cost| Row {
-                    label: format!(
-                        "{} · {}",
-                        l.label,
-                        threat(&p.threat).map_or(p.threat.as_str(), |t| t.label.as_str())
-                    ),
+                    label: format!("{} · {}", l.label, data.threat_label(&p.threat)),
                     cost,
                     threat: threat(&p.threat),
                 })

@@ -46,11 +46,11 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         .threats
         .iter()
         .filter(|t| !t.decoy && e.threats.iter().any(|x| x.name == t.name && !x.decoy))
-        .map(|t| (t.name.clone(), t.label.clone()))
+        .map(|t| t.name.clone())
         .collect();
     let excursion_name =
         if e.name == b.name { format!("{} with {}", e.name, args.sets.join(", ")) } else { e.name.clone() };
-    let names = Names::new(Names::of(b).pairs().chain(Names::of(e).pairs()));
+    let names = Names::of(b).and(Names::of(e));
     let shown = Shown { excursion_name, strike_threats, names };
     finish(args, &dir, staging, &sides, &comparison?, shown)
 }
@@ -87,14 +87,14 @@ fn compare_saved(args: &CompareArgs, excursion: &std::path::Path) -> Result<(), 
         .unwrap_or_else(|| std::path::Path::new("output").join(format!("{b_name}-vs-{a_name}")));
     let staging = output::Staging::begin(&dir)?;
     let strike_threats = strike_names(&a).into_iter().filter(|t| strike_names(&b).contains(t)).collect();
-    let names = Names::new(Names::of_summary(&a).pairs().chain(Names::of_summary(&b).pairs()));
+    let names = Names::of_summary(&a).and(Names::of_summary(&b));
     finish(args, &dir, staging, &sides, &comparison, Shown { excursion_name: b_name, strike_threats, names })
 }
 
 /// What the chart and console call things.
 struct Shown {
     excursion_name: String,
-    strike_threats: Vec<(String, String)>,
+    strike_threats: Vec<String>,
     names: Names,
 }
 
@@ -136,16 +136,15 @@ fn finish(
     Ok(())
 }
 
-/// The strike (non-decoy) threats of a summary.json: name and label.
-fn strike_names(summary: &serde_json::Value) -> Vec<(String, String)> {
-    let label = |name: &String, t: &serde_json::Value| t["label"].as_str().unwrap_or(name).to_string();
+/// The strike (non-decoy) threats of a summary.json, by name.
+fn strike_names(summary: &serde_json::Value) -> Vec<String> {
     summary["threats"]
         .as_object()
         .map(|threats| {
             threats
                 .iter()
                 .filter(|(_, t)| t["decoy"] != serde_json::Value::Bool(true))
-                .map(|(n, t)| (n.clone(), label(n, t)))
+                .map(|(n, _)| n.clone())
                 .collect()
         })
         .unwrap_or_default()

@@ -67,7 +67,7 @@ struct Content {
     scenario: String,
     finding: String,
     figures: Vec<KeyFigure>,
-    /// What the reader should know of how the key figures' means were estimated, if anything.
+    /// How to read the key figures (mean, interval, percentiles), in a briefer's words.
     figures_note: String,
     groups: Vec<ChartGroup>,
     /// `None` when the run folder holds no scenario.toml (runs of salvosim before it saved one).

@@ -28,9 +28,10 @@ impl Names {
         Names::new(entries.filter_map(|(name, v)| Some((name.clone(), v["label"].as_str()?.to_string()))))
     }
 
-    /// The (name, label) pairs, to join two sets (the first of a name wins).
-    pub fn pairs(&self) -> impl Iterator<Item = (String, String)> + '_ {
-        self.pairs.iter().cloned()
+    /// These names, then `other`'s for any name these lack (a base's labels, then an excursion's).
+    pub fn and(mut self, other: Names) -> Names {
+        self.pairs.extend(other.pairs);
+        self
     }
 
     /// The words for `name`: its label, else the name itself.
@@ -42,17 +43,7 @@ impl Names {
 /// The human label of `path`, e.g. `raid.size` → "Threats launched a night".
 pub fn label(path: &str, names: &Names) -> String {
     let parts: Vec<&str> = path.split('.').collect();
-    let parts: Vec<&str> = match parts.as_slice() {
-        ["threat" | "layer", name, rest @ ..] => [&[parts[0], names.show(name)][..], rest].concat(),
-        _ => parts,
-    };
-    let parts: Vec<&str> = match parts.as_slice() {
-        [.., "pk_vs" | "coverage_vs" | "shares", threat] => {
-            let n = parts.len();
-            [&parts[..n - 1], &[names.show(threat)][..]].concat()
-        }
-        _ => parts,
-    };
+    let show = |name: &str| names.show(name).to_string();
     let known = match parts.as_slice() {
         ["scenario", "nights"] => Some("Campaign length (nights)".to_string()),
         ["raid", "size"] => Some("Threats launched a night".to_string()),
@@ -61,13 +52,17 @@ pub fn label(path: &str, names: &Names) -> String {
         ["defence", "early_warning"] => Some("Early warning (0 = none, 1 = full)".to_string()),
         ["defence", "ew_defeat"] => Some("P(EW defeats a threat)".to_string()),
         ["defence", "decoy_discrimination"] => Some("P(a decoy is recognised)".to_string()),
-        ["threat", name, field] => threat_label(name, field),
-        ["layer", name, field] => layer_label(name, field),
-        ["layer", name, "pk_vs", threat] => Some(format!("{name} kill probability per round against {threat}")),
-        ["layer", name, "coverage_vs", threat] => Some(format!("{name} coverage against {threat} (0–1)")),
+        ["threat", name, field] => threat_label(&show(name), field),
+        ["layer", name, field] => layer_label(&show(name), field),
+        ["layer", name, "pk_vs", threat] => {
+            Some(format!("{} kill probability per round against {}", show(name), show(threat)))
+        }
+        ["layer", name, "coverage_vs", threat] => {
+            Some(format!("{} coverage against {} (0–1)", show(name), show(threat)))
+        }
         ["phase", name, "early_warning"] => Some(format!("Early warning during {name} (0–1)")),
         ["phase", name, "raid_size"] => Some(format!("Threats launched a night during {name}")),
-        ["phase", name, "shares", threat] => Some(format!("{threat} share of the raid during {name} (weight)")),
+        ["phase", name, "shares", threat] => Some(format!("{} share of the raid during {name} (weight)", show(threat))),
         _ => None,
     };
     known.unwrap_or_else(|| path.to_string())
