@@ -103,9 +103,30 @@ pub fn count(value: f64) -> String {
     }
 }
 
+/// A chance as a percentage a reader can trust at both ends: a decimal below 1 %, "<0.1%" for a
+/// rare event seen at all (it must not read "0.0%", which says never), ">99.9%" for one that is
+/// nearly certain (it must not read "100%").
+pub fn chance(p: f64) -> String {
+    match p {
+        p if p <= 0.0 => "0%".into(),
+        p if p < 0.001 => "<0.1%".into(),
+        p if p < 0.01 => format!("{:.1}%", 100.0 * p),
+        p if p >= 1.0 => "100%".into(),
+        p if p > 0.999 => ">99.9%".into(),
+        p if p > 0.99 => format!("{:.1}%", 100.0 * p),
+        p => format!("{:.0}%", 100.0 * p),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chance_never_reads_never_or_certain_unless_it_is() {
+        let shown: Vec<String> = [0.0, 0.0001, 0.004, 0.34, 0.995, 0.9999, 1.0].into_iter().map(chance).collect();
+        assert_eq!(shown, ["0%", "<0.1%", "0.4%", "34%", "99.5%", ">99.9%", "100%"]);
+    }
 
     #[test]
     fn ratios_and_chart_values_keep_their_significant_digits() {

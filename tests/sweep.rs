@@ -190,7 +190,7 @@ fn the_exhaustion_chart_says_how_often_a_stock_runs_dry() {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(tmp.path().join("sweep.json")).unwrap()).unwrap();
     let p = |i: usize| json["points"][i]["metrics"]["layers.patriot.p_exhausted"]["mean"].as_f64().unwrap();
-    let shown = |p: f64| if p > 0.0 && p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) };
+    let shown = salvosim::format::chance;
     let key = format!("Patriot: dry in {} → {} of campaigns", shown(p(0)), shown(p(3)));
     // The chart's words in reading order, a key label wrapped over two lines read as one.
     let words = svg.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('<')).collect::<Vec<_>>();

@@ -10,11 +10,6 @@ use crate::engine::layout::metric;
 
 pub const NAME: &str = "p-run-dry";
 
-/// A probability as a percentage, with a decimal below 1% so that a rare event does not read 0%.
-fn percent(p: f64) -> String {
-    if p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) }
-}
-
 fn title(data: &ChartData) -> String {
     match data.likeliest_to_run_dry() {
         Some((layer, p)) if p >= 0.01 => {
@@ -24,7 +19,7 @@ fn title(data: &ChartData) -> String {
             "Every interceptor stock lasts the {} nights in more than 99% of campaigns (the likeliest to run dry: {}, {})",
             data.nights,
             layer.label,
-            percent(p)
+            crate::format::chance(p)
         ),
         Some(_) => format!("No interceptor layer runs dry within {} nights", data.nights),
         None => "No layer in this scenario has a finite stock".to_string(),
@@ -55,7 +50,7 @@ pub fn draw(data: &ChartData) -> Result<String> {
                 data.series(metric::EXHAUSTED, &layer.name).iter().enumerate().map(|(i, f)| ((i + 1) as f64, f.mean));
             let p = layer.stock.as_ref().map_or(0.0, |s| s.p_exhausted);
             let label = if p > 0.0 {
-                format!("{}: {} by night {}", layer.label, percent(p), data.nights)
+                format!("{}: {} by night {}", layer.label, crate::format::chance(p), data.nights)
             } else {
                 format!("{}: never dry", layer.label)
             };

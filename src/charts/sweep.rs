@@ -212,11 +212,6 @@ fn leak_rate_curve(data: &SweepData) -> Result<String> {
     curves(data, &title, "Leak rate", &|v| format!("{:.0}%", 100.0 * v), &series, false, Centre::Mean)
 }
 
-/// A chance as a percentage, with a decimal below 1 % so that a rare event does not read 0 %.
-fn percent(p: f64) -> String {
-    if p > 0.0 && p < 0.01 { format!("{:.1}%", 100.0 * p) } else { format!("{:.0}%", 100.0 * p) }
-}
-
 fn exhaustion_curve(data: &SweepData) -> Result<String> {
     // Layers that run dry somewhere on the sweep; the rest have no exhaustion night to plot.
     let dry_somewhere =
@@ -233,8 +228,8 @@ fn exhaustion_curve(data: &SweepData) -> Result<String> {
             let often = format!(
                 "{}: dry in {} → {} of campaigns",
                 data.names.show(&l),
-                percent(p(0)),
-                percent(p(data.points.len() - 1))
+                crate::format::chance(p(0)),
+                crate::format::chance(p(data.points.len() - 1))
             );
             (format!("layers.{l}.exhaustion_night"), often, colour)
         })
