@@ -96,7 +96,7 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
 /// each say, how to tell a real difference from noise, and (where summary.json's
 /// `control_variates` corrected some means) why those intervals are narrower than plain ones.
 pub fn statistics_note(summary: &Value) -> String {
-    let trials = summary["trials"].as_u64().unwrap_or(0);
+    let trials = crate::format::thousands(summary["trials"].as_u64().unwrap_or(0));
     let mut note = format!(
         "How to read these figures. Each mean is the average over {trials} simulated campaigns. Its 95 % \
          interval is how precisely the simulation pins that average down; more campaigns would narrow \
@@ -220,7 +220,7 @@ mod tests {
             }})
         };
         let note = statistics_note(&summary(json!(1.9)));
-        assert!(note.starts_with("How to read these figures. Each mean is the average over 5000 simulated campaigns"));
+        assert!(note.starts_with("How to read these figures. Each mean is the average over 5,000 simulated campaigns"));
         assert!(note.contains("nine campaigns in ten") && note.contains("salvosim compare"), "{note}");
         let both = "The means of cost-exchange ratio (defender / attacker spend) and strike leak rate (non-decoys) use";
         assert!(note.contains(both), "{note}");
