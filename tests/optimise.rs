@@ -234,3 +234,105 @@ fn the_frontier_re_solves_each_bound_at_its_closed_form() {
         assert!(out.join("charts").join(chart).is_file(), "{chart}");
     }
 }
+
+/// The attacker's problem with a closed form: 100 Shahed-type drones ($50k) a night for 10 nights,
+/// `r` decoys ($5k) per drone, one gun layer that recognises a decoy with probability `d` and holds
+/// fire at it, kills what it engages with one $100k round, and engages at most 150 threats a night.
+fn decoy_best_response(d: f64) -> String {
+    format!(
+        "[scenario]\nname = \"decoy-best-response\"\nnights = 10\nseed = 11\n[raid]\nsize = 100\n\
+         [defence]\ndecoy_discrimination = {d}\n\
+         [[threat]]\nname = \"shahed\"\nshare = 1\nunit_cost = 50000\n\
+         [[threat]]\nname = \"decoy\"\ndecoy = true\nper = {{ shahed = 1.0 }}\nunit_cost = 5000\n\
+         [[layer]]\nname = \"guns\"\ndoctrine = \"salvo\"\npk = 1\nmax_shots = 1\ncost_per_shot = 100000\n\
+         coverage = 1\ncapacity = 150\n"
+    )
+}
+
+/// E[min(150, 100 + U)] for U ~ Binomial(`decoys`, 1 − `d`): the rounds a night with `decoys` decoys.
+fn rounds_a_night(decoys: u64, d: f64) -> f64 {
+    let q = 1.0 - d;
+    let mut pmf = d.powi(decoys as i32); // P(U = 0)
+    let mut mean = 0.0;
+    for k in 0..=decoys {
+        mean += pmf * (100.0 + k as f64).min(150.0);
+        pmf *= (decoys - k) as f64 / (k + 1) as f64 * q / d;
+    }
+    mean
+}
+
+/// The cost-exchange ratio at `r` decoys per drone: a night's 100·r decoys are ⌊100r⌋ or ⌈100r⌉
+/// (rounded at random, the mean exact), the defender pays $100k a round, the attacker
+/// $5M + $5k a decoy. (A campaign's ratio of sums equals the ratio of means to within 10⁻⁵ here.)
+fn exchange_ratio(r: f64, d: f64) -> f64 {
+    let x = 100.0 * r;
+    let (floor, frac) = (x.floor(), x - x.floor());
+    let rounds = (1.0 - frac) * rounds_a_night(floor as u64, d) + frac * rounds_a_night(floor as u64 + 1, d);
+    rounds * 1e5 / (5e6 + 5000.0 * x)
+}
+
+/// The `r` in 0..=3 (step 0.001) that maximises (or, `max` false, minimises) the closed form.
+fn closed_form_optimum(d: f64, max: bool) -> f64 {
+    let sign = if max { 1.0 } else { -1.0 };
+    (0..=3000)
+        .map(|i| f64::from(i) / 1000.0)
+        .max_by(|a, b| (sign * exchange_ratio(*a, d)).total_cmp(&(sign * exchange_ratio(*b, d))))
+        .unwrap()
+}
+
+#[test]
+fn the_attackers_best_decoy_share_is_the_closed_form_optimum() {
+    // Below the optimum each decoy draws (1 − d) rounds at $100k for $5k; above it the guns are
+    // saturated and decoys only add to the attacker's bill. The curve is flat near the top (the
+    // ratio moves 0.04 % between r = 1.03 and 1.06), so the tolerance is 0.03 decoys per drone.
+    const TOLERANCE: f64 = 0.03;
+    let exact = closed_form_optimum(0.5, true);
+    assert!((exact - 1.06).abs() < 0.011, "the closed form itself: {exact}");
+    // What a wrong implementation would land on, each outside the tolerance: recognition ignored
+    // (decoys engaged as if d = 0), recognition off by 0.1, the goal reversed (a corner).
+    for (wrong, what) in [
+        (closed_form_optimum(0.0, true), "decoys engaged when recognised"),
+        (closed_form_optimum(0.4, true), "recognition 0.4 instead of 0.5"),
+        (closed_form_optimum(0.5, false), "the ratio minimised"),
+    ] {
+        assert!((wrong - exact).abs() > 3.0 * TOLERANCE, "{what}: {wrong} is too near {exact} to be told apart");
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = write(tmp.path(), "decoys.toml", &decoy_best_response(0.5));
+    let decide = ["--decide", "threat.decoy.per.shahed=0:3", "--trials", "2000"];
+    for seed in ["11", "12", "13"] {
+        let out = tmp.path().join(format!("max-{seed}"));
+        let args: Vec<&str> =
+            decide.iter().copied().chain(["--maximise", "cost_exchange_ratio", "--seed", seed]).collect();
+        let (code, json) = optimise(&scenario, &args, &out);
+        assert_eq!(code, Some(0));
+        assert_eq!(json["maximise"], "cost_exchange_ratio");
+        assert!(json.get("minimise").is_none());
+        let r = json["best"]["threat.decoy.per.shahed"].as_f64().unwrap();
+        assert!((r - exact).abs() <= TOLERANCE, "seed {seed}: best response {r}, closed form {exact}");
+        // The confirmed figure agrees with the closed form at the decision found.
+        let ratio = &json["metrics"]["cost_exchange_ratio"];
+        let (mean, se) = (ratio["mean"].as_f64().unwrap(), ratio["se"].as_f64().unwrap());
+        let truth = exchange_ratio(r, 0.5);
+        assert!((mean - truth).abs() <= 4.0 * se + 1e-4 * truth, "seed {seed}: {mean} ± {se}, closed form {truth}");
+    }
+    // The same search minimising lands on the other corner: the goal is what is pushed.
+    let out = tmp.path().join("min");
+    let args: Vec<&str> = decide.iter().copied().chain(["--minimise", "cost_exchange_ratio"]).collect();
+    let (code, json) = optimise(&scenario, &args, &out);
+    assert_eq!(code, Some(0));
+    assert_eq!(json["best"]["threat.decoy.per.shahed"].as_f64(), Some(closed_form_optimum(0.5, false)));
+}
+
+#[test]
+fn minimise_and_maximise_are_one_or_the_other() {
+    let decide = ["--decide", "layer.nasams.stock=40:300"];
+    for (extra, message) in [
+        (vec!["--minimise", "leak_rate", "--maximise", "leak_rate"], "cannot be used with"),
+        (vec![], "--minimise"),
+        (vec!["--maximise", "lek_rate"], "--maximise"),
+    ] {
+        let args: Vec<&str> = decide.iter().copied().chain(extra.iter().copied()).collect();
+        common::assert_refused(&["optimise", "scenarios/baseline.toml"], &args, message);
+    }
+}

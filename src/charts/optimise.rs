@@ -1,12 +1,13 @@
 //! The optimiser's charts: the search (every candidate's objective in the order evaluated,
 //! feasible ones apart from the rest, the winner marked) and, with `--pareto`, the frontier (the
-//! cheapest feasible defence at each bound, each point labelled with its mix).
+//! best feasible candidate at each bound, each point labelled with its mix).
 
 use anyhow::Result;
 use plotters::prelude::*;
 
 use super::theme;
 use crate::format::{plain, usd, usd_tick};
+use crate::optimise::Goal;
 
 pub const SEARCH: &str = "optimise-search";
 pub const FRONTIER: &str = "optimise-frontier";
@@ -27,15 +28,24 @@ pub struct OptimiseChart {
     pub trials: u64,
     pub seed: u64,
     pub version: String,
-    /// The minimised metric, as named.
+    /// The objective's metric, as named (`defence_cost_usd`).
     pub objective: String,
+    /// The objective's metric in words, for an axis ("Cost of fielding the defence (USD)").
+    pub objective_label: String,
+    /// The same for the middle of a sentence ("cost of fielding the defence (USD)").
+    pub objective_words: String,
+    /// Whether the objective is minimised or maximised.
+    pub goal: Goal,
+    /// Whether the problem has constraints (the titles say "meeting every constraint" only then).
+    pub constrained: bool,
     pub candidates: Vec<Candidate>,
     pub best: usize,
-    /// The winner's confirmed objective, whether it meets every constraint, and its mix in words.
-    pub confirmed: (f64, bool, String),
+    /// The winner's confirmed objective, whether it meets every constraint, and its mix in words
+    /// (one decision an entry).
+    pub confirmed: (f64, bool, Vec<String>),
     /// The frontier's metric and its points, one per bound.
     pub frontier: Option<(String, Vec<FrontierPoint>)>,
-    /// The decided fields, in the order of the frontier's labels.
+    /// The decided fields in words, in the order of the frontier's labels.
     pub decided: Vec<String>,
 }
 
@@ -52,6 +62,11 @@ impl OptimiseChart {
         theme::subtitle(&self.scenario, self.trials, "a candidate, common random numbers", self.seed)
     }
 
+    /// "lowest" or "highest": the best objective, in a sentence.
+    fn best(&self) -> &'static str {
+        if self.goal == Goal::Minimise { "lowest" } else { "highest" }
+    }
+
     fn footer(&self) -> String {
         format!("salvosim {} · a constraint counts as met only at the end of its 95 % CI hardest to meet", self.version)
     }
@@ -60,7 +75,9 @@ impl OptimiseChart {
 fn search_title(data: &OptimiseChart) -> String {
     let (objective, feasible, _) = &data.confirmed;
     if *feasible {
-        format!("Lowest {} meeting every constraint: {}", data.objective, data.show(*objective))
+        let best = if data.goal == Goal::Minimise { "Lowest" } else { "Highest" };
+        let meeting = if data.constrained { " meeting every constraint" } else { "" };
+        format!("{best} {}{meeting}: {}", data.objective_words, data.show(*objective))
     } else {
         "No candidate meets every constraint: the closest is marked".to_string()
     }
@@ -74,7 +91,7 @@ pub fn draw_search(data: &OptimiseChart) -> Result<String> {
         let bottom = finite.iter().copied().fold(f64::MAX, f64::min).min(top).max(0.0) * 0.92;
         let n = data.candidates.len().max(1) as f64;
         let mut chart = theme::plane(&area, 0.5..n + 0.5, bottom..top, 140)?;
-        let descriptions = ("Candidate, in the order evaluated", data.objective.as_str());
+        let descriptions = ("Candidate, in the order evaluated", data.objective_label.as_str());
         let x_format = |x: &f64| theme::whole_only(*x, |v| format!("{v:.0}"));
         theme::house_mesh(&mut chart, descriptions, 10, &x_format, &|y| data.tick(*y))?;
         let point = |i: usize| ((i + 1) as f64, data.candidates[i].objective);
@@ -88,7 +105,7 @@ pub fn draw_search(data: &OptimiseChart) -> Result<String> {
             ("misses a constraint".to_string(), theme::Mark::Block(theme::GREY)),
             ("the winner, confirmed:".to_string(), theme::Mark::Block(theme::VERMILLION)),
         ];
-        key.extend(data.confirmed.2.split(", ").map(|part| (part.to_string(), theme::Mark::Blank)));
+        key.extend(data.confirmed.2.iter().map(|part| (part.clone(), theme::Mark::Blank)));
         theme::side_key(&area, &key)?;
         Ok(())
     })
@@ -104,15 +121,16 @@ fn frontier_finding(data: &OptimiseChart, metric: &str, points: &[FrontierPoint]
     let feasible: Vec<(f64, f64)> = points.iter().filter_map(|(b, o, _)| o.map(|o| (*b, o))).collect();
     match (feasible.first(), feasible.last()) {
         (Some(&(b0, o0)), Some(&(b1, o1))) if feasible.len() > 1 => format!(
-            "Tightening {metric} from {} to {} takes the lowest {} from {} to {}",
+            "Tightening {metric} from {} to {} takes the {} {} from {} to {}",
             plain(b1),
             plain(b0),
-            data.objective,
+            data.best(),
+            data.objective_words,
             data.show(o1),
             data.show(o0)
         ),
         (Some(&(b, o)), _) => {
-            format!("Only {metric} ≤ {} can be met: {} at {}", plain(b), data.objective, data.show(o))
+            format!("Only {metric} ≤ {} can be met: {} at {}", plain(b), data.objective_words, data.show(o))
         }
         _ => format!("No bound on {metric} can be met"),
     }
@@ -128,7 +146,7 @@ pub fn draw_frontier(data: &OptimiseChart) -> Result<Option<String>> {
         let top = feasible.iter().map(|p| p.1).fold(1e-9, f64::max) * 1.15;
         let mut chart = theme::plane(&area, lo - pad..hi + pad, 0.0..top, 140)?;
         let x_desc = format!("Bound on {metric}");
-        theme::house_mesh(&mut chart, (&x_desc, &data.objective), 10, &|x| plain(*x), &|y| data.tick(*y))?;
+        theme::house_mesh(&mut chart, (&x_desc, &data.objective_label), 10, &|x| plain(*x), &|y| data.tick(*y))?;
         chart.draw_series(LineSeries::new(feasible.iter().map(|p| (p.0, p.1)), theme::BLUE.stroke_width(4)))?;
         chart.draw_series(feasible.iter().map(|p| Circle::new((p.0, p.1), 8, theme::BLUE.filled())))?;
         for (i, (bound, objective, mix)) in feasible.iter().enumerate() {
@@ -137,12 +155,12 @@ pub fn draw_frontier(data: &OptimiseChart) -> Result<Option<String>> {
             chart.draw_series(std::iter::once(Text::new((*mix).clone(), (*bound, objective + lift), style)))?;
         }
         let mut key = vec![
-            ("cheapest feasible defence".to_string(), theme::Mark::Line(theme::BLUE)),
+            (format!("{} meeting every constraint", data.best()), theme::Mark::Line(theme::BLUE)),
             ("labels: the decided values,".to_string(), theme::Mark::Block(theme::LIGHT)),
         ];
         for (i, path) in data.decided.iter().enumerate() {
             let slash = if i + 1 < data.decided.len() { " /" } else { "" };
-            key.push((format!("{}{slash}", path.strip_prefix("layer.").unwrap_or(path)), theme::Mark::Blank));
+            key.push((format!("{path}{slash}"), theme::Mark::Blank));
         }
         theme::side_key(&area, &key)?;
         Ok(())

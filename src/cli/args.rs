@@ -35,7 +35,7 @@ pub(super) enum Command {
     /// Fit on a train window, predict each month of a later test window from its real raids, and
     /// score the model against two naive forecasts; writes backtest.csv/json and a chart.
     Backtest(BacktestArgs),
-    /// What to buy: the decided fields that minimise a summary.json metric subject to constraints
+    /// What to buy (or how to attack): the decided fields that minimise (or maximise) a summary.json metric subject to constraints
     /// (met at the end of their 95 % CI), with common random numbers; optimise.json/csv and charts.
     /// Exit 3 when no candidate meets the constraints (the files say which came closest).
     Optimise(OptimiseArgs),
@@ -175,8 +175,12 @@ pub(super) struct OptimiseArgs {
     #[arg(long = "decide", value_name = "PATH=LO:HI", required = true)]
     pub(super) decide: Vec<String>,
     /// The summary.json metric to minimise, by its path (the mean), or PATH:STAT (mean, p5, p50, p95).
+    #[arg(long, value_name = "METRIC", required_unless_present = "maximise", conflicts_with = "maximise")]
+    pub(super) minimise: Option<String>,
+    /// The summary.json metric to maximise (the attacker's side: e.g. cost_exchange_ratio), as
+    /// --minimise names it.
     #[arg(long, value_name = "METRIC")]
-    pub(super) minimise: String,
+    pub(super) maximise: Option<String>,
     /// A constraint, METRIC<=X or METRIC>=X, met only at the end of its 95 % CI hardest to meet
     /// (repeatable).
     #[arg(long = "subject-to", value_name = "METRIC<=X")]

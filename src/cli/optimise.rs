@@ -4,9 +4,10 @@
 
 use salvosim::charts::{self, optimise::Candidate, optimise::OptimiseChart};
 use salvosim::format::plain;
-use salvosim::optimise::{Constraint, Decision, Metric, Problem, Sense, Solution};
+use salvosim::optimise::{Constraint, Decision, Goal, Metric, Objective, Problem, Sense, Solution};
 use salvosim::output::{self, RunInfo, optimise::Asked, optimise::FrontierPoint};
 use salvosim::results;
+use salvosim::scenario::labels::{Names, label, metric_label, metric_words};
 use salvosim::scenario::{InputError, Scenario};
 use salvosim::sweep::Axis;
 
@@ -25,7 +26,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     let loaded = load(&args.input)?;
     let scenario = &loaded.scenario;
     let decisions = field_specs(scenario, &args.decide, "--decide")?;
-    let minimise = Metric::parse(&args.minimise).map_err(|p| argument_error("--minimise", &args.minimise, &p))?;
+    let objective = objective(args)?;
     let constraints = args
         .subject_to
         .iter()
@@ -50,7 +51,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     let problem = Problem {
         scenario,
         decisions: &decisions,
-        minimise: &minimise,
+        objective: &objective,
         constraints: &constraints,
         trials: args.trials,
         seed,
@@ -82,7 +83,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     let (solution, along) = solved?;
 
     let asked =
-        Asked { scenario: &scenario.name, decisions: &decisions, minimise: &minimise, constraints: &constraints };
+        Asked { scenario: &scenario.name, decisions: &decisions, objective: &objective, constraints: &constraints };
     let points: Vec<FrontierPoint> = frontier
         .iter()
         .flat_map(|(_, bounds)| bounds)
@@ -91,7 +92,9 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
         .collect();
     let chart = (!args.output.no_charts)
         .then(|| {
-            charts::draw_optimise(&chart_data(&info, &asked, &solution, frontier.as_ref().map(|(m, _)| m), &points))
+            let names = Names::of(scenario);
+            let frontier = frontier.as_ref().map(|(m, _)| m);
+            charts::draw_optimise(&chart_data(&info, &asked, &solution, frontier, &points, &names))
         })
         .transpose()?;
     output::write_optimise(
@@ -117,6 +120,17 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     }
 }
 
+/// `--minimise METRIC` or `--maximise METRIC` (clap lets at most one through).
+fn objective(args: &OptimiseArgs) -> Result<Objective, InputError> {
+    let (flag, text, goal) = match (&args.minimise, &args.maximise) {
+        (Some(text), _) => ("--minimise", text, Goal::Minimise),
+        (None, Some(text)) => ("--maximise", text, Goal::Maximise),
+        (None, None) => return Err(argument_error("--minimise", "", "give --minimise METRIC or --maximise METRIC")),
+    };
+    let metric = Metric::parse(text).map_err(|p| argument_error(flag, text, &p))?;
+    Ok(Objective { metric, goal })
+}
+
 /// `METRIC=LO:HI:STEPS`: the frontier's metric and its bounds.
 fn parse_pareto(text: &str) -> Result<(Metric, Vec<f64>), InputError> {
     let axis = Axis::parse(text)
@@ -128,7 +142,8 @@ fn parse_pareto(text: &str) -> Result<(Metric, Vec<f64>), InputError> {
 /// Every metric named must be a figure of summary.json: checked on a short run at the start.
 fn check_metrics(problem: &Problem, start: &[f64], frontier: Option<&Metric>) -> Result<(), Failure> {
     let probe = problem.summary(start, PROBE_TRIALS)?;
-    let named = std::iter::once(("--minimise", problem.minimise))
+    let flag = if problem.objective.goal == Goal::Minimise { "--minimise" } else { "--maximise" };
+    let named = std::iter::once((flag, &problem.objective.metric))
         .chain(problem.constraints.iter().map(|c| ("--subject-to", &c.metric)))
         .chain(frontier.map(|m| ("--pareto", m)));
     for (flag, metric) in named {
@@ -137,14 +152,9 @@ fn check_metrics(problem: &Problem, start: &[f64], frontier: Option<&Metric>) ->
     Ok(())
 }
 
-/// The mix of a solution in words: `interceptor-drones.capacity 140, nasams.stock 180`.
-fn mix(decisions: &[Decision], values: &[f64]) -> String {
-    decisions
-        .iter()
-        .zip(values)
-        .map(|(d, v)| format!("{} {}", d.path.strip_prefix("layer.").unwrap_or(&d.path), plain(*v)))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The mix of a solution in words, one decision a line: `NASAMS stock at the start (rounds): 180`.
+fn mix(decisions: &[Decision], values: &[f64], names: &Names) -> Vec<String> {
+    decisions.iter().zip(values).map(|(d, v)| format!("{}: {}", label(&d.path, names), plain(*v))).collect()
 }
 
 fn chart_data(
@@ -153,6 +163,7 @@ fn chart_data(
     solution: &Solution,
     frontier: Option<&Metric>,
     points: &[FrontierPoint],
+    names: &Names,
 ) -> OptimiseChart {
     let search = &solution.search;
     OptimiseChart {
@@ -160,7 +171,11 @@ fn chart_data(
         trials: info.trials,
         seed: info.seed,
         version: info.version.clone(),
-        objective: asked.minimise.to_string(),
+        objective: asked.objective.metric.to_string(),
+        objective_label: metric_label(&asked.objective.metric.path, names),
+        objective_words: metric_words(&asked.objective.metric.path, names),
+        goal: asked.objective.goal,
+        constrained: !asked.constraints.is_empty(),
         candidates: search
             .evaluations
             .iter()
@@ -170,7 +185,7 @@ fn chart_data(
         confirmed: (
             solution.confirmed.objective,
             solution.confirmed.feasible,
-            mix(asked.decisions, &solution.confirmed.values),
+            mix(asked.decisions, &solution.confirmed.values, names),
         ),
         frontier: frontier.map(|metric| {
             let along = points
@@ -183,6 +198,6 @@ fn chart_data(
                 .collect();
             (metric.to_string(), along)
         }),
-        decided: asked.decisions.iter().map(|d| d.path.clone()).collect(),
+        decided: asked.decisions.iter().map(|d| label(&d.path, names)).collect(),
     }
 }

@@ -93,6 +93,52 @@ impl std::fmt::Display for Metric {
     }
 }
 
+/// Which way the objective is pushed.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Goal {
+    Minimise,
+    Maximise,
+}
+
+/// What a search optimises: a metric and the way it is pushed (the defender minimises a cost, the
+/// attacker maximises what the defence pays or lets through).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Objective {
+    pub metric: Metric,
+    pub goal: Goal,
+}
+
+impl Objective {
+    /// Whether the objective `a` is strictly better than `b`.
+    pub fn better(&self, a: f64, b: f64) -> bool {
+        match self.goal {
+            Goal::Minimise => a < b,
+            Goal::Maximise => a > b,
+        }
+    }
+
+    /// The objective of a candidate whose figure is null: worse than any number.
+    pub fn worst(&self) -> f64 {
+        match self.goal {
+            Goal::Minimise => f64::INFINITY,
+            Goal::Maximise => f64::NEG_INFINITY,
+        }
+    }
+
+    /// The option that asked for it, without dashes: `minimise` or `maximise`.
+    pub fn verb(&self) -> &'static str {
+        match self.goal {
+            Goal::Minimise => "minimise",
+            Goal::Maximise => "maximise",
+        }
+    }
+
+    /// The objective's estimate in `summary` ([`Objective::worst`] where the figure is null).
+    pub fn estimate(&self, summary: &Value) -> f64 {
+        self.metric.estimate(summary).unwrap_or(self.worst())
+    }
+}
+
 /// A figure summary.json may hold as null (a layer's exhaustion night where it never ran dry).
 fn is_optional_figure(summary: &Value, path: &str) -> bool {
     path.rsplit_once('.')
@@ -179,5 +225,18 @@ mod tests {
         assert!(Metric::parse("leak_rate:p99").is_err());
         assert!(Constraint::parse("leak_rate<0.1").is_err());
         assert!(Metric::parse("lek_rate").unwrap().check(&summary).is_err());
+    }
+
+    #[test]
+    fn an_objective_ranks_by_its_goal_and_puts_a_null_figure_last() {
+        let metric = Metric::parse("damage_usd").unwrap();
+        let low = Objective { metric: metric.clone(), goal: Goal::Minimise };
+        let high = Objective { metric, goal: Goal::Maximise };
+        assert!(low.better(1.0, 2.0) && !low.better(2.0, 1.0) && !low.better(1.0, 1.0));
+        assert!(high.better(2.0, 1.0) && !high.better(1.0, 2.0) && !high.better(1.0, 1.0));
+        let null = serde_json::json!({"damage_usd": {"mean": null}});
+        assert!(low.better(1e300, low.estimate(&null)));
+        assert!(high.better(-1e300, high.estimate(&null)));
+        assert_eq!((low.verb(), high.verb()), ("minimise", "maximise"));
     }
 }

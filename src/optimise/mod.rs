@@ -1,5 +1,6 @@
-//! What to buy: the cheapest defence (or the best by any summary.json metric) over decided fields,
-//! subject to constraints that must hold at the upper end of their 95 % confidence interval.
+//! What to buy, or how to attack: the cheapest defence (or the lowest or highest of any summary.json
+//! metric) over decided fields, subject to constraints that must hold at the end of their 95 %
+//! confidence interval hardest to meet.
 //!
 //! Every candidate runs with the same master seed, so candidates share their random numbers and
 //! the objective is a deterministic function of the decision: a difference between two candidates
@@ -21,7 +22,7 @@ use crate::backtest::fit::FitSpec;
 use crate::engine::{self, Cancelled, Progress};
 use crate::scenario::Scenario;
 
-pub use metric::{Constraint, Metric, Sense};
+pub use metric::{Constraint, Goal, Metric, Objective, Sense};
 
 /// Most candidates one search evaluates.
 pub const MAX_EVALUATIONS: usize = 400;
@@ -34,7 +35,7 @@ pub type Decision = FitSpec;
 pub struct Problem<'a> {
     pub scenario: &'a Scenario,
     pub decisions: &'a [Decision],
-    pub minimise: &'a Metric,
+    pub objective: &'a Objective,
     pub constraints: &'a [Constraint],
     pub trials: u64,
     pub seed: u64,
@@ -57,12 +58,12 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// Feasible first, then the lower objective; infeasible ones by the smaller miss.
-    fn better_than(&self, other: &Evaluation) -> bool {
+    /// Feasible first, then the better objective; infeasible ones by the smaller miss.
+    pub fn better_than(&self, other: &Evaluation, objective: &Objective) -> bool {
         match (self.feasible, other.feasible) {
             (true, false) => true,
             (false, true) => false,
-            (true, true) => self.objective < other.objective,
+            (true, true) => objective.better(self.objective, other.objective),
             (false, false) => self.violation < other.violation,
         }
     }
@@ -94,7 +95,7 @@ impl Problem<'_> {
 
     /// The candidate at `values` judged from its summary.
     pub fn judge(&self, values: &[f64], summary: &Value) -> Evaluation {
-        let objective = self.minimise.estimate(summary).unwrap_or(f64::INFINITY);
+        let objective = self.objective.estimate(summary);
         let constraints: Vec<(f64, f64)> = self
             .constraints
             .iter()
@@ -135,7 +136,7 @@ impl Problem<'_> {
                     }
                     let index = evaluate(values, &mut evaluations)?;
                     let leader = improved.unwrap_or(best);
-                    if evaluations[index].better_than(&evaluations[leader]) {
+                    if evaluations[index].better_than(&evaluations[leader], self.objective) {
                         improved = Some(index);
                     }
                 }

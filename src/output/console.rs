@@ -237,7 +237,8 @@ pub fn optimise_table(asked: &super::optimise::Asked, solution: &crate::optimise
     for (decision, value) in asked.decisions.iter().zip(&winner.values) {
         let _ = writeln!(out, "  {:<44} {:>12}", decision.path, crate::format::plain(*value));
     }
-    let _ = writeln!(out, "  {:<44} {:>12}", asked.minimise.to_string(), crate::format::plain(winner.objective));
+    let objective = format!("{} ({})", asked.objective.metric, asked.objective.verb());
+    let _ = writeln!(out, "  {objective:<44} {:>12}", crate::format::plain(winner.objective));
     for (constraint, (estimate, judged)) in asked.constraints.iter().zip(&winner.constraints) {
         let _ = writeln!(
             out,

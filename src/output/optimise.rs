@@ -5,13 +5,13 @@ use serde_json::{Map, Value, json};
 
 use super::RunInfo;
 use super::summary_json::identity;
-use crate::optimise::{Constraint, Decision, Evaluation, Metric, Solution};
+use crate::optimise::{Constraint, Decision, Evaluation, Metric, Objective, Solution};
 
 /// What was asked.
 pub struct Asked<'a> {
     pub scenario: &'a str,
     pub decisions: &'a [Decision],
-    pub minimise: &'a Metric,
+    pub objective: &'a Objective,
     pub constraints: &'a [Constraint],
 }
 
@@ -52,7 +52,7 @@ fn winner(asked: &Asked, solution: &Solution) -> Map<String, Value> {
     out.insert("feasible".into(), json!(solution.confirmed.feasible));
     out.insert("best".into(), values(asked.decisions, &solution.confirmed.values));
     out.insert("confirm_trials".into(), json!(solution.confirm_trials));
-    let metrics: Map<String, Value> = std::iter::once(&asked.minimise.path)
+    let metrics: Map<String, Value> = std::iter::once(&asked.objective.metric.path)
         .chain(asked.constraints.iter().map(|c| &c.metric.path))
         .map(|path| (path.clone(), crate::results::figure(&solution.summary, path).clone()))
         .collect();
@@ -67,7 +67,7 @@ pub fn json(
     frontier: Option<(&Metric, &[FrontierPoint])>,
 ) -> Value {
     let mut root = identity(info, asked.scenario);
-    root.insert("minimise".into(), json!(asked.minimise.to_string()));
+    root.insert(asked.objective.verb().into(), json!(asked.objective.metric.to_string()));
     root.insert("subject_to".into(), json!(asked.constraints.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
     let decide: Vec<Value> =
         asked.decisions.iter().map(|d| json!({"path": d.path, "low": d.lo, "high": d.hi, "whole": d.whole})).collect();
@@ -96,7 +96,7 @@ pub fn csv(out: &mut Vec<u8>, asked: &Asked, evaluations: &[Evaluation]) -> csv:
     let mut writer = csv::Writer::from_writer(out);
     let mut header = vec!["evaluation".to_string()];
     header.extend(asked.decisions.iter().map(|d| d.path.clone()));
-    header.push(asked.minimise.to_string());
+    header.push(asked.objective.metric.to_string());
     header.extend(asked.constraints.iter().map(|c| c.metric.to_string()));
     header.push("feasible".into());
     writer.write_record(&header)?;

@@ -54,6 +54,7 @@ pub fn label(path: &str, names: &Names) -> String {
         ["defence", "decoy_discrimination"] => Some("P(a decoy is recognised)".to_string()),
         ["threat", name, field] => threat_label(&show(name), field),
         ["layer", name, field] => layer_label(&show(name), field),
+        ["threat", name, "per", other] => Some(format!("{} launched per {}", show(name), show(other))),
         ["layer", name, "pk_vs", threat] => {
             Some(format!("{} kill probability per round against {}", show(name), show(threat)))
         }
@@ -74,6 +75,8 @@ fn threat_label(name: &str, field: &str) -> Option<String> {
         "unit_cost" => format!("Cost of one {name} (USD)"),
         "damage_on_leak" => format!("Damage per leaking {name} (USD)"),
         "ew_defeat" => format!("P(EW defeats a {name})"),
+        "per_night" => format!("{name} launched a night (the routine part)"),
+        "nightly_mean" => format!("{name} launched a night (mean)"),
         _ => return None,
     })
 }
