@@ -86,6 +86,20 @@ say "optimiser"
   --subject-to 'layers.patriot.p_exhausted<=0.05' --pareto leak_rate=0.095:0.125:6
 cp "$runs/optimise/charts/optimise-frontier.png" "$img/optimise-frontier.png"
 
+# The attacker's side (docs/findings.md#the-attackers-side), on the baseline month with its decoys
+# flying per Shahed: the decoy share that maximises the cost-exchange ratio against today's
+# defence, and the cheapest capacity that holds Shahed leaks against every decoy share the
+# attacker can field for at most 5 % more money.
+say "attacker"
+"$B" optimise scenarios/decoy-ratio.toml --trials "$T_OPT" --out "$runs/attacker-decoys" "${q[@]}" \
+  --decide threat.decoy.per.shahed=0:10 --maximise cost_exchange_ratio
+"$B" contest scenarios/decoy-ratio.toml --trials $((T_OPT / 2)) --out "$runs/contest" "${q[@]}" \
+  --decide layer.mobile-fire-group.capacity=40:300 --decide layer.interceptor-drones.capacity=40:300 \
+  --minimise defence_cost_usd --subject-to 'threats.shahed.leaked<=250' \
+  --attacker threat.decoy.per.shahed=0:8 --attacker-maximises threats.shahed.leaked \
+  --attacker-subject-to 'attacker_spend_usd<=8e8'
+cp "$runs/contest/charts/contest-response.png" "$img/contest-response.png"
+
 say "backtests"
 backtest() {  # NAME SCENARIO TRIALS ARGS...; BT_BOOT overrides the bootstrap records
   local name=$1 scenario=$2 trials=$3; shift 3

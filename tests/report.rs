@@ -20,6 +20,13 @@ struct Reported {
     run: PathBuf,
 }
 
+/// A small contest (tests/contest.rs has its closed form): guns buying capacity against decoys.
+const SADDLE: &str = "[scenario]\nname = \"saddle\"\nnights = 10\nseed = 5\n[raid]\nsize = 100\n\
+     [[threat]]\nname = \"shahed\"\nshare = 1\nunit_cost = 50000\n\
+     [[threat]]\nname = \"decoy\"\ndecoy = true\nper = { shahed = 1.0 }\nunit_cost = 5000\n\
+     [[layer]]\nname = \"guns\"\ndoctrine = \"salvo\"\npk = 1\nmax_shots = 1\ncost_per_shot = 0\ncoverage = 1\n\
+     capacity = 200\ncost_per_capacity = 1000\nengages = [\"decoy\", \"shahed\"]\n";
+
 fn reported() -> Reported {
     let tmp = tempfile::tempdir().unwrap();
     let (run, sensitivity, optimise) =
@@ -29,9 +36,28 @@ fn reported() -> Reported {
     salvosim(&["sensitivity", "scenarios/baseline.toml", "--quiet", "--trials", "200"], &[], &sensitivity);
     let decide = ["--decide", "layer.nasams.stock=40:200", "--minimise", "defence_cost_usd", "--trials", "200"];
     salvosim(&["optimise", "scenarios/baseline.toml", "--quiet"], &decide, &optimise);
+    let (contest, saddle) = (tmp.path().join("contest"), tmp.path().join("saddle.toml"));
+    std::fs::write(&saddle, SADDLE).unwrap();
+    let contest_args = [
+        "--decide",
+        "layer.guns.capacity=50:400",
+        "--minimise",
+        "defence_cost_usd",
+        "--subject-to",
+        "threats.shahed.leaked<=200",
+        "--attacker",
+        "threat.decoy.per.shahed=0:3",
+        "--attacker-maximises",
+        "threats.shahed.leaked",
+        "--attacker-subject-to",
+        "attacker_spend_usd<=5.75e7",
+        "--trials",
+        "200",
+    ];
+    salvosim(&["contest", saddle.to_str().unwrap(), "--quiet"], &contest_args, &contest);
     let status = Command::new(BIN)
         .args(["report", run.to_str().unwrap(), "--sensitivity", sensitivity.to_str().unwrap()])
-        .args(["--optimise", optimise.to_str().unwrap()])
+        .args(["--optimise", optimise.to_str().unwrap(), "--contest", contest.to_str().unwrap()])
         .stdout(std::process::Stdio::null())
         .status()
         .unwrap();
@@ -118,6 +144,7 @@ fn the_page_references_nothing_outside_itself() {
     let html = read(&r.run.join("report.html"));
     assert!(html.matches("<svg").count() >= 9, "the five run charts, three tornadoes and the search are inline");
     assert!(html.contains("id=\"optimise-search\""), "the optimiser's search chart is in the report");
+    assert!(html.contains("id=\"contest-rounds\"") && html.contains("id=\"contest-response\""), "the contest's charts");
     for forbidden in
         ["<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", "src=", "@font-face"]
     {
@@ -313,7 +340,7 @@ fn a_new_report_replaces_the_old_one_whole() {
     let left: Vec<String> = std::fs::read_dir(r.run.join("report-charts"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with("optimise") || name.starts_with("sensitivity"))
+        .filter(|name| ["optimise", "sensitivity", "contest"].iter().any(|p| name.starts_with(p)))
         .collect();
     assert!(left.is_empty(), "charts of the earlier report left behind: {left:?}");
     assert!(!read(&r.run.join("report.md")).contains("optimise-search"));

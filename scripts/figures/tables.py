@@ -162,6 +162,32 @@ def calibration(runs, name):
     return "\n".join(rows)
 
 
+def attacker(runs):
+    opt = load(runs / "attacker-decoys" / "optimise.json")
+    c = load(runs / "contest" / "contest.json")
+    r = opt["best"]["threat.decoy.per.shahed"]
+    cer = opt["metrics"]["cost_exchange_ratio"]
+    first, last = c["rounds"][0], c["rounds"][-1]
+    path = "threat.decoy.per.shahed"
+    rows = [
+        "| question | answer |",
+        "|---|---|",
+        f"| decoys per Shahed that maximise the cost-exchange ratio (0–10) | {r:.2f}: ratio {cer['mean']:.3f} "
+        f"({cer['ci95'][0]:.3f}–{cer['ci95'][1]:.3f}), {len(opt['evaluations'])} candidates |",
+        f"| nominal defence (round 1, against today's 1.22 decoys per Shahed) | "
+        + ", ".join(f"`{k.removeprefix('layer.')}` {v:.0f}" for k, v in first["defence"].items())
+        + f": {money(first['defender_objective'])} |",
+        f"| the attacker's best reply to it (spend ≤ $800M) | {first['attacker'][path]:.2f} decoys per Shahed: "
+        f"{first['attacker_payoff']:.0f} Shaheds leak a month (today's mix: {first['best_in_set']:.0f}) |",
+        f"| the defence that holds (round {len(c['rounds'])}, {c['ending'].replace('_', ' ')}) | "
+        + ", ".join(f"`{k.removeprefix('layer.')}` {v:.0f}" for k, v in c["final"]["defence"].items())
+        + f": {money(last['defender_objective'])}, the best reply leaks {last['attacker_payoff']:.0f} |",
+        f"| what holding costs over the nominal optimum | {money(c['robustness_cost'])} |",
+    ]
+    return "\n".join(rows + ["", f"*decoy-ratio · {opt['trials']:,} trials a candidate (optimise), {c['trials']:,} "
+                             f"(contest) · seed {c['seed']} · salvosim {c['version']}*"])
+
+
 def console(runs):
     lines = (runs / "baseline-console.txt").read_text(encoding="utf-8").splitlines()
     kept = [l for l in lines if not l.startswith(("wrote ", "charts in "))]
@@ -193,6 +219,7 @@ def main():
         "mechanisms": lambda: mechanisms(runs),
         "raid-response": lambda: raid_response(runs, ["backtest-a", "backtest-b", "whole-war-backtest"]),
         "whole-war-calibration": lambda: calibration(runs, "whole-war-calibrate"),
+        "attacker": lambda: attacker(runs),
     }
     fill(findings, tables)
     fill(readme, {"console": lambda: console(runs)})

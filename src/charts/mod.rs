@@ -3,6 +3,7 @@
 
 pub mod backtest;
 pub mod compare;
+pub mod contest;
 mod data;
 mod dry;
 pub mod optimise;
@@ -57,6 +58,15 @@ pub fn draw_compare(data: &compare::CompareChart) -> Result<Vec<Chart>> {
 pub fn draw_backtest(data: &backtest::BacktestChart) -> Result<Vec<Chart>> {
     raster::register_fonts();
     Ok(vec![finish(backtest::NAME, backtest::draw(data)?)?, finish(raid_response::NAME, raid_response::draw(data)?)?])
+}
+
+/// The contest's rounds and best-response charts.
+pub fn draw_contest(data: &contest::ContestChart) -> Result<Vec<Chart>> {
+    raster::register_fonts();
+    Ok(vec![
+        finish(contest::ROUNDS, contest::draw_rounds(data)?)?,
+        finish(contest::RESPONSE, contest::draw_response(data)?)?,
+    ])
 }
 
 /// The optimiser's search chart and, with a frontier, its frontier chart.

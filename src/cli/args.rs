@@ -39,6 +39,12 @@ pub(super) enum Command {
     /// (met at the end of their 95 % CI), with common random numbers; optimise.json/csv and charts.
     /// Exit 3 when no candidate meets the constraints (the files say which came closest).
     Optimise(OptimiseArgs),
+    /// The defence that holds against the attacker's best response: the defender's --decide
+    /// fields solved against every attacker strategy found so far (--attacker fields), the
+    /// attacker's best response to each defence added, until it gains no more than --tolerance;
+    /// contest.json/csv and charts. Exit 3 when it does not converge within --max-rounds or a
+    /// side has nothing feasible (the files are written).
+    Contest(ContestArgs),
     /// What an excursion changes: BASE and EXCURSION (or BASE with --set's) run trial by trial
     /// with the same seed; every figure's paired difference with its 95 % interval, in
     /// compare.csv/json and a chart. Two results folders instead compare unpaired.
@@ -120,6 +126,9 @@ pub(super) struct ReportArgs {
     /// A folder written by `salvosim compare`: its chart of differences goes into the report.
     #[arg(long, value_name = "DIR")]
     pub(super) compare: Option<PathBuf>,
+    /// A folder written by `salvosim contest`: its rounds and best-response charts go into the report.
+    #[arg(long, value_name = "DIR")]
+    pub(super) contest: Option<PathBuf>,
 }
 
 #[derive(Args)]
@@ -188,10 +197,20 @@ pub(super) struct OptimiseArgs {
     /// Re-solve with METRIC<=bound for each bound of LO:HI:STEPS and draw the frontier.
     #[arg(long, value_name = "METRIC=LO:HI:STEPS")]
     pub(super) pareto: Option<String>,
+    #[command(flatten)]
+    pub(super) search: SearchArgs,
+    #[command(flatten)]
+    pub(super) output: OutputArgs,
+}
+
+/// Options of a search (`optimise`, `contest`): trials, seed, threads.
+#[derive(Args)]
+pub(super) struct SearchArgs {
     /// Trials per candidate.
     #[arg(long, default_value_t = 2000, allow_hyphen_values = true)]
     pub(super) trials: u64,
-    /// Trials of the run that confirms the winner; default: 4 × --trials.
+    /// Trials of the runs that confirm a winner (and, in a contest, measure the gap); default:
+    /// 4 × --trials.
     #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub(super) confirm_trials: Option<u64>,
     /// Master seed; default: the scenario's.
@@ -200,8 +219,61 @@ pub(super) struct OptimiseArgs {
     /// Worker threads; default: all cores. Results do not depend on it.
     #[arg(long)]
     pub(super) threads: Option<usize>,
+}
+
+#[derive(Args)]
+pub(super) struct ContestArgs {
+    #[command(flatten)]
+    pub(super) input: ScenarioArgs,
+    /// A defender's field to decide, PATH=LO:HI: a `layer.*` or `defence.*` field, or a phase's
+    /// `early_warning` (repeatable).
+    #[arg(long = "decide", value_name = "PATH=LO:HI", required = true)]
+    pub(super) decide: Vec<String>,
+    /// The summary.json metric the defender minimises, at its worst over the attacker's strategies.
+    #[arg(long, value_name = "METRIC")]
+    pub(super) minimise: String,
+    /// A defender's constraint, METRIC<=X or METRIC>=X, held against every attacker strategy at
+    /// the end of its 95 % CI hardest to meet (repeatable).
+    #[arg(long = "subject-to", value_name = "METRIC<=X")]
+    pub(super) subject_to: Vec<String>,
+    /// An attacker's field to decide, PATH=LO:HI: a `raid.*` or `threat.*` field, or a phase's
+    /// `raid_size` or `shares.*` (repeatable).
+    #[arg(long = "attacker", value_name = "PATH=LO:HI", required = true)]
+    pub(super) attacker: Vec<String>,
+    /// The summary.json metric the attacker maximises (e.g. threats.shahed.leaked).
+    #[arg(long, value_name = "METRIC")]
+    pub(super) attacker_maximises: String,
+    /// An attacker's constraint, e.g. attacker_spend_usd<=5e7 (repeatable).
+    #[arg(long = "attacker-subject-to", value_name = "METRIC<=X")]
+    pub(super) attacker_subject_to: Vec<String>,
+    /// Converged when the attacker's best response gains at most this fraction of its best payoff
+    /// among the strategies already found.
+    #[arg(long, default_value_t = 0.01, allow_hyphen_values = true)]
+    pub(super) tolerance: f64,
+    /// Rounds at most (a round: the defender solves, the attacker replies).
+    #[arg(long, default_value_t = 6, allow_hyphen_values = true)]
+    pub(super) max_rounds: u64,
+    #[command(flatten)]
+    pub(super) search: SearchArgs,
     #[command(flatten)]
     pub(super) output: OutputArgs,
+}
+
+/// The most trials a search's candidate may take.
+const MAX_SEARCH_TRIALS: u64 = 10_000_000;
+
+impl SearchArgs {
+    /// The confirming runs' trials, once `--trials` and `--confirm-trials` are checked to be in
+    /// 1..=10,000,000.
+    pub(super) fn confirm_trials(&self) -> Result<u64, InputError> {
+        let confirm = self.confirm_trials.unwrap_or(self.trials.saturating_mul(4));
+        for (flag, trials) in [("--trials", self.trials), ("--confirm-trials", confirm)] {
+            if trials == 0 || trials > MAX_SEARCH_TRIALS {
+                return Err(argument_error(flag, trials, "must be a whole number in 1..=10000000"));
+            }
+        }
+        Ok(confirm)
+    }
 }
 
 #[derive(Args)]

@@ -305,6 +305,7 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         (args.sweep.as_ref(), "sweep", results::SWEEP_JSON),
         (args.optimise.as_ref(), "optimise", results::OPTIMISE_JSON),
         (args.compare.as_ref(), "compare", results::COMPARE_JSON),
+        (args.contest.as_ref(), "contest", results::CONTEST_JSON),
     ] {
         if let Some(dir) = dir.filter(|d| !d.join(file).is_file()) {
             return Err(not_a(dir, what, anyhow::anyhow!("it holds no {file}")).into());
@@ -322,6 +323,7 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         sweep: args.sweep.as_deref(),
         optimise: args.optimise.as_deref(),
         compare: args.compare.as_deref(),
+        contest: args.contest.as_deref(),
     };
     let built = report::build(&sources).map_err(|e| not_a(&args.dir, "results", e))?;
     output::write_report(staging.path(), &built)?;

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod compare;
+mod contest;
 mod fit;
 mod optimise;
 mod progress;
@@ -81,6 +82,7 @@ pub fn main() -> ExitCode {
         Command::Calibrate(args) => fit::calibrate(&args),
         Command::Backtest(args) => fit::backtest(&args),
         Command::Optimise(args) => optimise::optimise(&args),
+        Command::Contest(args) => contest::contest(&args),
         Command::Compare(args) => compare::compare(&args),
         Command::Merge(args) => commands::merge_shards(&args),
         Command::Sensitivity(args) => commands::run_sensitivity(&args),

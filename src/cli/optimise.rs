@@ -17,8 +17,6 @@ use super::commands::load;
 use super::fit::field_specs;
 use super::progress::progress_bar;
 
-/// The most trials a candidate may take.
-const MAX_TRIALS: u64 = 10_000_000;
 /// Trials of the probe run that checks the metrics' names.
 const PROBE_TRIALS: u64 = 20;
 
@@ -27,39 +25,35 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     let scenario = &loaded.scenario;
     let decisions = field_specs(scenario, &args.decide, "--decide")?;
     let objective = objective(args)?;
-    let constraints = args
-        .subject_to
-        .iter()
-        .map(|text| Constraint::parse(text).map_err(|p| argument_error("--subject-to", text, &p)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let constraints = parse_constraints("--subject-to", &args.subject_to)?;
     let frontier = args.pareto.as_deref().map(parse_pareto).transpose()?;
-    let confirm_trials = args.confirm_trials.unwrap_or(args.trials.saturating_mul(4));
-    for (flag, trials) in [("--trials", args.trials), ("--confirm-trials", confirm_trials)] {
-        if trials == 0 || trials > MAX_TRIALS {
-            return Err(argument_error(flag, trials, "must be a whole number in 1..=10000000").into());
-        }
-    }
-    let pool = thread_pool(args.threads)?;
+    let confirm_trials = args.search.confirm_trials()?;
+    let pool = thread_pool(args.search.threads)?;
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, "optimise"));
     let staging = output::Staging::begin(&dir)?;
 
-    let seed = args.seed.unwrap_or(scenario.seed);
-    let info = RunInfo::fixed(&loaded.hash, seed, args.trials);
+    let seed = args.search.seed.unwrap_or(scenario.seed);
+    let info = RunInfo::fixed(&loaded.hash, seed, args.search.trials);
     let summarise =
         |s: &Scenario, a: &salvosim::engine::Aggregate| output::summary_json::summary(&info, s, &loaded.sets, a);
-    let bar = progress_bar(args.trials * 60 * (decisions.len() as u64 + 1), args.output.quiet);
+    let bar = progress_bar(args.search.trials * 60 * (decisions.len() as u64 + 1), args.output.quiet);
+    let scenarios = [scenario.clone()];
     let problem = Problem {
-        scenario,
+        scenarios: &scenarios,
         decisions: &decisions,
         objective: &objective,
         constraints: &constraints,
-        trials: args.trials,
+        trials: args.search.trials,
         seed,
         summarise: &summarise,
         progress: &bar,
     };
     let start: Vec<f64> = decisions.iter().map(|d| scenario.param(&d.path).map_or(d.lo, |p| p.mean())).collect();
-    check_metrics(&problem, &start, frontier.as_ref().map(|(m, _)| m))?;
+    let flag = if objective.goal == Goal::Minimise { "--minimise" } else { "--maximise" };
+    let named = std::iter::once((flag, &objective.metric))
+        .chain(constraints.iter().map(|c| ("--subject-to", &c.metric)))
+        .chain(frontier.as_ref().map(|(m, _)| ("--pareto", m)));
+    check_metrics(&problem, &start, named)?;
     let solved = pool.install(|| -> Result<_, salvosim::engine::Cancelled> {
         let solution = problem.solve(&start, confirm_trials)?;
         // Each bound replaces any --subject-to on the frontier's metric, and its search starts
@@ -107,7 +101,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     )?;
     staging.commit()?;
     if !args.output.quiet {
-        print!("{}", output::console::optimise_table(&asked, &solution, args.trials));
+        print!("{}", output::console::optimise_table(&asked, &solution, args.search.trials));
         println!("wrote {}/{{{}, {}}}", dir.display(), results::OPTIMISE_JSON, results::OPTIMISE_CSV);
     }
     if solution.confirmed.feasible {
@@ -118,6 +112,11 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
             dir.join(results::OPTIMISE_JSON).display()
         )))
     }
+}
+
+/// Each `METRIC<=X` or `METRIC>=X` given to `flag`.
+pub(super) fn parse_constraints(flag: &str, texts: &[String]) -> Result<Vec<Constraint>, InputError> {
+    texts.iter().map(|text| Constraint::parse(text).map_err(|p| argument_error(flag, text, &p))).collect()
 }
 
 /// `--minimise METRIC` or `--maximise METRIC` (clap lets at most one through).
@@ -139,13 +138,14 @@ fn parse_pareto(text: &str) -> Result<(Metric, Vec<f64>), InputError> {
     Ok((metric, axis.values))
 }
 
-/// Every metric named must be a figure of summary.json: checked on a short run at the start.
-fn check_metrics(problem: &Problem, start: &[f64], frontier: Option<&Metric>) -> Result<(), Failure> {
-    let probe = problem.summary(start, PROBE_TRIALS)?;
-    let flag = if problem.objective.goal == Goal::Minimise { "--minimise" } else { "--maximise" };
-    let named = std::iter::once((flag, &problem.objective.metric))
-        .chain(problem.constraints.iter().map(|c| ("--subject-to", &c.metric)))
-        .chain(frontier.map(|m| ("--pareto", m)));
+/// Every metric named (with the option that named it) must be a figure of summary.json: checked on
+/// a short run at the start.
+pub(super) fn check_metrics<'m>(
+    problem: &Problem,
+    start: &[f64],
+    named: impl Iterator<Item = (&'static str, &'m Metric)>,
+) -> Result<(), Failure> {
+    let probe = problem.summaries(start, PROBE_TRIALS)?.swap_remove(0);
     for (flag, metric) in named {
         metric.check(&probe).map_err(|problem| argument_error(flag, metric, &problem))?;
     }

@@ -117,6 +117,14 @@ impl Objective {
         }
     }
 
+    /// How much `a` improves on `b` in the goal's direction (negative when it is worse).
+    pub fn gain(&self, a: f64, b: f64) -> f64 {
+        match self.goal {
+            Goal::Minimise => b - a,
+            Goal::Maximise => a - b,
+        }
+    }
+
     /// The objective of a candidate whose figure is null: worse than any number.
     pub fn worst(&self) -> f64 {
         match self.goal {
@@ -188,6 +196,16 @@ impl Constraint {
         }
     }
 
+    /// Whether the judged value `a` is harder to meet than `b` (a null figure, NaN, hardest).
+    pub fn harder(&self, a: f64, b: f64) -> bool {
+        let hardness = |x: f64| match (x.is_nan(), self.sense) {
+            (true, _) => f64::INFINITY,
+            (false, Sense::AtMost) => x,
+            (false, Sense::AtLeast) => -x,
+        };
+        hardness(a) > hardness(b)
+    }
+
     /// How far `judged` misses the bound, relative to it (0 when met; 1 for a null figure).
     pub fn miss(&self, judged: f64) -> f64 {
         if judged.is_nan() {
@@ -238,5 +256,6 @@ mod tests {
         assert!(low.better(1e300, low.estimate(&null)));
         assert!(high.better(-1e300, high.estimate(&null)));
         assert_eq!((low.verb(), high.verb()), ("minimise", "maximise"));
+        assert_eq!((low.gain(1.0, 3.0), high.gain(1.0, 3.0)), (2.0, -2.0));
     }
 }

@@ -33,7 +33,9 @@ pub type Decision = FitSpec;
 /// What to solve.
 #[derive(Clone, Copy)]
 pub struct Problem<'a> {
-    pub scenario: &'a Scenario,
+    /// The scenarios a candidate is judged in, at its worst over them: one for `optimise`; for the
+    /// defender's side of `contest`, the scenario as each attacker strategy found so far makes it.
+    pub scenarios: &'a [Scenario],
     pub decisions: &'a [Decision],
     pub objective: &'a Objective,
     pub constraints: &'a [Constraint],
@@ -48,9 +50,12 @@ pub struct Problem<'a> {
 #[derive(Clone, Debug)]
 pub struct Evaluation {
     pub values: Vec<f64>,
-    /// The objective's estimate.
+    /// The objective's estimate, at its worst over the problem's scenarios.
     pub objective: f64,
-    /// Each constraint's metric: its estimate and the end of its interval the constraint judges.
+    /// Which of the problem's scenarios gave that objective.
+    pub case: usize,
+    /// Each constraint's metric, in the scenario where the constraint is hardest to meet: its
+    /// estimate and the end of its interval the constraint judges.
     pub constraints: Vec<(f64, f64)>,
     pub feasible: bool,
     /// Sum of the constraints' relative misses (0 when feasible).
@@ -76,33 +81,46 @@ pub struct Search {
 }
 
 impl Problem<'_> {
-    /// The scenario with every decision pinned at `values`.
-    pub fn pinned(&self, values: &[f64]) -> Scenario {
-        let mut out = self.scenario.clone();
-        for (decision, &value) in self.decisions.iter().zip(values) {
-            out = crate::sensitivity::pinned(&out, &decision.path, value)
-                .expect("decisions were checked against the scenario");
-        }
-        out
+    /// Each of the problem's scenarios with every decision pinned at `values`.
+    pub fn pinned(&self, values: &[f64]) -> Vec<Scenario> {
+        self.scenarios.iter().map(|scenario| pin(scenario, self.decisions, values)).collect()
     }
 
-    /// summary.json of a run at `values` with `trials` trials.
-    pub fn summary(&self, values: &[f64], trials: u64) -> Result<Value, Cancelled> {
-        let scenario = self.pinned(values);
-        let aggregate = engine::run(&scenario, trials, self.seed, self.progress)?;
-        Ok((self.summarise)(&scenario, &aggregate))
+    /// summary.json of a run at `values` with `trials` trials, one per scenario.
+    pub fn summaries(&self, values: &[f64], trials: u64) -> Result<Vec<Value>, Cancelled> {
+        self.pinned(values)
+            .iter()
+            .map(|scenario| {
+                let aggregate = engine::run(scenario, trials, self.seed, self.progress)?;
+                Ok((self.summarise)(scenario, &aggregate))
+            })
+            .collect()
     }
 
-    /// The candidate at `values` judged from its summary.
-    pub fn judge(&self, values: &[f64], summary: &Value) -> Evaluation {
-        let objective = self.objective.estimate(summary);
+    /// The candidate at `values` judged from its summaries (one per scenario) at its worst: the
+    /// objective where it is worst, each constraint where it is hardest to meet.
+    pub fn judge(&self, values: &[f64], summaries: &[Value]) -> Evaluation {
+        let objectives: Vec<f64> = summaries.iter().map(|s| self.objective.estimate(s)).collect();
+        let case = (0..objectives.len())
+            .fold(0, |worst, i| if self.objective.better(objectives[worst], objectives[i]) { i } else { worst });
         let constraints: Vec<(f64, f64)> = self
             .constraints
             .iter()
-            .map(|c| (c.metric.estimate(summary).unwrap_or(f64::NAN), c.judged(summary)))
+            .map(|c| {
+                let judged: Vec<f64> = summaries.iter().map(|s| c.judged(s)).collect();
+                let hardest = (0..judged.len()).fold(0, |h, i| if c.harder(judged[i], judged[h]) { i } else { h });
+                (c.metric.estimate(&summaries[hardest]).unwrap_or(f64::NAN), judged[hardest])
+            })
             .collect();
         let violation: f64 = self.constraints.iter().zip(&constraints).map(|(c, &(_, judged))| c.miss(judged)).sum();
-        Evaluation { values: values.to_vec(), objective, constraints, feasible: violation == 0.0, violation }
+        Evaluation {
+            values: values.to_vec(),
+            objective: objectives[case],
+            case,
+            constraints,
+            feasible: violation == 0.0,
+            violation,
+        }
     }
 
     /// Compass search from `start` (clamped into the box).
@@ -114,8 +132,8 @@ impl Problem<'_> {
             if let Some(&index) = seen.get(&key) {
                 return Ok(index);
             }
-            let summary = self.summary(&values, self.trials)?;
-            evaluations.push(self.judge(&values, &summary));
+            let summaries = self.summaries(&values, self.trials)?;
+            evaluations.push(self.judge(&values, &summaries));
             seen.insert(key, evaluations.len() - 1);
             Ok(evaluations.len() - 1)
         };
@@ -156,7 +174,7 @@ pub struct Solution {
     pub search: Search,
     /// The winner judged on its confirming run: the figures reported.
     pub confirmed: Evaluation,
-    /// summary.json of the confirming run.
+    /// summary.json of the confirming run (in the scenario that gave the winner's objective).
     pub summary: Value,
     pub confirm_trials: u64,
 }
@@ -166,14 +184,26 @@ impl Problem<'_> {
     pub fn solve(&self, start: &[f64], confirm_trials: u64) -> Result<Solution, Cancelled> {
         let search = self.search(start)?;
         let values = search.evaluations[search.best].values.clone();
-        let summary = self.summary(&values, confirm_trials)?;
-        Ok(Solution { confirmed: self.judge(&values, &summary), search, summary, confirm_trials })
+        let mut summaries = self.summaries(&values, confirm_trials)?;
+        let confirmed = self.judge(&values, &summaries);
+        let summary = summaries.swap_remove(confirmed.case);
+        Ok(Solution { confirmed, search, summary, confirm_trials })
     }
+}
+
+/// `scenario` with each decision pinned at its value.
+pub fn pin(scenario: &Scenario, decisions: &[Decision], values: &[f64]) -> Scenario {
+    let mut out = scenario.clone();
+    for (decision, &value) in decisions.iter().zip(values) {
+        out = crate::sensitivity::pinned(&out, &decision.path, value)
+            .expect("decisions were checked against the scenario");
+    }
+    out
 }
 
 impl FitSpec {
     /// `value` as the decision takes it: whole numbers for a count (a step at least 1).
-    fn snap(&self, value: f64, step: bool) -> f64 {
+    pub(crate) fn snap(&self, value: f64, step: bool) -> f64 {
         match (self.whole, step) {
             (true, true) => value.round().max(1.0),
             (true, false) => value.round(),
@@ -185,5 +215,46 @@ impl FitSpec {
     /// range otherwise.
     fn finest(&self, step: f64) -> bool {
         if self.whole { step <= 1.0 } else { step <= (self.hi - self.lo) / 1000.0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_candidate_is_judged_at_its_worst_over_the_scenarios() {
+        let objective = Objective { metric: Metric::parse("defence_cost_usd").unwrap(), goal: Goal::Minimise };
+        let constraints = [Constraint::parse("leak_rate<=0.1").unwrap(), Constraint::parse("damage_usd>=5").unwrap()];
+        let summarise = |_: &Scenario, _: &engine::Aggregate| Value::Null;
+        let problem = Problem {
+            scenarios: &[],
+            decisions: &[],
+            objective: &objective,
+            constraints: &constraints,
+            trials: 1,
+            seed: 1,
+            summarise: &summarise,
+            progress: &engine::Silent,
+        };
+        let case = |cost: f64, leak: f64, damage: f64| {
+            json!({
+                "defence_cost_usd": {"mean": cost, "ci95": [cost, cost]},
+                "leak_rate": {"mean": leak, "ci95": [leak - 0.01, leak + 0.01]},
+                "damage_usd": {"mean": damage, "ci95": [damage - 1.0, damage + 1.0]},
+            })
+        };
+        let judged = problem.judge(&[], &[case(10.0, 0.05, 9.0), case(30.0, 0.08, 7.0), case(20.0, 0.12, 8.0)]);
+        assert_eq!((judged.objective, judged.case), (30.0, 1), "the highest cost of the three");
+        assert_eq!(judged.constraints[0], (0.12, 0.13), "the leak rate where it is highest, at its CI's top");
+        assert_eq!(judged.constraints[1], (7.0, 6.0), "the damage where it is lowest, at its CI's bottom");
+        assert!(!judged.feasible && (judged.violation - 0.03 / 0.1).abs() < 1e-12);
+        let maximise = Objective { goal: Goal::Maximise, ..objective.clone() };
+        let judged =
+            Problem { objective: &maximise, ..problem }.judge(&[], &[case(10.0, 0.05, 9.0), case(5.0, 0.0, 9.0)]);
+        assert_eq!((judged.objective, judged.case), (5.0, 1), "maximising, the worst is the lowest");
+        assert!(judged.feasible);
     }
 }

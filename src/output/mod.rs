@@ -7,6 +7,7 @@
 pub mod backtest;
 pub mod compare;
 pub mod console;
+pub mod contest;
 pub mod nights_csv;
 pub mod optimise;
 pub mod sensitivity;
@@ -23,9 +24,9 @@ use crate::scenario::{Loaded, Scenario};
 
 use crate::results::{
     BACKTEST_CSV, BACKTEST_JSON, BACKTEST_NIGHTS_CSV, CALIBRATE_CSV, CALIBRATE_JSON, CALIBRATE_NIGHTS_CSV,
-    CALIBRATED_TOML, CHARTS_DIR, COMPARE_CSV, COMPARE_JSON, NIGHTS_CSV, OPTIMISE_CSV, OPTIMISE_JSON, POINTS_DIR,
-    REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV, SENSITIVITY_JSON, SUMMARY_JSON,
-    SWEEP_CSV, SWEEP_JSON,
+    CALIBRATED_TOML, CHARTS_DIR, COMPARE_CSV, COMPARE_JSON, CONTEST_CSV, CONTEST_JSON, NIGHTS_CSV, OPTIMISE_CSV,
+    OPTIMISE_JSON, POINTS_DIR, REPORT_CHARTS_DIR, REPORT_HTML, REPORT_MD, SCENARIO_TOML, SENSITIVITY_CSV,
+    SENSITIVITY_JSON, SUMMARY_JSON, SWEEP_CSV, SWEEP_JSON,
 };
 
 /// What identifies a run's results.
@@ -165,6 +166,26 @@ pub fn write_optimise(
     let mut json = serde_json::to_vec_pretty(&optimise::json(info, asked, solution, frontier))?;
     json.push(b'\n');
     write_files(dir, &[(OPTIMISE_JSON, &json), (OPTIMISE_CSV, &table)])?;
+    if !charts.is_empty() {
+        write_chart_files(&dir.join(CHARTS_DIR), charts)?;
+    }
+    Ok(())
+}
+
+/// Writes a contest's files into `dir`: contest.json, contest.csv and the charts.
+pub fn write_contest(
+    dir: &Path,
+    info: &RunInfo,
+    contest: &crate::contest::Contest,
+    outcome: &crate::contest::Outcome,
+    curves: &contest::Curves,
+    charts: &[charts::Chart],
+) -> anyhow::Result<()> {
+    let mut table = Vec::new();
+    contest::csv(&mut table, contest, outcome)?;
+    let mut json = serde_json::to_vec_pretty(&contest::json(info, contest, outcome, curves))?;
+    json.push(b'\n');
+    write_files(dir, &[(CONTEST_JSON, &json), (CONTEST_CSV, &table)])?;
     if !charts.is_empty() {
         write_chart_files(&dir.join(CHARTS_DIR), charts)?;
     }
@@ -538,8 +559,14 @@ pub fn write_run(
         write_charts(dir, &ChartData::load(dir)?)?;
     }
     if report {
-        let sources =
-            crate::report::Sources { run: dir, sensitivity: None, sweep: None, optimise: None, compare: None };
+        let sources = crate::report::Sources {
+            run: dir,
+            sensitivity: None,
+            sweep: None,
+            optimise: None,
+            compare: None,
+            contest: None,
+        };
         write_report(dir, &crate::report::build(&sources)?)?;
     }
     Ok(())

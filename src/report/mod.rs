@@ -35,6 +35,8 @@ pub struct Sources<'a> {
     pub optimise: Option<&'a Path>,
     /// A folder written by `salvosim compare`, for its chart of differences.
     pub compare: Option<&'a Path>,
+    /// A folder written by `salvosim contest`, for its rounds and best-response charts.
+    pub contest: Option<&'a Path>,
 }
 
 /// A finished report: the two pages and the PNG files report.md links to.
@@ -141,6 +143,17 @@ fn content(sources: &Sources) -> Result<Content> {
                     every candidate."
                 .into(),
             charts: saved_charts(dir, "optimise")?,
+        });
+    }
+    if let Some(dir) = sources.contest {
+        groups.push(ChartGroup {
+            heading: "A defence that holds against the attacker's best response".into(),
+            intro: "Each round the defence is solved against every attacker strategy found so far, judged at its \
+                    worst over them, and the attacker's best reply to it is searched for, with common random \
+                    numbers; the contest ends when that reply gains no more than the tolerance over the \
+                    strategies already found. contest.json beside these charts holds every round."
+                .into(),
+            charts: saved_charts(dir, "contest")?,
         });
     }
     let scenario_file = sources.run.join(results::SCENARIO_TOML);

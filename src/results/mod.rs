@@ -29,6 +29,9 @@ pub const CALIBRATED_TOML: &str = "calibrated.toml";
 /// The optimiser's result: the problem, the confirmed winner, every candidate.
 pub const OPTIMISE_JSON: &str = "optimise.json";
 pub const OPTIMISE_CSV: &str = "optimise.csv";
+/// The contest's result: every round, the final defence and the attacker's reply to it.
+pub const CONTEST_JSON: &str = "contest.json";
+pub const CONTEST_CSV: &str = "contest.csv";
 /// The scenario file as run, saved beside summary.json (its `--set`s are in summary.json).
 pub const SCENARIO_TOML: &str = "scenario.toml";
 /// The briefing report of a run: one self-contained page, and the same as Markdown.
@@ -43,9 +46,11 @@ pub const CHARTS_DIR: &str = "charts";
 
 /// Everything salvosim writes into a results folder; a folder holding anything else is not
 /// replaced.
-pub const OWN_ENTRIES: [&str; 23] = [
+pub const OWN_ENTRIES: [&str; 25] = [
     COMPARE_CSV,
     COMPARE_JSON,
+    CONTEST_CSV,
+    CONTEST_JSON,
     OPTIMISE_JSON,
     OPTIMISE_CSV,
     SUMMARY_JSON,
