@@ -43,7 +43,7 @@ pub struct OptimiseChart {
     /// The winner's confirmed objective, whether it meets every constraint, and its mix in words
     /// (one decision an entry).
     pub confirmed: (f64, bool, Vec<String>),
-    /// The frontier's metric and its points, one per bound.
+    /// The frontier's metric (in words) and its points, one per bound.
     pub frontier: Option<(String, Vec<FrontierPoint>)>,
     /// The decided fields in words, in the order of the frontier's labels.
     pub decided: Vec<String>,

@@ -196,7 +196,9 @@ fn chart_data(
                     (p.bound, c.feasible.then_some(c.objective), short)
                 })
                 .collect();
-            (metric.to_string(), along)
+            let words =
+                if metric.to_string() == metric.path { metric_words(&metric.path, names) } else { metric.to_string() };
+            (words, along)
         }),
         decided: asked.decisions.iter().map(|d| label(&d.path, names)).collect(),
     }

@@ -123,13 +123,6 @@ impl Chance {
 /// 2⁵³: the number of values a uniform f64 draw takes (rand keeps the top 53 bits of a u64).
 const UNIFORM_STEPS: f64 = (1u64 << 53) as f64;
 
-/// Binomial(n, p). Small spreads: inversion by search from the mode (outcomes visited in the
-/// order mode, mode−1, mode+1, mode−2, …), exact up to rounding; if rounding leaves the uniform
-/// beyond every outcome (probability ~1e-13) a new uniform is drawn. Large spreads: BTPE.
-///
-/// Inlined up to the Bernoulli sums (two draws in three at baseline sizes), so that those pay no
-/// call; larger `n` go out of line.
-#[inline(always)]
 /// A Poisson count with mean `mean` (a mean of 0 or less gives 0).
 pub fn poisson(mean: f64, rng: &mut TrialRng) -> u64 {
     if mean.is_nan() || mean <= 0.0 {
@@ -138,6 +131,13 @@ pub fn poisson(mean: f64, rng: &mut TrialRng) -> u64 {
     rand_distr::Poisson::new(mean).expect("a finite mean > 0").sample(rng) as u64
 }
 
+/// Binomial(n, p). Small spreads: inversion by search from the mode (outcomes visited in the
+/// order mode, mode−1, mode+1, mode−2, …), exact up to rounding; if rounding leaves the uniform
+/// beyond every outcome (probability ~1e-13) a new uniform is drawn. Large spreads: BTPE.
+///
+/// Inlined up to the Bernoulli sums (two draws in three at baseline sizes), so that those pay no
+/// call; larger `n` go out of line.
+#[inline(always)]
 pub fn binomial(rng: &mut TrialRng, n: u64, chance: &Chance) -> u64 {
     if n == 0 || chance.small <= 0.0 {
         return if chance.flipped { n } else { 0 };

@@ -126,9 +126,15 @@ impl Problem<'_> {
     /// Compass search from `start` (clamped into the box).
     pub fn search(&self, start: &[f64]) -> Result<Search, Cancelled> {
         let mut evaluations: Vec<Evaluation> = Vec::new();
-        let mut seen: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut seen: HashMap<Vec<i64>, usize> = HashMap::new();
         let mut evaluate = |values: Vec<f64>, evaluations: &mut Vec<Evaluation>| -> Result<usize, Cancelled> {
-            let key: Vec<u64> = values.iter().map(|v| v.to_bits()).collect();
+            // Steps up and down from a start off the steps' grid drift in the last bits
+            // (1.22 + 1 − 1 ≠ 1.22): a billionth of the range tells candidates apart.
+            let key: Vec<i64> = values
+                .iter()
+                .zip(self.decisions)
+                .map(|(v, d)| ((v - d.lo) / (d.hi - d.lo).max(f64::MIN_POSITIVE) * 1e9).round() as i64)
+                .collect();
             if let Some(&index) = seen.get(&key) {
                 return Ok(index);
             }
