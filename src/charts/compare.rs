@@ -69,12 +69,15 @@ pub fn title(data: &CompareChart) -> String {
             range[1]
         );
     }
-    match find("defender_spend_usd") {
-        Some(row) if clear(row) => {
+    // No strike leaks move clearly (the chart's grey rows say so): the defence's spend on rounds
+    // first, then what it costs to field (a stock bought and not fired moves that alone).
+    let spent = [("defender_spend_usd", "the defence's spend"), ("defence_cost_usd", "the cost to field the defence")];
+    match spent.iter().find_map(|(metric, words)| find(metric).filter(|r| clear(r)).map(|r| (words, r))) {
+        Some((words, row)) => {
             let [lo, hi] = row.ci95.unwrap_or_default();
             let d = row.difference.unwrap_or(0.0);
             format!(
-                "{} {} the defence's spend by {} a campaign (95 % CI {} to {}); no strike threat's leaks move clearly",
+                "{} {} {words} by {} (95 % CI {}–{})",
                 data.excursion,
                 if d > 0.0 { "raises" } else { "cuts" },
                 crate::format::usd(d.abs()),
@@ -82,7 +85,7 @@ pub fn title(data: &CompareChart) -> String {
                 crate::format::usd(hi)
             )
         }
-        _ => format!("{} and {} differ in no headline figure beyond noise", data.excursion, data.base),
+        None => format!("{} and {} differ in no headline figure beyond noise", data.excursion, data.base),
     }
 }
 
@@ -120,7 +123,7 @@ pub fn draw(data: &CompareChart) -> Result<String> {
         "{} against {} · {} {}trials · seed {} · difference as a share of {}'s figure",
         data.excursion,
         data.base,
-        data.comparison.trials,
+        crate::format::thousands(data.comparison.trials),
         if data.paired { "paired " } else { "" },
         data.comparison.seed,
         data.base

@@ -127,7 +127,7 @@ fn finish(
                  far wider than `salvosim compare BASE.toml EXCURSION.toml` gives"
             );
         }
-        print!("{}", table(comparison, sides, &chart.names));
+        print!("{}", table(comparison, sides, &chart));
         if sides.paired {
             println!("{}", narrowing(comparison));
         }
@@ -151,9 +151,11 @@ fn strike_names(summary: &serde_json::Value) -> Vec<String> {
 }
 
 /// The headline figures and the strike leakers, in words.
-fn table(comparison: &Comparison, sides: &Sides, names: &Names) -> String {
+fn table(comparison: &Comparison, sides: &Sides, chart: &CompareChart) -> String {
+    let names = &chart.names;
+    let strike_leaked: Vec<String> = chart.strike_threats.iter().map(|t| format!("threats.{t}.leaked")).collect();
     let mut out = format!("{:<44} {:>14} {:>14}   difference (95% CI)\n", "figure", sides.base.0, sides.excursion.0);
-    for row in comparison.rows.iter().filter(|r| !r.metric.contains('.') || r.metric.ends_with(".leaked")) {
+    for row in comparison.rows.iter().filter(|r| !r.metric.contains('.') || strike_leaked.contains(&r.metric)) {
         let value =
             |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| spell(&row.metric, v).replace(" points", ""));
         let difference = match (row.difference, row.ci95) {
