@@ -252,6 +252,28 @@ fn bad_report_folders_are_refused_with_exit_2() {
     assert!(!run.join("report.html").exists(), "nothing written on a refusal");
 }
 
+#[test]
+fn a_chart_with_something_planted_in_it_never_reaches_the_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = tmp.path().join("run");
+    salvosim(&["run", "scenarios/baseline.toml", "--quiet"], &["--trials", "50"], &run);
+    let chart = run.join("charts/stock-depletion.svg");
+    let drawn = read(&chart);
+    for planted in
+        ["<script>alert(1)</script>", "<circle cx=\"1\" onload=\"alert(1)\"/>", "<a href=\"javascript:x\">x</a>"]
+    {
+        std::fs::write(&chart, drawn.replace("</svg>", &format!("{planted}</svg>"))).unwrap();
+        let output = Command::new(BIN).args(["report", run.to_str().unwrap()]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{planted}: {stderr}");
+        assert!(stderr.contains("stock-depletion.svg is not a salvosim chart"), "{planted}: {stderr}");
+        assert!(!run.join("report.html").exists(), "{planted}: nothing written on a refusal");
+    }
+    std::fs::write(&chart, drawn).unwrap();
+    let status = Command::new(BIN).args(["report", run.to_str().unwrap()]).stdout(std::process::Stdio::null()).status();
+    assert!(status.unwrap().success(), "the chart as drawn is accepted");
+}
+
 /// Chromium's flags for a headless run as root on a machine with no network.
 const CHROMIUM: [&str; 9] = [
     "--headless",

@@ -13,10 +13,8 @@ pub enum Unit {
     Usd,
     /// USD per USD.
     Ratio,
-    /// A share, shown as a percentage.
+    /// A share or a probability, shown as a percentage.
     Percent,
-    /// A probability of an event, shown as [`format::chance`] does ("<0.1%" for a rare one).
-    Chance,
     /// A count of nights or threats.
     Count,
 }
@@ -29,7 +27,6 @@ impl Unit {
             Unit::Ratio => format::ratio(value),
             Unit::Percent if value > 0.0 && value < 0.0005 => "<0.1%".into(),
             Unit::Percent => format!("{:.1}%", 100.0 * value),
-            Unit::Chance => format::chance(value),
             Unit::Count => format::count(value),
         }
     }
@@ -79,7 +76,7 @@ pub fn key_figures(summary: &Value) -> Result<Vec<KeyFigure>> {
     for (name, layer) in object(summary, "layers")? {
         let words = label(name, layer);
         if !layer["p_exhausted"].is_null() {
-            rows.push((format!("{words}: chance of running dry"), format!("layers.{name}.p_exhausted"), Unit::Chance));
+            rows.push((format!("{words}: chance of running dry"), format!("layers.{name}.p_exhausted"), Unit::Percent));
         }
         if !layer["exhaustion_night"].is_null() {
             rows.push((
@@ -192,7 +189,7 @@ pub fn finding(summary: &Value, data: &ChartData) -> String {
         .map_or(String::new(), |l| format!("; {} of the strike threats reach their targets", Unit::Percent.show(l)));
     let stocks = match data.likeliest_to_run_dry() {
         Some((layer, p)) if p >= 0.01 => {
-            format!(", and {} runs dry in {} of campaigns", layer.label, Unit::Chance.show(p))
+            format!(", and {} runs dry in {} of campaigns", layer.label, Unit::Percent.show(p))
         }
         Some(_) => {
             format!(", and every interceptor stock lasts the {} nights in more than 99 % of campaigns", data.nights)

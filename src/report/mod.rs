@@ -9,6 +9,7 @@ pub mod assumptions;
 mod figures;
 mod html;
 mod markdown;
+mod svg_check;
 
 use std::path::{Path, PathBuf};
 
@@ -203,6 +204,8 @@ fn unescape(text: &str) -> String {
 fn saved_chart(folder: &Path, stem: &str, file: String) -> Result<Figure> {
     let svg_path = folder.join(format!("{stem}.svg"));
     let svg = std::fs::read_to_string(&svg_path).with_context(|| format!("cannot read {}", svg_path.display()))?;
+    svg_check::check(&svg)
+        .map_err(|problem| anyhow::anyhow!("{} is not a salvosim chart: {problem}", svg_path.display()))?;
     let png_path = svg_path.with_extension("png");
     let png = std::fs::read(&png_path).with_context(|| format!("cannot read {}", png_path.display()))?;
     Ok(figure(file, svg, png))
