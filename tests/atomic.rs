@@ -231,3 +231,19 @@ fn only_dead_runs_of_this_host_and_week_old_foreign_stagings_are_reaped() {
     assert!(!foreign_old.exists(), "a foreign staging folder older than a week is reaped");
     assert_eq!(staging_folders(&target).len(), 2, "and the run left none of its own");
 }
+
+#[test]
+fn a_symbolic_link_as_out_is_refused_before_anything_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let real = tmp.path().join("real");
+    run("1", &real);
+    let before = snapshot(&real);
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let output = Command::new(BIN).args(args("2", &link)).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is a symbolic link"), "{stderr}");
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is left as it was");
+    assert_eq!(snapshot(&real), before, "the folder it points to is untouched");
+}

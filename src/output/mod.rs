@@ -192,6 +192,24 @@ pub fn write_contest(
     Ok(())
 }
 
+/// Whether `dir` is a folder on another file system than its parent's.
+fn is_mount_point(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        match (fs::metadata(dir), fs::metadata(parent)) {
+            (Ok(d), Ok(p)) => d.is_dir() && (d.dev() != p.dev() || d.ino() == p.ino()),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        false
+    }
+}
+
 /// The folder of grid point `index` inside a sweep folder.
 pub fn point_dir(dir: &Path, index: usize) -> PathBuf {
     dir.join(POINTS_DIR).join(format!("{index:03}"))
@@ -305,6 +323,19 @@ impl Staging {
     /// Checks that `target` is new, empty or an earlier salvosim result, and opens a staging folder.
     pub fn begin(target: &Path) -> Result<Staging, UnusableFolder> {
         let unusable = |problem: String| UnusableFolder { path: target.to_path_buf(), problem };
+        // The swap replaces the folder's entry in its parent: a link would be replaced by a folder
+        // (its target left stale), and a mount point cannot be swapped at all (after the run).
+        if fs::symlink_metadata(target).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Err(unusable(
+                "is a symbolic link; results replace the whole folder, so give the folder it points to or a new one"
+                    .into(),
+            ));
+        }
+        if is_mount_point(target) {
+            return Err(unusable(
+                "is a mount point, which cannot be replaced; give a folder inside it or a new one".into(),
+            ));
+        }
         if target.exists() {
             let entries = fs::read_dir(target).map_err(|e| unusable(format!("cannot be read as a folder: {e}")))?;
             for entry in entries.flatten() {
