@@ -191,6 +191,7 @@ fn bad_optimisation_requests_exit_2_and_write_nothing() {
         (vec!["--minimise", "defence_cost_usd", "--decide", "layer.nasams.coverage=0:2"], "--decide"),
         (vec!["--minimise", "defence_cost_usd", "--decide", "layer.nasams.doctrine=0:1"], "--decide"),
         (vec!["--minimise", "defence_cost_usd", "--pareto", "leak_rate"], "--pareto"),
+        (vec!["--minimise", "defence_cost_usd", "--pareto", "leak_rate=0.2:0.1:2"], "LO must not be above HI"),
         (vec!["--minimise", "defence_cost_usd", "--trials", "0"], "--trials"),
     ] {
         let args: Vec<&str> = decide.iter().copied().chain(extra.iter().copied()).collect();

@@ -135,6 +135,9 @@ fn parse_pareto(text: &str) -> Result<(Metric, Vec<f64>), InputError> {
     let axis = Axis::parse(text)
         .map_err(|_| argument_error("--pareto", text, "expected METRIC=LO:HI:STEPS, e.g. leak_rate=0.05:0.15:4"))?;
     let metric = Metric::parse(&axis.path).map_err(|p| argument_error("--pareto", text, &p))?;
+    if axis.values.first() > axis.values.last() {
+        return Err(argument_error("--pareto", text, "LO must not be above HI (the bounds run from tight to loose)"));
+    }
     Ok((metric, axis.values))
 }
 
