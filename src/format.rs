@@ -103,6 +103,15 @@ pub fn count(value: f64) -> String {
     }
 }
 
+/// At most `max` characters of `text` for a message, the rest said in a count: a name or value
+/// a megabyte long is not echoed whole.
+pub fn clip(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((end, _)) => format!("{}… ({} characters)", &text[..end], text.chars().count()),
+    }
+}
+
 /// A chance as a percentage a reader can trust at both ends: a decimal below 1 %, "<0.1%" for a
 /// rare event seen at all (it must not read "0.0%", which says never), ">99.9%" for one that is
 /// nearly certain (it must not read "100%").
@@ -121,6 +130,14 @@ pub fn chance(p: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clip_cuts_long_text_and_counts_it() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdef", 3), "abc… (6 characters)");
+        assert_eq!(clip("ééééé", 2), "éé… (5 characters)");
+        assert_eq!(clip(&"x".repeat(1_000_000), 200).len(), 200 + "… (1000000 characters)".len());
+    }
 
     #[test]
     fn a_chance_never_reads_never_or_certain_unless_it_is() {

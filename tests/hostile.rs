@@ -227,3 +227,19 @@ fn a_record_raid_above_the_limit_is_refused() {
     let validate = Command::cargo_bin("salvosim").unwrap().arg("validate").arg(&replay_file).assert().code(2);
     assert!(String::from_utf8_lossy(&validate.get_output().stderr).contains(message));
 }
+
+#[test]
+fn a_hundred_thousand_character_value_or_name_is_not_echoed_whole() {
+    let long = "9".repeat(100_000); // one argument may be at most 128 KiB
+    for set in [format!("raid.size={long}"), format!("layer.{long}.stock=3")] {
+        let output = Command::cargo_bin("salvosim")
+            .unwrap()
+            .args(["validate", "scenarios/baseline.toml", "--set", &set])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{}", &stderr[..stderr.len().min(300)]);
+        assert!(stderr.len() < 20_000, "a {}-byte message", stderr.len());
+        assert!(stderr.contains("characters)"), "the cut says how long it was: {}", &stderr[..stderr.len().min(600)]);
+    }
+}

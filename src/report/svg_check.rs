@@ -91,8 +91,7 @@ fn attributes(mut text: &str) -> Result<(), String> {
 
 /// At most 40 characters of `text`, for a message.
 fn cut(text: &str) -> String {
-    let short: String = text.chars().take(40).collect();
-    if short.len() < text.len() { format!("{short}…") } else { short }
+    crate::format::clip(text, 40)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Errors in what the user gave us: one message naming where, which field, the value, and what is
 //! allowed. The CLI maps every [`InputError`] to exit code 2.
 
+use crate::format::clip;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -160,20 +161,25 @@ impl InputError {
     }
 }
 
+/// Most characters of an argument, a field's path or a value a message echoes.
+const SHOWN: usize = 200;
+/// Most characters of the problem (a list of a scenario's fields runs to a few thousand).
+const PROBLEM_SHOWN: usize = 8000;
+
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.origin {
             Origin::File { file, line_col: Some((line, col)) } => write!(f, "{}:{line}:{col}: ", file.display())?,
             Origin::File { file, line_col: None } => write!(f, "{}: ", file.display())?,
-            Origin::Argument(arg) => write!(f, "{arg}: ")?,
+            Origin::Argument(arg) => write!(f, "{}: ", clip(arg, SHOWN))?,
         }
         if !self.path.is_empty() {
-            write!(f, "{}", self.path)?;
+            write!(f, "{}", clip(&self.path, SHOWN))?;
             if let Some(value) = &self.value {
-                write!(f, " = {value}")?;
+                write!(f, " = {}", clip(value, SHOWN))?;
             }
             write!(f, ": ")?;
         }
-        write!(f, "{}", self.problem)
+        write!(f, "{}", clip(&self.problem, PROBLEM_SHOWN))
     }
 }
