@@ -181,7 +181,12 @@ fn cost_exchange_curve(data: &SweepData) -> Result<String> {
             short(values[i + 1])
         ),
         None => {
-            format!("Defence spends {} to {} dollars per attacker dollar across {}", ratio(lo), ratio(hi), phrase(path))
+            format!(
+                "Defence spends {} to {} dollars per attacker dollar across {}",
+                ratio(lo),
+                ratio(hi),
+                phrase(path, &data.names)
+            )
         }
     };
     let series = [
@@ -202,7 +207,7 @@ fn leak_rate_curve(data: &SweepData) -> Result<String> {
     let title = format!(
         "Strike leak rate: {:.1}% at {} {}, {:.1}% at {}",
         rate(0),
-        phrase(path),
+        phrase(path, &data.names),
         short(values[0]),
         rate(last),
         short(values[last])
@@ -274,15 +279,15 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
             Some((v, i, j)) => format!(
                 "{} runs dry by night {v:.0} at the soonest ({} {}, {} {}), night {hi:.0} at the latest",
                 data.names.show(layer),
-                phrase(x_path),
+                phrase(x_path, &data.names),
                 short(xs[i]),
-                phrase(y_path),
+                phrase(y_path, &data.names),
                 short(ys[j])
             ),
             None => title,
         }
     } else if title.is_empty() && lo < 1.0 && hi >= 1.0 {
-        break_even_finding(xs, ys, x_path, y_path, &|i, j| value(i, j))
+        break_even_finding(xs, ys, &phrase(x_path, &data.names), &phrase(y_path, &data.names), &|i, j| value(i, j))
     } else if title.is_empty() {
         format!("Defence spends {}–{}× the attacker everywhere on this grid: no break-even", ratio(lo), ratio(hi))
     } else {
@@ -382,10 +387,15 @@ fn heatmap(data: &SweepData, what: HeatMetric) -> Result<String> {
     })
 }
 
-/// A label as it reads inside a sentence: its unit dropped, its first letter lower-case.
-fn phrase(label: &str) -> String {
+/// A label as it reads inside a sentence: its unit dropped, its first letter lower-case unless it
+/// begins with a threat's or layer's name ("Gerbera decoy …") or an acronym ("NASAMS …", "P(EW …").
+fn phrase(label: &str, names: &Names) -> String {
     let words = label.split(" (").next().unwrap_or(label);
     let mut chars = words.chars();
+    let second_upper = words.chars().nth(1).is_some_and(|c| !c.is_lowercase());
+    if names.begins(words) || second_upper {
+        return words.to_string();
+    }
     chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
 }
 
@@ -417,8 +427,8 @@ fn break_even_finding(
             format!(
                 "{above} ~{} {} the defence spends less than the attacker, whatever the {}",
                 at(first),
-                phrase(x_label),
-                phrase(y_label)
+                x_label,
+                y_label
             )
         } else {
             format!(
@@ -426,8 +436,8 @@ fn break_even_finding(
                 above.to_lowercase(),
                 at(first),
                 at(last),
-                phrase(x_label),
-                phrase(y_label)
+                x_label,
+                y_label
             )
         };
     }
@@ -461,4 +471,19 @@ fn colour_bar(
         area.draw(&Text::new(spell(v), (x + 48, y - 10), font(19)))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_inside_a_sentence_keeps_names_and_acronyms() {
+        let names = Names::new([("decoy".to_string(), "Gerbera decoy".to_string())]);
+        assert_eq!(phrase("Threats launched a night", &names), "threats launched a night");
+        assert_eq!(phrase("NASAMS price per round (USD)", &names), "NASAMS price per round");
+        assert_eq!(phrase("P(EW defeats a threat)", &names), "P(EW defeats a threat)");
+        assert_eq!(phrase("Gerbera decoy launched per Shahed-136", &names), "Gerbera decoy launched per Shahed-136");
+        assert_eq!(phrase("Early warning (0 = none, 1 = full)", &names), "early warning");
+    }
 }

@@ -34,6 +34,15 @@ impl Names {
         self
     }
 
+    /// Whether `text` begins with one of these labels (or a name without one): a proper noun,
+    /// kept capitalised inside a sentence.
+    pub fn begins(&self, text: &str) -> bool {
+        self.pairs.iter().any(|(name, label)| {
+            let shown = if label.is_empty() { name } else { label };
+            text.starts_with(shown.as_str())
+        })
+    }
+
     /// The words for `name`: its label, else the name itself.
     pub fn show<'a>(&'a self, name: &'a str) -> &'a str {
         self.pairs.iter().find(|(n, _)| n == name).map_or(name, |(_, label)| label.as_str())
