@@ -5,9 +5,9 @@
 use serde_json::{Map, Value, json};
 
 use super::RunInfo;
+use super::optimise::{decide, finite, values};
 use super::summary_json::identity;
 use crate::contest::{Contest, CurvePoint, Ending, Outcome, Side};
-use crate::optimise::Decision;
 
 /// The attacker's payoff along its first decision, at the nominal defence (round 1's, solved
 /// against the scenario's own attack) and at the final one.
@@ -16,19 +16,9 @@ pub struct Curves {
     pub robust: Vec<CurvePoint>,
 }
 
-fn values(decisions: &[Decision], values: &[f64]) -> Value {
-    Value::Object(decisions.iter().zip(values).map(|(d, v)| (d.path.clone(), json!(v))).collect())
-}
-
-fn finite(x: f64) -> Value {
-    if x.is_finite() { json!(x) } else { Value::Null }
-}
-
 fn side(side: &Side) -> Value {
-    let decide: Vec<Value> =
-        side.decisions.iter().map(|d| json!({"path": d.path, "low": d.lo, "high": d.hi, "whole": d.whole})).collect();
     let mut out = Map::new();
-    out.insert("decide".into(), Value::Array(decide));
+    out.insert("decide".into(), decide(side.decisions));
     out.insert(side.objective.verb().into(), json!(side.objective.metric.to_string()));
     out.insert("subject_to".into(), json!(side.constraints.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
     Value::Object(out)

@@ -21,7 +21,13 @@ pub struct FrontierPoint<'a> {
     pub solution: &'a Solution,
 }
 
-fn values(decisions: &[Decision], values: &[f64]) -> Value {
+/// The decided fields as asked: `{path, low, high, whole}` each (shared with contest.json).
+pub(super) fn decide(decisions: &[Decision]) -> Value {
+    decisions.iter().map(|d| json!({"path": d.path, "low": d.lo, "high": d.hi, "whole": d.whole})).collect()
+}
+
+/// The decided fields' values, keyed by path (shared with contest.json).
+pub(super) fn values(decisions: &[Decision], values: &[f64]) -> Value {
     Value::Object(decisions.iter().zip(values).map(|(d, v)| (d.path.clone(), json!(v))).collect())
 }
 
@@ -42,7 +48,8 @@ fn evaluation(asked: &Asked, e: &Evaluation) -> Value {
     })
 }
 
-fn finite(x: f64) -> Value {
+/// A number, or null where it is not finite.
+pub(super) fn finite(x: f64) -> Value {
     if x.is_finite() { json!(x) } else { Value::Null }
 }
 
@@ -69,9 +76,7 @@ pub fn json(
     let mut root = identity(info, asked.scenario);
     root.insert(asked.objective.verb().into(), json!(asked.objective.metric.to_string()));
     root.insert("subject_to".into(), json!(asked.constraints.iter().map(|c| c.to_string()).collect::<Vec<_>>()));
-    let decide: Vec<Value> =
-        asked.decisions.iter().map(|d| json!({"path": d.path, "low": d.lo, "high": d.hi, "whole": d.whole})).collect();
-    root.insert("decide".into(), Value::Array(decide));
+    root.insert("decide".into(), decide(asked.decisions));
     root.extend(winner(asked, solution));
     let evaluations: Vec<Value> = solution.search.evaluations.iter().map(|e| evaluation(asked, e)).collect();
     root.insert("evaluations".into(), Value::Array(evaluations));
