@@ -7,7 +7,7 @@
 #
 # Needs the release binary's build (done here), python3 (standard library only) for the tables,
 # the Air Force record in ../shared/data/ua-air-defence/ for the backtests, and Chromium for the
-# report screenshot (installed by scripts/browser/install.sh where this machine can).
+# report screenshot (installed on purpose by scripts/setup-test-machine.sh; this script installs nothing).
 # Where the record or Chromium cannot be had, the script says so and fails under CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,7 +30,9 @@ if [ "$quick" = 1 ]; then
   # Trials at every level are cut so that the whole script runs in a few minutes.
   T_RUN=400; T_SWEEP=200; T_SENS=200; T_OPT=200; T_BT=20; BOOT=2
 else
-  runs=output/figures; img=docs/img; findings=docs/findings.md; readme=README.md
+  # output/figures is this script's own, rebuilt whole (a run refuses to replace a folder holding
+  # a report unasked).
+  runs=output/figures; rm -rf "$runs"; img=docs/img; findings=docs/findings.md; readme=README.md
   T_RUN=10000; T_SWEEP=""; T_SENS=4000; T_OPT=2000; T_BT=500; BOOT=20
 fi
 mkdir -p "$runs" "$img"
@@ -155,7 +157,7 @@ for split in "A 2022-09..2025-07 2025-08..2026-05" "B 2025-08..2026-01 2026-02..
 done
 
 say "report screenshot"
-if ! bash scripts/browser/install.sh; then need "no Chromium: cannot screenshot the report"; fi
+command -v chromium >/dev/null || need "no Chromium (scripts/setup-test-machine.sh installs it): cannot screenshot the report"
 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
   --disable-component-update --disable-sync --user-data-dir="$(mktemp -d)" --hide-scrollbars \
   --window-size=1280,1100 --screenshot="$img/report.png" "file://$(realpath "$runs/baseline/report.html")" 2>/dev/null

@@ -398,7 +398,7 @@ fn bad_data_and_bad_requests_are_refused_with_one_message() {
     let good =
         format!("{HEADER}2025-01-01 18:00,,Shahed-136/131,100,60,30\n2025-03-01 18:00,,Shahed-136/131,100,60,30\n");
     let windows = ["--train", "2025-01..2025-01", "--test", "2025-03..2025-03", "--trials", "5", "--bootstrap", "0"];
-    let cases: [(String, Vec<&str>, &str); 10] = [
+    let cases: [(String, Vec<&str>, &str); 11] = [
         (good.replace(",not_reach_goal", ",lost"), vec![], "has no column `not_reach_goal`"),
         (
             good.replace("2025-01-01 18:00", "01.01.2025"),
@@ -419,6 +419,8 @@ fn bad_data_and_bad_requests_are_refused_with_one_message() {
         (good.clone(), vec!["--fit", "defence.ew_defeat=0.1:1.5"], "outside the field's range"),
         (good.clone(), vec!["--fit", "defence.ew_defeat=0.5:0.1"], "expected PATH=LO:HI with LO < HI"),
         (good.clone(), vec!["--fit", "layer.patriot.pk=0.1:0.5"], "--fit layer.patriot.pk=0.1:0.5"),
+        // The replay takes each night's raid from the record: a raid size would be fitted to nothing.
+        (good.clone(), vec!["--fit", "raid.size=100:200"], "`raid.size` is not used when the record is replayed"),
         (good.replace(",100,60,30\n", ",100,90,30\n"), vec![], "only 100 launched"),
         (HEADER.to_string(), vec![], "no Shahed-type report"),
     ];

@@ -243,3 +243,138 @@ fn a_hundred_thousand_character_value_or_name_is_not_echoed_whole() {
         assert!(stderr.contains("characters)"), "the cut says how long it was: {}", &stderr[..stderr.len().min(600)]);
     }
 }
+
+/// Finite numbers too large to add up (a cost of 1.7e308 made every spend infinite and every
+/// figure null, with exit 0) are refused: costs are at most 10^15, share weights 10^12, the warning
+/// exponent at most 100. A distribution reaching past the top is clamped there when drawn, so its
+/// figures stay finite.
+#[test]
+fn numbers_that_would_overflow_are_refused() {
+    refused(
+        &with("cost_per_shot = 500", "cost_per_shot = 1.7e308"),
+        &[],
+        "layer.guns.cost_per_shot = 1.7e308: must be a cost in USD >= 0 and at most 10^15",
+    );
+    refused(
+        BASE.as_bytes(),
+        &["--set", "threat.shahed.unit_cost={ uniform = [0, 1e300] }"],
+        "both ends must be a cost in USD >= 0 and at most 10^15",
+    );
+    refused(
+        &with("share = 1", "share = 1e300"),
+        &[],
+        "threat.shahed.share = 1e300: must be a share >= 0 and at most 10^12",
+    );
+    refused(
+        &with("max_shots = 2", "max_shots = 2\nwarning_sensitivity = 1e300"),
+        &[],
+        "layer.guns.warning_sensitivity = 1e300: must be a number >= 0 and at most 100",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("tail.toml");
+    let tail = "unit_cost = 30000\ndamage_on_leak = { lognormal = { median = 1, p90 = 1e305 } }";
+    std::fs::write(&file, with("unit_cost = 30000", tail)).unwrap();
+    let out = tmp.path().join("out");
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .args(["run", "--quiet", "--no-charts", "--trials", "50", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    for key in ["damage_usd", "defender_spend_usd", "cost_exchange_ratio_with_damage", "leak_rate"] {
+        let mean = summary[key]["mean"].as_f64();
+        assert!(mean.is_some_and(f64::is_finite), "{key}: {:?}", summary[key]);
+    }
+    let damage = summary["damage_usd"]["mean"].as_f64().unwrap();
+    assert!(damage <= 10.0 * 100.0 * 1e15, "damage {damage} above 10^15 a drone");
+}
+
+/// A control character (a newline, a bell) in an argument or a name is refused at the edge: a
+/// newline in `--set` was dropped from the run but written raw into calibrated.toml's header, where
+/// it began a `[[layer]]`; a bell in a layer's name ran to the end and broke the charts.
+#[test]
+fn control_characters_are_refused_at_the_edge() {
+    for (set, shown) in [
+        ("raid.size=100\n[[layer]]", "U+000A"),
+        ("layer.guns.name=a\u{7}b", "U+0007"),
+        ("scenario.description=a\u{1b}[31m", "U+001B"),
+    ] {
+        refused(BASE.as_bytes(), &["--set", set], &format!("holds the control character {shown}"));
+    }
+    refused(&with("name = \"guns\"", "name = \"gu\\u0007ns\""), &[], ".name = \"gu\\u{7}ns\": must hold no control");
+    refused(&with("name = \"shahed\"", "name = \"sha\\nhed\""), &[], ".name = \"sha\\nhed\": must hold no control");
+    refused(
+        &with("nights = 10", "nights = 10\ndescription = \"a\\u001bb\""),
+        &[],
+        "scenario.description = \"a\\u{1b}b\": holds the control character U+001B",
+    );
+    let phase = "cost_per_shot = 500\n[[phase]]\nname = \"a\\tb\"\nnights = [1, 2]\nearly_warning = 0.5";
+    refused(
+        &with("cost_per_shot = 500", phase),
+        &[],
+        ".name = \"a\\tb\": must be 1 to 64 characters, none of them control",
+    );
+    // Line breaks and tabs stay allowed in a description (a TOML multi-line string).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("ok.toml");
+    std::fs::write(&file, with("nights = 10", "nights = 10\ndescription = \"\"\"two\n\tlines\"\"\"")).unwrap();
+    Command::cargo_bin("salvosim").unwrap().arg("validate").arg(&file).assert().success();
+}
+
+/// A re-run never sweeps away a briefing pack unasked: a folder holding a report, or another
+/// command's results, is refused before anything runs (exit 2, the folder untouched, the message
+/// saying what would go); `--replace` replaces it, and `report` updates it in place.
+#[test]
+fn a_report_or_another_commands_results_are_not_replaced_unasked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, BASE).unwrap();
+    let out = tmp.path().join("pack");
+    let salvosim = |args: &[&str]| {
+        let mut command = Command::cargo_bin("salvosim").unwrap();
+        command.args(args).arg(&file).arg("--out").arg(&out).arg("--quiet").timeout(Duration::from_secs(60));
+        command.assert()
+    };
+    salvosim(&["run", "--trials", "50", "--report"]).success();
+    let report = std::fs::read(out.join("report.html")).unwrap();
+    let start = Instant::now();
+    let refused = salvosim(&["run", "--trials", "1"]).code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    assert!(stderr.contains("holds a report (report.html, report.md), which this command would remove"), "{stderr}");
+    assert!(stderr.contains("give --replace"), "{stderr}");
+    assert_eq!(std::fs::read(out.join("report.html")).unwrap(), report, "the report was touched");
+    let swept = salvosim(&["sweep", "--vary", "raid.size=50,100", "--trials", "20", "--replace"]).success();
+    drop(swept);
+    assert!(!out.join("report.html").exists() && out.join("sweep.json").exists());
+    let refused = salvosim(&["run", "--trials", "1"]).code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("holds sweep results (sweep.json)"), "{stderr}");
+    salvosim(&["sweep", "--vary", "raid.size=50,100", "--trials", "20"]).success();
+    salvosim(&["run", "--trials", "1", "--replace"]).success();
+    assert!(out.join("summary.json").exists() && !out.join("sweep.json").exists());
+    // The same command again replaces its own results, as it always did; `report` adds to them.
+    salvosim(&["run", "--trials", "2"]).success();
+    Command::cargo_bin("salvosim").unwrap().arg("report").arg(&out).assert().success();
+    assert!(out.join("report.html").exists());
+}
+
+/// A campaign whose nights run past 9999-12-31 is refused: its later nights' dates were written
+/// as five-digit years that the date parser (and so a phase's `dates`) then refused.
+#[test]
+fn dates_past_9999_are_refused() {
+    let dated = with("nights = 10", "nights = 40\nstart_date = \"9999-12-01\"");
+    refused(&dated, &[], "scenario.start_date = \"9999-12-01\": night 40 would fall after 9999-12-31");
+    refused(
+        &with("nights = 10", "nights = 10\nstart_date = \"9999-12-31\""),
+        &["--set", "scenario.nights=2"],
+        "night 2 would fall after 9999-12-31",
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("last.toml");
+    std::fs::write(&file, with("nights = 10", "nights = 31\nstart_date = \"9999-12-01\"")).unwrap();
+    Command::cargo_bin("salvosim").unwrap().arg("validate").arg(&file).assert().success();
+}

@@ -1,8 +1,11 @@
 //! The cluster path end to end on a real single-node Slurm on localhost: scripts/slurm/submit.sh
 //! submits a 4-shard job array and a dependent merge job; the merged results must equal the
-//! unsharded run byte for byte. scripts/slurm/local-cluster.sh installs (Debian's slurmctld,
-//! slurmd, slurm-client, munge) and starts Slurm; where the machine cannot have it (not root, no
-//! apt, the packages cannot be installed) the test fails under CI and skips, saying why, elsewhere.
+//! unsharded run byte for byte. scripts/slurm/local-cluster.sh starts a private cluster whose
+//! configuration, munge key, spool and logs are all in a temporary folder, and the test stops its
+//! daemons when it ends, passed or failed. The test installs nothing: Debian's slurmctld, slurmd,
+//! slurm-client and munge come from scripts/setup-test-machine.sh, run on purpose (`.ci/run` runs
+//! it). Where they are missing, or the machine cannot run them (not root), the test fails under CI
+//! and skips, saying why, elsewhere.
 
 mod common;
 
@@ -12,6 +15,16 @@ use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_salvosim");
 const RUN: [&str; 8] = ["--trials", "200000", "--seed", "3", "--set", "scenario.nights=2", "--set", "raid.size=20"];
+
+/// The private cluster started in this folder; its daemons are stopped when it drops, however the
+/// test ends.
+struct Cluster(std::path::PathBuf);
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new("bash").args(["scripts/slurm/local-cluster.sh", "stop"]).arg(&self.0).status();
+    }
+}
 
 fn skip(reason: &str) {
     common::skip_or_fail_in_ci("tests/slurm.rs", reason);
@@ -24,14 +37,21 @@ fn a_job_array_and_merge_on_local_slurm_reproduce_the_unsharded_run() {
     }
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return skip("not root, so Slurm cannot be installed and started here");
+        return skip("not root, so a Slurm cluster cannot be started here");
     }
-    let cluster = Command::new("bash").arg("scripts/slurm/local-cluster.sh").output().unwrap();
-    match cluster.status.code() {
+    let cluster_dir = tempfile::tempdir().unwrap();
+    let started = Command::new("bash")
+        .args(["scripts/slurm/local-cluster.sh", "start"])
+        .arg(cluster_dir.path())
+        .output()
+        .unwrap();
+    let _cluster = Cluster(cluster_dir.path().to_path_buf());
+    match started.status.code() {
         Some(0) => {}
-        Some(3) => return skip(String::from_utf8_lossy(&cluster.stderr).trim()),
-        _ => panic!("local Slurm did not start: {}", String::from_utf8_lossy(&cluster.stderr)),
+        Some(3) => return skip(String::from_utf8_lossy(&started.stderr).trim()),
+        _ => panic!("local Slurm did not start: {}", String::from_utf8_lossy(&started.stderr)),
     }
+    let conf = cluster_dir.path().join("slurm.conf");
 
     let tmp = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -51,6 +71,7 @@ fn a_job_array_and_merge_on_local_slurm_reproduce_the_unsharded_run() {
         .arg(&merged)
         .arg(root.join("scenarios/baseline.toml"))
         .args(RUN)
+        .env("SLURM_CONF", &conf)
         .current_dir(tmp.path())
         .output()
         .unwrap();
@@ -60,7 +81,7 @@ fn a_job_array_and_merge_on_local_slurm_reproduce_the_unsharded_run() {
 
     let start = Instant::now();
     loop {
-        let queue = Command::new("squeue").args(["-h", "-j", &jobs]).output().unwrap();
+        let queue = Command::new("squeue").args(["-h", "-j", &jobs]).env("SLURM_CONF", &conf).output().unwrap();
         if String::from_utf8_lossy(&queue.stdout).trim().is_empty() {
             break;
         }

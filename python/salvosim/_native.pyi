@@ -39,14 +39,16 @@ class Scenario:
 class RunResult:
     summary_json: str
     nights_csv: str
-    def save(self, dir: str | PathLike[str], charts: bool = True) -> None:
-        """Writes the folder `salvosim run` writes, byte for byte."""
+    def save(self, dir: str | PathLike[str], charts: bool = True, replace: bool = False) -> None:
+        """Writes the folder `salvosim run` writes, byte for byte. A folder holding a report or
+        another command's results is refused (ScenarioError) unless `replace`."""
 
 class SweepResult:
     table_csv: str
     sweep_json: str
-    def save(self, dir: str | PathLike[str], charts: bool = True) -> None:
-        """Writes the folder `salvosim sweep` writes, byte for byte."""
+    def save(self, dir: str | PathLike[str], charts: bool = True, replace: bool = False) -> None:
+        """Writes the folder `salvosim sweep` writes, byte for byte. A folder holding a report or
+        another command's results is refused (ScenarioError) unless `replace`."""
 
 def run(
     scenario: Scenario,

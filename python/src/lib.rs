@@ -14,7 +14,8 @@ use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 
 use salvosim::engine::{self, Aggregate, Progress};
-use salvosim::output::{self, RunInfo, Staging};
+use salvosim::output::{self, Replace, RunInfo, Staging};
+use salvosim::results;
 use salvosim::scenario::{InputError, Loaded, Origin, Override};
 use salvosim::sweep::{self, Axis, Point};
 
@@ -206,9 +207,10 @@ fn info(hash: &str, trials: u64, seed: u64) -> RunInfo {
 fn save_folder(
     py: Python<'_>,
     dir: &std::path::Path,
+    replace: Replace,
     write: impl FnOnce(&std::path::Path) -> Result<(), String> + Send,
 ) -> PyResult<()> {
-    let staging = Staging::begin(dir)
+    let staging = Staging::begin(dir, replace)
         .map_err(|e| input_error(py, &InputError::argument(e.path.display().to_string(), e.problem)))?;
     py.detach(|| {
         write(staging.path())?;
@@ -232,9 +234,11 @@ struct RunResult {
 #[pymethods]
 impl RunResult {
     /// Writes the folder `salvosim run` writes, byte for byte (charts unless `charts` is false).
-    #[pyo3(signature = (dir, charts = true))]
-    fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool) -> PyResult<()> {
-        save_folder(py, &dir, |folder| {
+    /// A folder holding a report or another command's results is refused unless `replace`.
+    #[pyo3(signature = (dir, charts = true, replace = false))]
+    fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool, replace: bool) -> PyResult<()> {
+        let replace = if replace { Replace::Anything } else { Replace::Same(results::SUMMARY_JSON) };
+        save_folder(py, &dir, replace, |folder| {
             output::write_run(folder, &self.info, &self.loaded, &self.aggregate, charts, false)
                 .map_err(|e| format!("{e:#}"))
         })
@@ -296,9 +300,11 @@ impl SweepResult {
 #[pymethods]
 impl SweepResult {
     /// Writes the folder `salvosim sweep` writes, byte for byte (charts unless `charts` is false).
-    #[pyo3(signature = (dir, charts = true))]
-    fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool) -> PyResult<()> {
-        save_folder(py, &dir, |folder| {
+    /// A folder holding a report or another command's results is refused unless `replace`.
+    #[pyo3(signature = (dir, charts = true, replace = false))]
+    fn save(&self, py: Python<'_>, dir: PathBuf, charts: bool, replace: bool) -> PyResult<()> {
+        let replace = if replace { Replace::Anything } else { Replace::Same(results::SWEEP_JSON) };
+        save_folder(py, &dir, replace, |folder| {
             output::write_sweep_run(folder, &self.finished(), &self.labels, charts)
                 .map(|_| ())
                 .map_err(|e| format!("{e:#}"))

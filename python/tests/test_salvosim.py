@@ -73,6 +73,18 @@ def test_a_sweep_gives_exactly_the_cli_table(tmp_path: Path) -> None:
     same_tree(tmp_path / "cli", tmp_path / "py")
 
 
+def test_save_keeps_a_report_unless_asked_to_replace_it(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    cli("run", str(BASELINE), "--trials", "200", "--report", "--out", str(pack))
+    r = salvosim.run(BASELINE, trials=100, progress=False)
+    with pytest.raises(salvosim.ScenarioError, match=r"holds a report \(report.html, report.md\)"):
+        r.save(pack, charts=False)
+    assert (pack / "report.html").is_file()
+    r.save(pack, charts=False, replace=True)
+    assert not (pack / "report.html").exists()
+    assert json.loads((pack / "summary.json").read_text()) == r.summary
+
+
 def test_a_bad_field_raises_scenario_error_with_its_place(tmp_path: Path) -> None:
     bad = tmp_path / "bad.toml"
     text = BASELINE.read_text().replace("max_shots = 3 ", "max_shots = -3 ", 1)

@@ -1,46 +1,66 @@
 #!/usr/bin/env bash
-# Starts a single-node Slurm "cluster" on this machine, for tests/slurm.rs (and for trying the job
-# array by hand). Needs root and Debian's packages; idempotent: safe to run again.
-# Exit 3: this machine cannot have it (not root, no apt, packages unavailable); 1: it failed.
-# No systemd: munged, slurmctld and slurmd are started directly.
+# A private single-node Slurm "cluster" on this machine, for tests/slurm.rs and for trying the job
+# array by hand. Everything it writes (slurm.conf, the munge key and socket, spool, logs, pid files)
+# is under DIR; nothing under /etc, and the daemons stop with `stop`:
+#
+#   scripts/slurm/local-cluster.sh start DIR   # prints `export SLURM_CONF=DIR/slurm.conf`
+#   SLURM_CONF=DIR/slurm.conf sbatch ...       # or scripts/slurm/submit.sh
+#   scripts/slurm/local-cluster.sh stop DIR    # stops munged, slurmctld and slurmd started in DIR
+#
+# Needs root and Debian's slurmctld, slurmd, slurm-client and munge, which this script does not
+# install: scripts/setup-test-machine.sh does, on purpose. No systemd: the daemons run directly.
+# Exit 3: this machine cannot have it (not root, packages missing); 1: it failed; 2: usage.
 set -euo pipefail
 
-if [ "$(id -u)" != 0 ]; then echo "local-cluster.sh: needs root" >&2; exit 3; fi
-if ! command -v sbatch >/dev/null || ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
-  command -v apt-get >/dev/null || { echo "local-cluster.sh: no apt-get to install Slurm" >&2; exit 3; }
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq || { echo "local-cluster.sh: apt-get update failed" >&2; exit 3; }
-  apt-get install -y -qq slurmctld slurmd slurm-client munge >/dev/null \
-    || { echo "local-cluster.sh: cannot install Slurm from Debian's packages" >&2; exit 3; }
+usage() { sed -n '2,13p' "$0" >&2; exit 2; }
+[ "$#" -eq 2 ] || usage
+action=$1; dir=$2
+case "$action" in start|stop) ;; *) usage ;; esac
+mkdir -p "$dir"; dir=$(cd "$dir" && pwd)
+
+stop_pid() {  # the process named in pid file $1, if alive: TERM, then KILL after 5 s
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 0
+  [ -n "$pid" ] || return 0
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  kill -9 "$pid" 2>/dev/null || true
+}
+if [ "$action" = stop ]; then
+  for daemon in slurmd slurmctld munged; do stop_pid "$dir/run/$daemon.pid"; done
+  exit 0
 fi
+
+if [ "$(id -u)" != 0 ]; then echo "local-cluster.sh: needs root" >&2; exit 3; fi
+for tool in sbatch squeue sinfo slurmctld slurmd munged munge; do
+  command -v "$tool" >/dev/null || [ -x "/usr/sbin/$tool" ] || {
+    echo "local-cluster.sh: no $tool here: install Slurm and munge with scripts/setup-test-machine.sh" >&2
+    exit 3
+  }
+done
 
 host=$(hostname -s)
 cpus=$(nproc)
+mkdir -p "$dir/run" "$dir/log" "$dir/spool/ctld" "$dir/spool/d" "$dir/munge"
+socket="$dir/munge/munge.socket"
 
-# munge: a key, its run directory owned by munge, then the daemon.
-if [ ! -s /etc/munge/munge.key ]; then
-  dd if=/dev/urandom of=/etc/munge/munge.key bs=1 count=1024 status=none
-fi
-chown munge:munge /etc/munge/munge.key && chmod 400 /etc/munge/munge.key
-mkdir -p /run/munge /var/log/munge /var/lib/munge
-chown munge:munge /run/munge /var/log/munge /var/lib/munge
-# A daemon counts as running only if its pid file names a live (not zombie) process.
-running() {
-  local pid
-  pid=$(cat "$1" 2>/dev/null) || return 1
-  [ -n "$pid" ] && grep -qs '^State:[[:space:]]*[^Z]' "/proc/$pid/status"
-}
-if ! munge -n >/dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged --force
-fi
+# munge: a key of its own and a socket in DIR (munged refuses root without --force).
+[ -s "$dir/munge/munge.key" ] || dd if=/dev/urandom of="$dir/munge/munge.key" bs=1 count=1024 status=none
+chmod 700 "$dir/munge" && chmod 400 "$dir/munge/munge.key"
+/usr/sbin/munged --force --socket="$socket" --key-file="$dir/munge/munge.key" \
+  --pid-file="$dir/run/munged.pid" --log-file="$dir/log/munged.log" --seed-file="$dir/munge/munge.seed"
 
-mkdir -p /etc/slurm /var/spool/slurmctld /var/spool/slurmd /var/log/slurm
-cat > /etc/slurm/slurm.conf <<CONF
+# Ports of its own, so that a Slurm already on the machine is left alone.
+cat > "$dir/slurm.conf" <<CONF
 ClusterName=salvosim-local
 SlurmctldHost=${host}
+SlurmctldPort=16817
+SlurmdPort=16818
 SlurmUser=root
 SlurmdUser=root
 AuthType=auth/munge
+AuthInfo=socket=${socket}
+CredType=cred/munge
 ProctrackType=proctrack/linuxproc
 TaskPlugin=task/none
 JobAcctGatherType=jobacct_gather/none
@@ -48,29 +68,29 @@ AccountingStorageType=accounting_storage/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
-StateSaveLocation=/var/spool/slurmctld
-SlurmdSpoolDir=/var/spool/slurmd
-SlurmctldPidFile=/run/slurmctld.pid
-SlurmdPidFile=/run/slurmd.pid
-SlurmctldLogFile=/var/log/slurm/slurmctld.log
-SlurmdLogFile=/var/log/slurm/slurmd.log
+StateSaveLocation=${dir}/spool/ctld
+SlurmdSpoolDir=${dir}/spool/d
+SlurmctldPidFile=${dir}/run/slurmctld.pid
+SlurmdPidFile=${dir}/run/slurmd.pid
+SlurmctldLogFile=${dir}/log/slurmctld.log
+SlurmdLogFile=${dir}/log/slurmd.log
 ReturnToService=2
 MpiDefault=none
 MessageTimeout=5
 NodeName=${host} CPUs=${cpus} State=UNKNOWN
 PartitionName=local Nodes=${host} Default=YES MaxTime=INFINITE State=UP
 CONF
-
-running /run/slurmctld.pid || /usr/sbin/slurmctld
-running /run/slurmd.pid || /usr/sbin/slurmd
+export SLURM_CONF="$dir/slurm.conf"
+/usr/sbin/slurmctld -i
+/usr/sbin/slurmd
 
 # Wait for the node to come up idle (about 2 s here); each query is bounded.
 for _ in $(seq 1 40); do
   state=$(timeout 3 sinfo -h -n "$host" -o %t 2>/dev/null || true)
   case "$state" in
-    idle|mix|alloc) echo "local-cluster.sh: node ${host} is ${state}"; exit 0 ;;
+    idle|mix|alloc) echo "export SLURM_CONF=$SLURM_CONF"; exit 0 ;;
   esac
   sleep 0.5
 done
-echo "local-cluster.sh: node ${host} did not come up (state: ${state:-none}); see /var/log/slurm/" >&2
+echo "local-cluster.sh: node ${host} did not come up (state: ${state:-none}); see $dir/log/" >&2
 exit 1

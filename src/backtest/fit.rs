@@ -56,6 +56,16 @@ impl FitSpec {
     /// Checks that the field is a number field of `scenario` and both bounds are inside its range,
     /// and notes whether it holds whole numbers.
     pub fn check(&mut self, scenario: &Scenario) -> Result<(), String> {
+        // A fit replays the record, whose reports set every night's raid: a raid size would be
+        // fitted to nothing (the search ran to the end, then the calibrated file was refused).
+        let segments: Vec<&str> = self.path.split('.').collect();
+        if matches!(segments.as_slice(), ["raid", "size"] | ["phase", _, "raid_size"]) {
+            return Err(format!(
+                "`{}` is not used when the record is replayed (each night's raid is the report's): fit what \
+                 shapes the defence or the mix instead",
+                self.path
+            ));
+        }
         Input { path: self.path.clone(), low: self.lo, high: self.hi }.check(scenario)?;
         self.whole = scenario.param(&self.path).is_some_and(|p| p.is_whole());
         Ok(())

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use salvosim::engine::precision::Precision;
+use salvosim::output;
 use salvosim::scenario::{self, InputError, MAX_TRIALS};
 
 use super::Failure;
@@ -368,6 +369,17 @@ pub(super) struct OutputArgs {
     /// Skip the charts.
     #[arg(long)]
     pub(super) no_charts: bool,
+    /// Replace the output folder even where it holds a report or another command's results
+    /// (without it, such a folder is refused and nothing runs).
+    #[arg(long)]
+    pub(super) replace: bool,
+}
+
+impl OutputArgs {
+    /// What this command, writing `own` (its results' main file), may replace at `--out`.
+    pub(super) fn replace(&self, own: &'static str) -> output::Replace {
+        if self.replace { output::Replace::Anything } else { output::Replace::Same(own) }
+    }
 }
 
 pub(super) fn argument_error(argument: &str, value: impl ToString, problem: &str) -> InputError {

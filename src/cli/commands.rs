@@ -73,7 +73,7 @@ pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
         });
     }
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_dir(scenario));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.engine.output.replace(results::SUMMARY_JSON))?;
 
     let bar = progress_bar(engine.trials, args.engine.output.quiet);
     let rule = stop_rule(&engine);
@@ -163,12 +163,12 @@ pub(super) fn merge_shards(args: &MergeArgs) -> Result<(), Failure> {
     };
     if merged.axes.is_empty() {
         let dir = args.output.out.clone().unwrap_or_else(|| output::default_dir(&base.scenario));
-        let staging = output::Staging::begin(&dir)?;
+        let staging = output::Staging::begin(&dir, args.output.replace(results::SUMMARY_JSON))?;
         let what = Publish { no_charts: args.output.no_charts, quiet: args.output.quiet, report: false };
         return publish(staging, &dir, &info, base, &merged.aggregates[0], what);
     }
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.output.replace(results::SWEEP_JSON))?;
     let finished =
         output::SweepRun { base, axes: &merged.axes, points: &merged.points, aggregates: &merged.aggregates, info };
     publish_sweep(staging, &dir, &finished, &[], args.output.no_charts, args.output.quiet)
@@ -199,7 +199,7 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         });
     }
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sweep_dir(&base.scenario));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.engine.output.replace(results::SWEEP_JSON))?;
 
     let bar = progress_bar(engine.trials * points.len() as u64, args.engine.output.quiet);
     let rule = stop_rule(&engine);
@@ -262,7 +262,7 @@ pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
         return Err(argument_error("--metric", unknown, &format!("allowed: {}", known.join(", "))).into());
     }
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_sensitivity_dir(scenario));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.engine.output.replace(results::SENSITIVITY_JSON))?;
 
     let bar = progress_bar(engine.trials * (1 + 2 * inputs.len() as u64), args.engine.output.quiet);
     let rows = engine.pool.install(|| sensitivity::run(scenario, &inputs, engine.trials, engine.seed, &bar));
@@ -312,7 +312,7 @@ pub(super) fn write_report(args: &ReportArgs) -> Result<(), Failure> {
         }
     }
     let data = ChartData::load(&args.dir).map_err(|e| not_a(&args.dir, "results", e))?;
-    let staging = output::Staging::begin(&args.dir)?;
+    let staging = output::Staging::begin(&args.dir, output::Replace::Anything)?;
     output::copy_results(&args.dir, staging.path(), &[results::CHARTS_DIR])?;
     if !args.dir.join(results::CHARTS_DIR).is_dir() {
         output::write_charts(staging.path(), &data)?;
@@ -336,7 +336,7 @@ pub(super) fn redraw_charts(dir: &Path) -> Result<(), Failure> {
     let data = ChartData::load(dir).map_err(|e| {
         InputError::argument(dir.display().to_string(), format!("not a salvosim results folder: {e:#}"))
     })?;
-    let staging = output::Staging::begin(dir)?;
+    let staging = output::Staging::begin(dir, output::Replace::Anything)?;
     output::copy_results(dir, staging.path(), &[results::REPORT_HTML, results::REPORT_MD, results::REPORT_CHARTS_DIR])?;
     output::write_charts(staging.path(), &data)?;
     staging.commit()?;

@@ -32,7 +32,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
     }
     let (b, e) = (&base.scenario, &excursion.scenario);
     let dir = args.engine.output.out.clone().unwrap_or_else(|| output::default_compare_dir(b, e));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.engine.output.replace(results::COMPARE_JSON))?;
     let bar = progress_bar(engine.trials, args.engine.output.quiet);
     let comparison = engine.pool.install(|| compare::run(b, e, engine.trials, engine.seed, &bar));
     bar.0.finish_and_clear();
@@ -85,7 +85,7 @@ fn compare_saved(args: &CompareArgs, excursion: &std::path::Path) -> Result<(), 
         .out
         .clone()
         .unwrap_or_else(|| std::path::Path::new("output").join(format!("{b_name}-vs-{a_name}")));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.engine.output.replace(results::COMPARE_JSON))?;
     let strike_threats = strike_names(&a).into_iter().filter(|t| strike_names(&b).contains(t)).collect();
     let names = Names::of_summary(&a).and(Names::of_summary(&b));
     finish(args, &dir, staging, &sides, &comparison, Shown { excursion_name: b_name, strike_threats, names })

@@ -75,7 +75,7 @@ pub(super) fn contest(args: &ContestArgs) -> Result<(), Failure> {
     }
     let pool = thread_pool(args.search.threads)?;
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, "contest"));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.output.replace(results::CONTEST_JSON))?;
 
     let seed = args.search.seed.unwrap_or(scenario.seed);
     let info = RunInfo::fixed(&loaded.hash, seed, args.search.trials);

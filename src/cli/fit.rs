@@ -71,7 +71,8 @@ fn fit_and_publish(
     }
     let pool = thread_pool(args.threads)?;
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, command));
-    let staging = output::Staging::begin(&dir)?;
+    let own = if test_window.is_some() { results::BACKTEST_JSON } else { results::CALIBRATE_JSON };
+    let staging = output::Staging::begin(&dir, args.output.replace(own))?;
 
     let seed = args.seed.unwrap_or(scenario.seed);
     let months = fit_months.len() + test_months.as_ref().map_or(0, Vec::len);

@@ -66,6 +66,22 @@ impl From<anyhow::Error> for Failure {
     }
 }
 
+/// The first argument holding a control character (a newline, a tab, an escape), refused at the
+/// edge: an argument is echoed into messages, reports and file headers, where a newline would start
+/// a line of its own.
+fn control_character() -> Option<InputError> {
+    std::env::args_os().skip(1).enumerate().find_map(|(i, arg)| {
+        let text = arg.to_string_lossy();
+        let c = text.chars().find(|c| c.is_control())?;
+        let problem = format!(
+            "argument {} holds the control character U+{:04X}: salvosim's arguments take none",
+            i + 1,
+            c as u32
+        );
+        Some(InputError::argument(format!("{text:?}"), problem))
+    })
+}
+
 pub fn main() -> ExitCode {
     // Output piped into `head` ends quietly, as other command-line tools do, instead of panicking
     // on the broken pipe: the default disposition of SIGPIPE, which Rust's runtime ignores.
@@ -73,6 +89,10 @@ pub fn main() -> ExitCode {
     // SAFETY: called before any thread starts; SIG_DFL is a valid disposition for SIGPIPE.
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    if let Some(e) = control_character() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
     }
     let cli = Cli::parse();
     let _ = ctrlc::set_handler(|| INTERRUPTED.store(true, Ordering::SeqCst));

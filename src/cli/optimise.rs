@@ -30,7 +30,7 @@ pub(super) fn optimise(args: &OptimiseArgs) -> Result<(), Failure> {
     let confirm_trials = args.search.confirm_trials()?;
     let pool = thread_pool(args.search.threads)?;
     let dir = args.output.out.clone().unwrap_or_else(|| output::default_fit_dir(scenario, "optimise"));
-    let staging = output::Staging::begin(&dir)?;
+    let staging = output::Staging::begin(&dir, args.output.replace(results::OPTIMISE_JSON))?;
 
     let seed = args.search.seed.unwrap_or(scenario.seed);
     let info = RunInfo::fixed(&loaded.hash, seed, args.search.trials);

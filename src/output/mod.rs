@@ -319,9 +319,37 @@ pub struct UnusableFolder {
     pub problem: String,
 }
 
+/// What a write may replace of a results folder already at its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Replace {
+    /// An earlier result of the same command, named by the file it writes (`summary.json` for a
+    /// run): a folder that also holds a report, or another command's results, is a briefing pack
+    /// or someone's study, and is refused with the list of what would go.
+    Same(&'static str),
+    /// Anything salvosim wrote: `--replace`, and `report` and `plot`, which update a folder in
+    /// place (they copy its files into the new one first).
+    Anything,
+}
+
+/// The files that say which command wrote a results folder, and its report: what a re-run
+/// must not sweep away unasked.
+const PRECIOUS: [&str; 10] = [
+    crate::results::SUMMARY_JSON,
+    crate::results::SWEEP_JSON,
+    crate::results::SENSITIVITY_JSON,
+    crate::results::COMPARE_JSON,
+    crate::results::OPTIMISE_JSON,
+    crate::results::CONTEST_JSON,
+    crate::results::CALIBRATE_JSON,
+    crate::results::BACKTEST_JSON,
+    crate::results::REPORT_HTML,
+    crate::results::REPORT_MD,
+];
+
 impl Staging {
-    /// Checks that `target` is new, empty or an earlier salvosim result, and opens a staging folder.
-    pub fn begin(target: &Path) -> Result<Staging, UnusableFolder> {
+    /// Checks that `target` is new, empty or an earlier salvosim result that `replace` allows
+    /// replacing, and opens a staging folder.
+    pub fn begin(target: &Path, replace: Replace) -> Result<Staging, UnusableFolder> {
         let unusable = |problem: String| UnusableFolder { path: target.to_path_buf(), problem };
         // The swap replaces the folder's entry in its parent: a link would be replaced by a folder
         // (its target left stale), and a mount point cannot be swapped at all (after the run).
@@ -338,11 +366,25 @@ impl Staging {
         }
         if target.exists() {
             let entries = fs::read_dir(target).map_err(|e| unusable(format!("cannot be read as a folder: {e}")))?;
+            let mut names: Vec<String> = Vec::new();
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().to_string();
                 if !crate::results::OWN_ENTRIES.contains(&name.as_str()) {
                     return Err(unusable(format!(
                         "holds `{name}`, which salvosim did not write; results replace the whole folder, so choose a new or empty one"
+                    )));
+                }
+                names.push(name);
+            }
+            if let Replace::Same(own) = replace {
+                names.sort();
+                let kept: Vec<&str> =
+                    names.iter().map(String::as_str).filter(|n| PRECIOUS.contains(n) && n != &own).collect();
+                if !kept.is_empty() {
+                    return Err(unusable(format!(
+                        "holds {}, which this command would remove (results replace the whole folder): give \
+                         --replace to remove it, or --out a new folder",
+                        described(&kept)
                     )));
                 }
             }
@@ -383,6 +425,27 @@ impl Drop for Staging {
         if !self.committed {
             let _ = fs::remove_dir_all(&self.staging);
         }
+    }
+}
+
+/// What the precious files found stand for, for the refusal's message: "a report (report.html,
+/// report.md) and sweep results (sweep.json)".
+fn described(files: &[&str]) -> String {
+    let report: Vec<&str> = files.iter().copied().filter(|f| f.starts_with("report.")).collect();
+    let mut words: Vec<String> = Vec::new();
+    if !report.is_empty() {
+        words.push(format!("a report ({})", report.join(", ")));
+    }
+    for f in files.iter().filter(|f| !f.starts_with("report.")) {
+        words.push(match *f {
+            crate::results::SUMMARY_JSON => format!("a run's results ({f})"),
+            other => format!("{} results ({other})", other.trim_end_matches(".json")),
+        });
+    }
+    match words.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
     }
 }
 

@@ -247,8 +247,16 @@ fn reproduce(summary: &Value, sets: &[String]) -> Vec<(String, String)> {
         Value::String(s) => s.clone(),
         other => other.to_string(),
     };
-    let mut command =
-        format!("salvosim run {} --seed {} --trials {}", results::SCENARIO_TOML, text("seed"), text("trials"));
+    // Run from the run's folder, it writes beside that folder (`output/baseline-repeat`), not into
+    // it: a folder inside would make the run's own folder one salvosim no longer replaces.
+    let repeat = format!("../{}-repeat", text("scenario"));
+    let mut command = format!(
+        "salvosim run {} --seed {} --trials {} --out {}",
+        results::SCENARIO_TOML,
+        text("seed"),
+        text("trials"),
+        shell_quoted(&repeat)
+    );
     for set in sets {
         command.push_str(" --set ");
         command.push_str(&shell_quoted(set));
@@ -279,14 +287,16 @@ mod tests {
             format!("scenario.description=`touch {}` \\ \" ;", canary.display()),
             "layer.nasams.stock=200".to_string(),
         ];
-        let summary = serde_json::json!({ "seed": 7, "trials": 100 });
+        let summary = serde_json::json!({ "seed": 7, "trials": 100, "scenario": "base" });
         let command = reproduce(&summary, &hostile)[0..2][1].1.clone();
         let echoed = command.replacen("salvosim", "printf '%s\\n'", 1);
         let out = std::process::Command::new("sh").arg("-c").arg(&echoed).output().unwrap();
         assert!(out.status.success(), "{echoed}");
         let lines: Vec<String> = String::from_utf8(out.stdout).unwrap().lines().map(str::to_string).collect();
         let mut expected: Vec<String> =
-            ["run", "scenario.toml", "--seed", "7", "--trials", "100"].map(str::to_string).to_vec();
+            ["run", "scenario.toml", "--seed", "7", "--trials", "100", "--out", "../base-repeat"]
+                .map(str::to_string)
+                .to_vec();
         for set in &hostile {
             expected.extend(["--set".to_string(), set.clone()]);
         }

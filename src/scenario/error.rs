@@ -89,9 +89,10 @@ impl fmt::Display for FieldPath {
         for (i, (segment, name)) in self.segments.iter().zip(&self.names).enumerate() {
             match (segment, name) {
                 (Segment::Index(_), Some(name)) if is_bare_key(name) => write!(f, ".{name}")?,
-                (Segment::Index(_), Some(name)) => write!(f, ".\"{name}\"")?,
+                // Quoted with escapes, so a control character in a name never reaches a terminal.
+                (Segment::Index(_), Some(name)) => write!(f, ".{name:?}")?,
                 (Segment::Index(j), None) => write!(f, "[{j}]")?,
-                (Segment::Key(k), _) if !is_bare_key(k) => write!(f, "{}\"{k}\"", if i == 0 { "" } else { "." })?,
+                (Segment::Key(k), _) if !is_bare_key(k) => write!(f, "{}{k:?}", if i == 0 { "" } else { "." })?,
                 (Segment::Key(k), _) if i == 0 => write!(f, "{k}")?,
                 (Segment::Key(k), _) => write!(f, ".{k}")?,
             }

@@ -19,6 +19,15 @@ pub struct Override {
 impl Override {
     pub fn parse(text: &str) -> Result<Override, InputError> {
         let err = |problem: String| InputError::argument(format!("--set {text}"), problem);
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(InputError::argument(
+                format!("--set {}", text.escape_debug()),
+                format!(
+                    "holds the control character U+{:04X}: a value is one line (write \\n inside a quoted TOML string)",
+                    c as u32
+                ),
+            ));
+        }
         let (path, value) = text.split_once('=').ok_or_else(|| err("expected PATH=VALUE".into()))?;
         let path = split_path(path.trim());
         if path.iter().any(|p| p.is_empty()) {

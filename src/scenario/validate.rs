@@ -60,6 +60,7 @@ pub(super) fn show_spec(spec: &ParamSpec) -> String {
 pub fn validate(raw: &RawScenario) -> Result<Scenario> {
     let header = &raw.scenario;
     check_name(&header.name, root("scenario").key("name"))?;
+    check_description(&header.description)?;
     let record = raw.raid.record.as_ref().map(record_spec).transpose()?;
     let nights = match (header.nights, &record) {
         (Some(nights), None) => in_range(nights, 1, MAX_NIGHTS, root("scenario").key("nights"))? as u32,
@@ -96,6 +97,16 @@ pub fn validate(raw: &RawScenario) -> Result<Scenario> {
     };
     let start_date =
         header.start_date.as_ref().map(|text| date(text, root("scenario").key("start_date"))).transpose()?;
+    if let Some(start) = start_date {
+        let last = Date::parse("9999-12-31").expect("a valid date");
+        if start.add_days(i64::from(nights) - 1).days_since(last) > 0 {
+            let problem = format!(
+                "night {nights} would fall after 9999-12-31, the last date salvosim reads and writes: start earlier or run fewer nights"
+            );
+            let shown = header.start_date.as_ref().map(|t| format!("{t:?}"));
+            return Err(FieldError::new(root("scenario").key("start_date"), shown, problem));
+        }
+    }
     if let (Some(_), Some(_)) = (&start_date, &raid.record) {
         let problem = "a campaign replaying the record (raid.record) starts on its first report: remove `start_date`";
         return Err(FieldError::new(root("scenario").key("start_date"), None, problem));
@@ -155,6 +166,19 @@ fn check_name(name: &str, path: FieldPath) -> Result<()> {
     Ok(())
 }
 
+/// A description is free text, but written into reports and file headers, so it holds no control
+/// characters other than line breaks and tabs.
+fn check_description(text: &str) -> Result<()> {
+    match text.chars().find(|&c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        None => Ok(()),
+        Some(c) => Err(FieldError::new(
+            root("scenario").key("description"),
+            Some(format!("{text:?}")),
+            format!("holds the control character U+{:04X}: only line breaks and tabs are allowed", c as u32),
+        )),
+    }
+}
+
 /// Threat and layer names are series in nights.csv and keys in summary.json.
 fn check_entry_names<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Result<()> {
     let mut seen = HashSet::new();
@@ -162,6 +186,8 @@ fn check_entry_names<'a>(names: impl Iterator<Item = &'a str>, list: &str) -> Re
         let path = root(list).index(i).key("name");
         let problem = if name.trim().is_empty() || name.len() > 64 {
             "must be 1 to 64 characters"
+        } else if name.chars().any(char::is_control) {
+            "must hold no control characters (a newline, a tab, a bell): names become series, keys and file text"
         } else if name == "total" {
             "`total` is reserved for the sum over all series"
         } else if !seen.insert(name) {
@@ -476,6 +502,10 @@ fn add_phase(
 ) -> Result<()> {
     let (first, last, dates) = phase_nights(phase, &path, nights, calendar)?;
     let range = (first - 1) as usize..(last as usize).max(first as usize - 1);
+    if phase.name.trim().is_empty() || phase.name.len() > 64 || phase.name.chars().any(char::is_control) {
+        let problem = "must be 1 to 64 characters, none of them control characters";
+        return Err(FieldError::new(path.key("name"), Some(format!("{:?}", phase.name)), problem));
+    }
     let mut declared = Phase {
         name: phase.name.clone(),
         first,
