@@ -378,3 +378,49 @@ fn dates_past_9999_are_refused() {
     std::fs::write(&file, with("nights = 10", "nights = 31\nstart_date = \"9999-12-01\"")).unwrap();
     Command::cargo_bin("salvosim").unwrap().arg("validate").arg(&file).assert().success();
 }
+
+/// What a run will hold is worked out before it starts, and a run that would not fit in the
+/// memory available is refused with the figure (a file of 1,000 threats × 1,000 layers over 100
+/// nights: about 935 GB of tallies; it used to allocate until the kernel or the allocator
+/// stopped it). A results folder whose summary.json claims 10¹² nights (plot tried to allocate
+/// 28.5 GB) or more nights than nights.csv holds is refused too.
+#[test]
+fn a_run_too_large_for_memory_is_refused_before_it_starts() {
+    let mut text = String::from("[scenario]\nname = \"wide\"\nnights = 100\n[raid]\nsize = 100\n");
+    for t in 0..1000 {
+        text.push_str(&format!("[[threat]]\nname = \"t{t}\"\nshare = 1\nunit_cost = 30000\n"));
+    }
+    for l in 0..1000 {
+        text.push_str(&format!(
+            "[[layer]]\nname = \"l{l}\"\ndoctrine = \"salvo\"\npk = 0.3\nmax_shots = 1\ncost_per_shot = 500\n"
+        ));
+    }
+    refused(text.as_bytes(), &["--trials", "1000"], "nightly — series × nights — and 4,013,007 campaign-wide");
+    refused(text.as_bytes(), &["--trials", "1000"], "of memory available: run fewer nights, threats or layers");
+
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("s.toml");
+    std::fs::write(&file, BASE).unwrap();
+    let run = tmp.path().join("run");
+    let salvosim = || Command::cargo_bin("salvosim").unwrap();
+    salvosim()
+        .args(["run", "--quiet", "--no-charts", "--trials", "20", "--out"])
+        .arg(&run)
+        .arg(&file)
+        .assert()
+        .success();
+    let summary = std::fs::read_to_string(run.join("summary.json")).unwrap();
+    for (nights, message) in [
+        ("1000000000000", "`nights` = 1000000000000: must be in 1..=100000"),
+        ("11", "says 11 nights (0 dates), but nights.csv holds 10"),
+    ] {
+        std::fs::write(
+            run.join("summary.json"),
+            summary.replacen("\"nights\": 10,", &format!("\"nights\": {nights},"), 1),
+        )
+        .unwrap();
+        let assert = salvosim().arg("plot").arg(&run).timeout(Duration::from_secs(5)).assert().code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(message), "{stderr}");
+    }
+}

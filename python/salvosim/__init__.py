@@ -166,9 +166,10 @@ class RunResult:
         """nights.csv as a pandas DataFrame (the same columns and values)."""
         return _pandas("nights").read_csv(io.StringIO(self._native.nights_csv))
 
-    def save(self, dir: Path, charts: bool = True) -> None:
-        """Writes the folder `salvosim run` writes, byte for byte."""
-        self._native.save(os.fspath(dir), charts)
+    def save(self, dir: Path, charts: bool = True, replace: bool = False) -> None:
+        """Writes the folder `salvosim run` writes, byte for byte. A folder that holds a report
+        or another command's results raises ScenarioError unless `replace` (the CLI's --replace)."""
+        self._native.save(os.fspath(dir), charts, replace)
 
     def _key_figures(self) -> list[tuple[str, dict]]:
         names = [
@@ -213,9 +214,10 @@ class SweepResult:
         """sweep.csv as a pandas DataFrame."""
         return _pandas("table").read_csv(io.StringIO(self._native.table_csv))
 
-    def save(self, dir: Path, charts: bool = True) -> None:
-        """Writes the folder `salvosim sweep` writes, byte for byte."""
-        self._native.save(os.fspath(dir), charts)
+    def save(self, dir: Path, charts: bool = True, replace: bool = False) -> None:
+        """Writes the folder `salvosim sweep` writes, byte for byte. A folder that holds a report
+        or another command's results raises ScenarioError unless `replace` (the CLI's --replace)."""
+        self._native.save(os.fspath(dir), charts, replace)
 
     def __repr__(self) -> str:
         return f"SweepResult({self.summary['scenario']!r}, points={len(self.summary['points'])})"

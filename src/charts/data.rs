@@ -110,6 +110,17 @@ impl ChartData {
             .into_iter()
             .map(|(key, nights)| (key, nights.iter().map(figure).collect()))
             .collect();
+        // The charts size their axes and bars by `nights`: it must be what nights.csv holds.
+        let held = data.series.values().map(Vec::len).max().unwrap_or(0);
+        if held != data.nights as usize || (!data.dates.is_empty() && data.dates.len() != held) {
+            return Err(anyhow!(
+                "{} says {} nights ({} dates), but {} holds {held}",
+                results::SUMMARY_JSON,
+                data.nights,
+                data.dates.len(),
+                results::NIGHTS_CSV
+            ));
+        }
         Ok(data)
     }
 
@@ -147,7 +158,12 @@ impl ChartData {
             scenario: text("scenario")?,
             trials: whole("trials")?,
             seed: whole("seed")?,
-            nights: whole("nights")? as u32,
+            nights: whole("nights").and_then(|n| {
+                u32::try_from(n)
+                    .ok()
+                    .filter(|&n| (1..=crate::scenario::MAX_NIGHTS as u32).contains(&n))
+                    .ok_or_else(|| anyhow!("`nights` = {n}: must be in 1..={}", crate::scenario::MAX_NIGHTS))
+            })?,
             version: text("version")?,
             defender_spend_usd: figure(&summary["defender_spend_usd"], "defender_spend_usd")?,
             attacker_spend_usd: figure(&summary["attacker_spend_usd"], "attacker_spend_usd")?,

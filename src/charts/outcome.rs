@@ -1,6 +1,7 @@
 //! Chart 4: each night's outcome, as the Air Force reports it — launched drones split into
 //! destroyed by each layer, lost to EW, and leaked (stacked means). A long campaign tied to the
-//! calendar (a replay of the record) is drawn by month: a thousand one-pixel bars say nothing.
+//! calendar (a replay of the record) is drawn by month, a long undated one in groups of nights: a
+//! thousand one-pixel bars say nothing.
 
 use anyhow::Result;
 use plotters::prelude::*;
@@ -68,25 +69,52 @@ fn y_description(data: &ChartData, per: &str) -> String {
 /// A campaign tied to the calendar and longer than this is drawn by month, not by night.
 const MONTHLY_FROM_NIGHTS: u32 = 92;
 
-/// The bars' bins: each night alone, or the nights of each calendar month together
-/// (`YYYY-MM`, in order), with the index of the bin each night falls in.
-fn bins(data: &ChartData) -> Option<(Vec<String>, Vec<usize>)> {
-    if data.dates.is_empty() || data.nights <= MONTHLY_FROM_NIGHTS {
-        return None;
+/// An undated campaign longer than this is drawn in groups of nights, at most [`GROUPS`] bars
+/// across: a bar a night for 100,000 nights would be a million shapes (more than an SVG reader
+/// takes) and say nothing.
+const GROUPED_FROM_NIGHTS: u32 = 366;
+const GROUPS: u32 = 200;
+
+/// Bars of more than one night: each bin's label, the bin each night falls in, and the words of
+/// the axes.
+struct Bins {
+    labels: Vec<String>,
+    bin_of: Vec<usize>,
+    x_axis: String,
+    per: String,
+}
+
+/// The bars' bins: each night alone (`None`), the nights of each calendar month together
+/// (`YYYY-MM`, in order) for a long dated campaign, or groups of equal numbers of nights for a
+/// long undated one.
+fn bins(data: &ChartData) -> Option<Bins> {
+    if !data.dates.is_empty() && data.nights > MONTHLY_FROM_NIGHTS {
+        let mut labels: Vec<String> = Vec::new();
+        let bin_of = data
+            .dates
+            .iter()
+            .map(|date| {
+                let month = &date[..7.min(date.len())];
+                if labels.last().is_none_or(|m| m != month) {
+                    labels.push(month.to_string());
+                }
+                labels.len() - 1
+            })
+            .collect();
+        let (x_axis, per) = ("Month (the reports' dates)".into(), "a month (mean over trials)".into());
+        return Some(Bins { labels, bin_of, x_axis, per });
     }
-    let mut months: Vec<String> = Vec::new();
-    let bin_of = data
-        .dates
-        .iter()
-        .map(|date| {
-            let month = &date[..7.min(date.len())];
-            if months.last().is_none_or(|m| m != month) {
-                months.push(month.to_string());
-            }
-            months.len() - 1
-        })
-        .collect();
-    Some((months, bin_of))
+    if data.dates.is_empty() && data.nights > GROUPED_FROM_NIGHTS {
+        let size = data.nights.div_ceil(GROUPS);
+        let count = data.nights.div_ceil(size);
+        let labels = (0..count).map(|g| crate::format::thousands(u64::from(g * size + 1))).collect();
+        let bin_of = (0..data.nights).map(|night| (night / size) as usize).collect();
+        let x_axis =
+            format!("Night (bars of {} nights, labelled by their first)", crate::format::thousands(size.into()));
+        let per = format!("per {} nights (mean over trials)", crate::format::thousands(size.into()));
+        return Some(Bins { labels, bin_of, x_axis, per });
+    }
+    None
 }
 
 /// Each stack's mean per bin.
@@ -120,15 +148,15 @@ pub fn draw(data: &ChartData) -> Result<String> {
             stacks.push(("decoys let through (no harm)".into(), theme::LIGHT, &decoys));
         }
         stacks.push(("strike threats leaked".into(), theme::VERMILLION, &strike));
-        let monthly = bins(data);
-        let bin_of = monthly.as_ref().map(|(_, b)| b.as_slice());
-        let count_of_bins = monthly.as_ref().map_or(data.nights as usize, |(months, _)| months.len());
+        let binned_nights = bins(data);
+        let bin_of = binned_nights.as_ref().map(|b| b.bin_of.as_slice());
+        let count_of_bins = binned_nights.as_ref().map_or(data.nights as usize, |b| b.labels.len());
         let launched = binned(data.total(metric::LAUNCHED), bin_of, count_of_bins);
         let top = launched.iter().copied().fold(1.0, f64::max) * 1.12;
         let y_format = |v: &f64| theme::whole_only(*v, count);
-        let mut chart = match &monthly {
+        let mut chart = match &binned_nights {
             None => theme::night_plane(&area, data, top, &y_description(data, "(mean per night)"), &y_format)?,
-            Some((months, bin_of)) => month_plane(&area, data, months, bin_of, top, &y_format)?,
+            Some(bins) => bins_plane(&area, data, bins, top, &y_format)?,
         };
         let mut base = vec![0.0; count_of_bins];
         let half = 0.38;
@@ -154,29 +182,32 @@ pub fn draw(data: &ChartData) -> Result<String> {
     })
 }
 
-/// The plot of a long dated campaign: calendar months across, phases shaded over their months.
-fn month_plane<'a, 'b>(
+/// The plot of a long campaign: its bins across (calendar months, or groups of nights), phases
+/// shaded over their bins.
+fn bins_plane<'a, 'b>(
     area: &'a theme::Canvas<'b>,
     data: &ChartData,
-    months: &[String],
-    bin_of: &[usize],
+    bins: &Bins,
     top: f64,
     y_format: &dyn Fn(&f64) -> String,
 ) -> Result<theme::Plane<'a, 'b>> {
-    let mut chart = theme::plane(area, theme::night_range(months.len() as u32), 0.0..top, 120)?;
-    let month_label = |x: f64| months.get((x as usize).wrapping_sub(1)).cloned().unwrap_or_default();
-    let y = y_description(data, "a month (mean over trials)");
-    let descriptions = ("Month (the reports' dates)", y.as_str());
+    let mut chart = theme::plane(area, theme::night_range(bins.labels.len() as u32), 0.0..top, 120)?;
+    let bin_label = |x: f64| bins.labels.get((x as usize).wrapping_sub(1)).cloned().unwrap_or_default();
+    let y = y_description(data, &bins.per);
+    let descriptions = (bins.x_axis.as_str(), y.as_str());
     theme::house_mesh(
         &mut chart,
         descriptions,
-        months.len().min(8),
-        &|x| theme::whole_only(*x, month_label),
+        bins.labels.len().min(8),
+        &|x| theme::whole_only(*x, bin_label),
         y_format,
     )?;
-    let month_of = |night: u32| bin_of.get(night as usize - 1).map_or(0, |&b| b as u32 + 1);
-    let phases: Vec<(String, u32, u32)> =
-        data.phases.iter().map(|(name, first, last)| (name.clone(), month_of(*first), month_of(*last))).collect();
+    let bin_of_night = |night: u32| bins.bin_of.get(night as usize - 1).map_or(0, |&b| b as u32 + 1);
+    let phases: Vec<(String, u32, u32)> = data
+        .phases
+        .iter()
+        .map(|(name, first, last)| (name.clone(), bin_of_night(*first), bin_of_night(*last)))
+        .collect();
     theme::shade_phases(&mut chart, &phases, top)?;
     Ok(chart)
 }

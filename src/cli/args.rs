@@ -1,10 +1,12 @@
 //! The command line's grammar (clap types) and the checks of what it asked for that need the
 //! scenario: trial count, threads.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
+use salvosim::engine::footprint::{self, Footprint};
 use salvosim::engine::precision::Precision;
+use salvosim::format::thousands;
 use salvosim::output;
 use salvosim::scenario::{self, InputError, MAX_TRIALS};
 
@@ -393,6 +395,35 @@ pub(super) struct Engine {
     pub(super) pool: rayon::ThreadPool,
     /// Where the run may stop early.
     pub(super) precision: Option<Precision>,
+}
+
+impl Engine {
+    /// Refuses, before anything runs, a run whose tallies would not fit in the memory this machine
+    /// has available now (exit 2, with the estimate and the limit); `scenarios` are every result
+    /// the command holds at once (a sweep's points, a comparison's two sides).
+    pub(super) fn check_memory(&self, scenarios: &[&scenario::Scenario], file: &Path) -> Result<(), InputError> {
+        let threads = self.pool.current_num_threads();
+        let prints: Vec<Footprint> = scenarios.iter().map(|s| Footprint::of(s, self.trials, threads)).collect();
+        let bytes = prints.iter().fold(0u64, |sum, f| sum.saturating_add(f.bytes));
+        let Some(available) = footprint::available_bytes() else { return Ok(()) };
+        if bytes <= available {
+            return Ok(());
+        }
+        let nightly: u64 = prints.iter().map(|f| f.nightly).sum();
+        let campaign: u64 = prints.iter().map(|f| f.campaign).sum();
+        let gb = |b: u64| format!("{:.1} GB", b as f64 / 1e9);
+        let problem = format!(
+            "this run would hold about {} of tallies ({} nightly — series × nights — and {} campaign-wide, \
+             {} copies at once with {threads} threads), more than the {} of memory available: run fewer nights, \
+             threats or layers, or fewer --threads",
+            gb(bytes),
+            thousands(nightly),
+            thousands(campaign),
+            prints.first().map_or(1, |f| f.copies),
+            gb(available)
+        );
+        Err(InputError::file(file, None, problem))
+    }
 }
 
 impl EngineArgs {

@@ -66,6 +66,7 @@ pub(super) fn run_campaign(args: &RunArgs) -> Result<(), Failure> {
     let loaded = load(&args.input)?;
     let scenario = &loaded.scenario;
     let engine = args.engine.resolve(scenario)?;
+    engine.check_memory(&[scenario], &loaded.file)?;
     if let Some(spec) = &args.shard {
         let chunks = engine::chunk_count(engine.trials);
         return run_shard(&args.engine, &loaded, &[], &engine, ShardSpec::parse(spec)?, chunks, |units, bar| {
@@ -191,10 +192,11 @@ pub(super) fn run_sweep(args: &SweepArgs) -> Result<(), Failure> {
         })
         .collect::<Result<Vec<_>, InputError>>()?;
     let engine = args.engine.resolve(&base.scenario)?;
+    let scenarios: Vec<&scenario::Scenario> = points.iter().map(|p| &p.loaded.scenario).collect();
+    engine.check_memory(&scenarios, &base.file)?;
     if let Some(spec) = &args.shard {
         let total = points.len() as u64 * engine::chunk_count(engine.trials);
         return run_shard(&args.engine, &base, &args.vary, &engine, ShardSpec::parse(spec)?, total, |units, bar| {
-            let scenarios: Vec<&scenario::Scenario> = points.iter().map(|p| &p.loaded.scenario).collect();
             shard::run_units(&scenarios, engine.trials, engine.seed, units, bar, engine.precision.is_some())
         });
     }
@@ -244,6 +246,7 @@ pub(super) fn run_sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let loaded = load(&args.input)?;
     let scenario = &loaded.scenario;
     let engine = args.engine.resolve(scenario)?;
+    engine.check_memory(&[scenario], &loaded.file)?;
     if engine.precision.is_some() {
         let problem =
             "is not used by sensitivity: every run must have the same trials for their differences to be effects";

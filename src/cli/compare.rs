@@ -25,6 +25,7 @@ pub(super) fn compare(args: &CompareArgs) -> Result<(), Failure> {
         return Err(InputError::argument("compare", problem).into());
     }
     let engine = args.engine.resolve(&base.scenario)?;
+    engine.check_memory(&[&base.scenario, &excursion.scenario], &excursion.file)?;
     if engine.precision.is_some() {
         return Err(
             InputError::argument("--precision", "is not used by compare: both sides run the same trials").into()

@@ -106,6 +106,19 @@ impl NightLayout {
         }
     }
 
+    /// What [`NightLayout::new`]'s `width()` and `pairs.len()` will be, counted without building
+    /// it (which takes seconds for a thousand threats × a thousand layers): for sizing a run
+    /// before it starts.
+    pub fn counts(scenario: &Scenario) -> (usize, usize) {
+        let types = scenario.threats.len();
+        let pairs: usize = scenario.layers.iter().map(|l| l.treatment.iter().filter(|how| how.engaged).count()).sum();
+        let stock = scenario.layers.iter().filter(|l| l.stock.is_some()).count();
+        // launched and leakers by threat and total; EW total; rounds and kills by layer and
+        // pair; stock and exhausted by finite-stock layer; the three cumulative totals.
+        let width = 2 * (types + 1) + 1 + 2 * (scenario.layers.len() + pairs) + 2 * stock + 3;
+        (width, pairs)
+    }
+
     /// Values per night.
     pub fn width(&self) -> usize {
         self.columns.len()

@@ -13,6 +13,7 @@ mod classes;
 pub mod controls;
 mod counted;
 pub mod draw;
+pub mod footprint;
 pub mod layout;
 mod mutation;
 mod one_by_one;
