@@ -424,3 +424,39 @@ fn a_run_too_large_for_memory_is_refused_before_it_starts() {
         assert!(stderr.contains(message), "{stderr}");
     }
 }
+
+/// Validation stays linear in phases and nights: 10,000 dated phases over 100,000 nights (as
+/// many as fit in the 1 MiB a scenario may be), each changing a field with `set`, validate within
+/// the 5 seconds every refusal gets. Each `set` re-validated the whole file: 14,435 such phases
+/// took 227 s, these 10,000 took 141 s (now 0.28 s).
+#[test]
+fn many_phases_over_many_nights_validate_in_seconds() {
+    let mut text = BASE.replace("nights = 10", "nights = 100000\nstart_date = \"2025-01-01\"");
+    text.push_str("capacity = 50\n");
+    for i in 0..10_000u32 {
+        let (first, last) = (i * 6, i * 6 + 6);
+        // Days 1 to 28 of each month: dates in order, if not consecutive.
+        let date = |n: u32| {
+            let (year, day) = (2025 + n / 336, n % 336);
+            format!("{year}-{:02}-{:02}", day / 28 + 1, day % 28 + 1)
+        };
+        text.push_str(&format!(
+            "[[phase]]\nname=\"p{i}\"\ndates=[\"{}\",\"{}\"]\nset={{\"layer.guns.capacity\"={}}}\n",
+            date(first),
+            date(last.max(first)),
+            40 + i % 20
+        ));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("phases.toml");
+    std::fs::write(&file, &text).unwrap();
+    let start = Instant::now();
+    Command::cargo_bin("salvosim")
+        .unwrap()
+        .arg("validate")
+        .arg(&file)
+        .timeout(Duration::from_secs(60))
+        .assert()
+        .success();
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+}

@@ -229,3 +229,125 @@ fn tampered_counts_in_a_shard_are_refused() {
         assert!(!out.exists(), "{name}: nothing written");
     }
 }
+
+/// xorshift64*: a fixed stream, so every run of the shard fuzz is the same.
+struct Rng(u64);
+
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n.max(1) as u64) as usize
+    }
+}
+
+/// JSON pointers to every value of `value`, for picking one to mutate.
+fn pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| pointers(v, format!("{at}/{k}"), out)),
+        serde_json::Value::Array(items) => {
+            items.iter().enumerate().for_each(|(i, v)| pointers(v, format!("{at}/{i}"), out))
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// The shard-file fuzzer beside the scenario fuzzer (tests/fuzz.rs): a sweep's two shards of
+/// 2,000 trials, one mutated 2,000 times — a value replaced by a hostile one (0, −1, 2⁶⁴ − 1,
+/// 1e308, null, a string, an empty array or object), a key removed, an array cut or doubled, or
+/// bytes flipped and cut — and merged in-process. Nothing may panic; a refusal is one line naming
+/// the file (or `merge`); a merge that is accepted must agree with itself (the merged trial count
+/// is the run's).
+#[test]
+fn mutated_shard_files_never_panic_and_are_refused_in_one_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("s");
+    for k in 0..2 {
+        salvosim()
+            .args(["sweep", "scenarios/baseline.toml", "--quiet", "--shard", &format!("{k}/2")])
+            .args(["--vary", "raid.size=10,20", "--trials", "2000", "--seed", "5"])
+            .args(["--set", "scenario.nights=2"])
+            .arg("--out")
+            .arg(&dir)
+            .assert()
+            .success();
+    }
+    let (a0, a1) = (dir.join("shard-00000-of-00002.json"), dir.join("shard-00001-of-00002.json"));
+    let bytes = std::fs::read(&a1).unwrap();
+    let original: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    let mut all = Vec::new();
+    pointers(&original, String::new(), &mut all);
+    let hostile: [serde_json::Value; 9] = [
+        0.into(),
+        (-1).into(),
+        u64::MAX.into(),
+        1e308.into(),
+        serde_json::Value::Null,
+        "x".into(),
+        serde_json::json!([]),
+        serde_json::json!({}),
+        7.into(),
+    ];
+    let mutated = tmp.path().join("m.json");
+    let mut rng = Rng(0x5a17_05ee_d5ad_0001);
+    let (mut refused, mut merged) = (0, 0);
+    for round in 0..2000 {
+        let data = if round % 4 == 3 {
+            let mut data = bytes.clone();
+            for _ in 0..1 + rng.below(3) {
+                let at = rng.below(data.len());
+                if rng.below(2) == 0 {
+                    data[at] ^= 1 << rng.below(8);
+                } else {
+                    data.drain(at..(at + rng.below(64)).min(data.len()));
+                }
+            }
+            data
+        } else {
+            let mut value = original.clone();
+            let pointer = &all[rng.below(all.len())];
+            let (parent, key) = pointer.rsplit_once('/').unwrap_or(("", ""));
+            match rng.below(4) {
+                0 | 1 => *value.pointer_mut(pointer).unwrap() = hostile[rng.below(hostile.len())].clone(),
+                2 => match value.pointer_mut(parent) {
+                    Some(serde_json::Value::Object(map)) => drop(map.remove(key)),
+                    Some(serde_json::Value::Array(items)) if !items.is_empty() => drop(items.pop()),
+                    _ => {}
+                },
+                _ => {
+                    if let Some(serde_json::Value::Array(items)) = value.pointer_mut(pointer) {
+                        let copy = items.clone();
+                        items.extend(copy);
+                    }
+                }
+            }
+            serde_json::to_vec(&value).unwrap()
+        };
+        std::fs::write(&mutated, &data).unwrap();
+        let files = [a0.clone(), mutated.clone()];
+        let outcome = std::panic::catch_unwind(|| salvosim::shard::merge(&files)).unwrap_or_else(|_| {
+            let kept = std::env::temp_dir().join(format!("salvosim-shard-fuzz-{round}.json"));
+            std::fs::copy(&mutated, &kept).unwrap();
+            panic!("merge panicked on round {round}; the input was kept as {}", kept.display())
+        });
+        match outcome {
+            Err(e) => {
+                let message = e.to_string();
+                assert!(!message.contains('\n'), "round {round}: not one line: {message:?}");
+                assert!(
+                    message.contains("m.json") || message.contains("shard-0") || message.starts_with("merge"),
+                    "{message}"
+                );
+                refused += 1;
+            }
+            Ok(m) => {
+                assert_eq!(m.trials, 2000, "round {round}: accepted, with {} trials", m.trials);
+                merged += 1;
+            }
+        }
+    }
+    eprintln!("shard fuzz: 2000 inputs, {refused} refused, {merged} merged");
+    assert!(refused > 1300, "the mutations should mostly be refused: {refused}");
+}

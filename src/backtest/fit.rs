@@ -53,11 +53,10 @@ impl FitSpec {
         Ok(FitSpec { path, lo: low, hi: high, whole: false })
     }
 
-    /// Checks that the field is a number field of `scenario` and both bounds are inside its range,
-    /// and notes whether it holds whole numbers.
-    pub fn check(&mut self, scenario: &Scenario) -> Result<(), String> {
-        // A fit replays the record, whose reports set every night's raid: a raid size would be
-        // fitted to nothing (the search ran to the end, then the calibrated file was refused).
+    /// Refuses a field the replay of the record does not use: the reports set every night's raid,
+    /// so a raid size would be fitted to nothing (the search ran to the end, then the calibrated
+    /// file was refused). For `calibrate` and `backtest`; the optimiser may decide a raid size.
+    pub fn check_replayed(&self) -> Result<(), String> {
         let segments: Vec<&str> = self.path.split('.').collect();
         if matches!(segments.as_slice(), ["raid", "size"] | ["phase", _, "raid_size"]) {
             return Err(format!(
@@ -66,6 +65,12 @@ impl FitSpec {
                 self.path
             ));
         }
+        Ok(())
+    }
+
+    /// Checks that the field is a number field of `scenario` and both bounds are inside its range,
+    /// and notes whether it holds whole numbers.
+    pub fn check(&mut self, scenario: &Scenario) -> Result<(), String> {
         Input { path: self.path.clone(), low: self.lo, high: self.hi }.check(scenario)?;
         self.whole = scenario.param(&self.path).is_some_and(|p| p.is_whole());
         Ok(())

@@ -55,6 +55,9 @@ fn fit_and_publish(
     let scenario = &loaded.scenario;
     replay::check(scenario).map_err(|problem| InputError::file(&loaded.file, None, problem))?;
     let fits = if args.fits.is_empty() { declared_fits(&loaded)? } else { field_specs(scenario, &args.fits, "--fit")? };
+    for (fit, text) in fits.iter().zip(&args.fits) {
+        fit.check_replayed().map_err(|problem| argument_error("--fit", text, &problem))?;
+    }
     if args.trials == 0 || args.trials > MAX_FIT_TRIALS {
         return Err(argument_error("--trials", args.trials, "must be a whole number in 1..=10000000").into());
     }
@@ -162,6 +165,7 @@ fn declared_fits(loaded: &Loaded) -> Result<Vec<FitSpec>, InputError> {
         };
         let mut fit = FitSpec { path: range.path.clone(), lo: range.lo, hi: range.hi, whole: false };
         fit.check(&loaded.scenario).map_err(at)?;
+        fit.check_replayed().map_err(at)?;
         if fits.iter().any(|f| f.path == fit.path) {
             return Err(at("this field is already named by an earlier [[fit]]".into()));
         }

@@ -329,6 +329,9 @@ impl Aggregate {
         if let Some(l) = self.layers.iter().find(|l| l.exhausted_trials > n) {
             return Err(format!("has {} exhausted trials in a chunk of {n}", l.exhausted_trials));
         }
+        self.controlled
+            .check(layout.controls.len(), Self::headline_names().len(), n)
+            .map_err(|e| format!("its control variates {e}"))?;
         self.nightly.check(scenario.nights as usize * layout.width(), n).map_err(|e| format!("its nightly series {e}"))
     }
 

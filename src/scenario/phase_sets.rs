@@ -12,15 +12,30 @@ use super::raw::{RawPhase, RawScenario};
 /// Resolves every phase's `set` into `scenario.plan.variants` and points the phase's nights at
 /// it (a later phase wins a night, as for the other phase fields).
 pub fn resolve(document: &toml::Table, phases: &[RawPhase], scenario: &mut Scenario) -> Result<(), FieldError> {
+    if phases.iter().all(|p| p.set.is_none()) {
+        return Ok(());
+    }
+    // Each entry is checked against the document without its phases and cut to one night (no
+    // field's checks depend on either), made once: re-validating the whole file for every phase
+    // made 14,435 dated phases over 100,000 nights take 227 s.
+    let mut base = document.clone();
+    base.remove("phase");
+    if let Some(toml::Value::Table(header)) = base.get_mut("scenario") {
+        if header.contains_key("nights") {
+            header.insert("nights".into(), toml::Value::Integer(1));
+        }
+    }
+    let probe: Option<Scenario> =
+        toml::Value::Table(base.clone()).try_into().ok().and_then(|raw| super::validate::validate(&raw).ok());
+    let probe = probe.unwrap_or_else(|| scenario.clone());
     for (i, phase) in phases.iter().enumerate() {
         let Some(set) = &phase.set else { continue };
         let path = FieldPath::default().key("phase").index(i).key("set");
         let mut variant = Vec::new();
-        let mut changed = document.clone();
-        changed.remove("phase");
+        let mut changed = base.clone();
         for (field, value) in set {
             let at = path.key(field);
-            let target = target(scenario, field).map_err(|problem| FieldError::new(at.clone(), None, problem))?;
+            let target = target(&probe, field).map_err(|problem| FieldError::new(at.clone(), None, problem))?;
             let edit = Override {
                 text: format!("{field}={value}"),
                 path: field.split('.').map(str::to_string).collect(),

@@ -123,6 +123,34 @@ impl ControlVariates {
         self.halves[(trial % 2) as usize].add(&self.z, &mut self.delta);
     }
 
+    /// Whether co-moments read from a shard file can be those of `trials` trials of `controls`
+    /// controls and `targets` metrics: the shapes a merge indexes by, and the halves' counts
+    /// (even and odd trials). `Err` says what is wrong.
+    pub fn check(&self, controls: usize, targets: usize, trials: u64) -> Result<(), String> {
+        let dim = controls + targets;
+        if self.controls != controls {
+            return Err(format!("has {} controls where the scenario has {controls}", self.controls));
+        }
+        for half in &self.halves {
+            if half.mean.len() != dim || half.comoment.len() != dim * dim {
+                return Err(format!(
+                    "has {} means and {} co-moments where {dim} and {} are due",
+                    half.mean.len(),
+                    half.comoment.len(),
+                    dim * dim
+                ));
+            }
+            if half.mean.iter().chain(&half.comoment).any(|x| !x.is_finite()) {
+                return Err("has a mean or co-moment that is not a finite number".into());
+            }
+        }
+        let (even, odd) = (self.halves[0].n, self.halves[1].n);
+        if even.checked_add(odd) != Some(trials) {
+            return Err(format!("counts {even} + {odd} trials where its tally has {trials}"));
+        }
+        Ok(())
+    }
+
     /// Folds in `other`, whose trials come after these.
     pub fn merge(&mut self, other: &ControlVariates) {
         for (mine, theirs) in self.halves.iter_mut().zip(&other.halves) {
