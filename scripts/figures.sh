@@ -4,6 +4,8 @@
 #   scripts/figures.sh           full trials, writes docs/img/ and docs/findings.md (about half an hour on 2 cores)
 #   scripts/figures.sh --quick   few trials, into a temporary folder; the docs are not touched.
 #                                CI runs this so that the script cannot rot.
+#   scripts/figures.sh --console only the README's console sample (a few seconds), for a change
+#                                to the console's format alone.
 #
 # Needs the release binary's build (done here), python3 (standard library only) for the tables,
 # the Air Force record in ../shared/data/ua-air-defence/ for the backtests, and Chromium for the
@@ -12,16 +14,29 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-quick=0
+quick=0; console_only=0
 case "${1:-}" in
   --quick) quick=1 ;;
+  --console) console_only=1 ;;
   "") ;;
-  *) echo "usage: scripts/figures.sh [--quick]" >&2; exit 2 ;;
+  *) echo "usage: scripts/figures.sh [--quick | --console]" >&2; exit 2 ;;
 esac
 
 cargo build --release --quiet
 B="$PWD/target/release/salvosim"
 DATA=../shared/data/ua-air-defence/missile_attacks_daily.csv
+T_RUN_FULL=10000  # trials of the published runs (the README's console sample among them)
+# The README's "What a run says": the console summary of the baseline at the full run's trials.
+console_run() {  # RUNS TRIALS
+  "$B" run scenarios/baseline.toml --trials "$2" --out "$1/baseline-console" --no-charts > "$1/baseline-console.txt"
+}
+if [ "$console_only" = 1 ]; then
+  runs=$(mktemp -d); trap 'rm -rf "$runs"' EXIT
+  console_run "$runs" "$T_RUN_FULL"
+  python3 scripts/figures/tables.py --console "$runs" README.md
+  echo "figures.sh: README.md's console sample rewritten" >&2
+  exit 0
+fi
 
 if [ "$quick" = 1 ]; then
   work=${FIGURES_KEEP:-$(mktemp -d)}; [ -n "${FIGURES_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
@@ -33,7 +48,7 @@ else
   # output/figures is this script's own, rebuilt whole (a run refuses to replace a folder holding
   # a report unasked).
   runs=output/figures; rm -rf "$runs"; img=docs/img; findings=docs/findings.md; readme=README.md
-  T_RUN=10000; T_SWEEP=""; T_SENS=4000; T_OPT=2000; T_BT=500; BOOT=20
+  T_RUN=$T_RUN_FULL; T_SWEEP=""; T_SENS=4000; T_OPT=2000; T_BT=500; BOOT=20
 fi
 mkdir -p "$runs" "$img"
 q=(--quiet)
@@ -46,8 +61,7 @@ need() {  # a prerequisite that is missing: fail under CI, else say so and stop
 # Runs: the README's and the guide's charts, and the findings' baseline table.
 say "runs"
 "$B" run scenarios/baseline.toml --trials "$T_RUN" --out "$runs/baseline" --report "${q[@]}"
-# The README's "What a run says": the console summary of the same run.
-"$B" run scenarios/baseline.toml --trials "$T_RUN" --out "$runs/baseline-console" --no-charts > "$runs/baseline-console.txt"
+console_run "$runs" "$T_RUN"
 "$B" run scenarios/combined-raid.toml --trials "$T_RUN" --out "$runs/combined-raid" "${q[@]}"
 "$B" run scenarios/intel-pause.toml --trials "$T_RUN" --out "$runs/intel-pause" "${q[@]}"
 "$B" run scenarios/record/whole-war.toml --trials $((T_RUN / 5)) --out "$runs/whole-war" "${q[@]}"

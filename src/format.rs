@@ -11,11 +11,36 @@ pub fn usd(value: f64) -> String {
 
 /// `x` ≥ 0 to three significant digits with a k/M/B/T suffix: `950`, `12.3k`, `1.20M`.
 fn suffixed(x: f64) -> String {
+    suffixed_to(x, 0)
+}
+
+/// [`usd`] with `more` decimals beyond its three significant digits (`$219.4M` for one more):
+/// for the two ends of an interval that three digits would print alike.
+pub fn usd_finer(value: f64, more: usize) -> String {
+    if value == 0.0 {
+        return "$0".into();
+    }
+    let sign = if value < 0.0 { "-" } else { "" };
+    format!("{sign}${}", suffixed_to(value.abs(), more))
+}
+
+fn suffixed_to(x: f64, more: usize) -> String {
     let (scaled, suffix) = [(1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")]
         .into_iter()
         .find(|(unit, _)| x >= *unit * 0.9995)
         .map_or((x, ""), |(unit, suffix)| (x / unit, suffix));
-    format!("{}{suffix}", three_significant(scaled))
+    if more == 0 {
+        return format!("{}{suffix}", three_significant(scaled));
+    }
+    let decimals = more
+        + if scaled >= 99.95 {
+            0
+        } else if scaled >= 9.995 {
+            1
+        } else {
+            2
+        };
+    format!("{scaled:.decimals$}{suffix}")
 }
 
 /// USD for axis ticks: as [`usd`] without trailing zeros (`$1k`, `$2.5M`, `$0`).

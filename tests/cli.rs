@@ -213,3 +213,34 @@ fn corpus_of_bad_scenarios() {
         assert!(!out.exists(), "{}: no output for bad input", file.display());
     }
 }
+
+/// `salvosim completions SHELL` prints a script that knows every command and option, and
+/// `salvosim man [COMMAND]` a roff page of each; an unknown shell or command exits 2.
+#[test]
+fn completions_and_manual_pages_cover_every_command() {
+    let commands = ["run", "sweep", "calibrate", "backtest", "optimise", "contest", "compare", "merge", "report"];
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = salvosim().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let script = String::from_utf8(out.stdout).unwrap();
+        for word in commands.iter().chain(&["trials", "replace", "attacker-maximises"]) {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    salvosim().args(["completions", "tcsh"]).assert().code(2);
+    let top = String::from_utf8(salvosim().arg("man").output().unwrap().stdout).unwrap();
+    assert!(top.starts_with(".ie") || top.contains(".TH salvosim 1"), "{}", &top[..top.len().min(200)]);
+    for command in commands {
+        let out = salvosim().args(["man", command]).output().unwrap();
+        assert!(out.status.success(), "man {command}");
+        let page = String::from_utf8(out.stdout).unwrap();
+        assert!(page.contains(&format!(".TH salvosim-{command} 1")), "man {command}: {}", &page[..page.len().min(300)]);
+        assert!(
+            top.contains(&format!("salvosim\\-{command}")) || top.contains(command),
+            "the top page lists {command}"
+        );
+    }
+    let run = String::from_utf8(salvosim().args(["man", "run"]).output().unwrap().stdout).unwrap();
+    assert!(run.contains("trials") && run.contains("replace"), "man run lists the options");
+    salvosim().args(["man", "nosuch"]).assert().code(2).stderr(predicate::str::contains("salvosim's commands: run"));
+}

@@ -208,6 +208,10 @@ def fill(path, tables):
 
 
 def main():
+    if sys.argv[1] == "--console":
+        runs, readme = Path(sys.argv[2]), Path(sys.argv[3])
+        fill(readme, {"console": lambda: console(runs)})
+        return
     runs, findings, readme = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
     tables = {
         "baseline": lambda: baseline(runs),

@@ -62,6 +62,18 @@ pub(super) enum Command {
         /// A results folder written by `salvosim run`.
         dir: PathBuf,
     },
+    /// Print a completion script for SHELL: e.g. `salvosim completions bash >
+    /// ~/.local/share/bash-completion/completions/salvosim`.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of salvosim, or of one of its commands: `salvosim man run |
+    /// man -l -`.
+    Man {
+        /// A command (`run`, `sweep`, ...); default: salvosim itself.
+        command: Option<String>,
+    },
 }
 
 #[derive(Args)]

@@ -14,7 +14,7 @@ mod progress;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use salvosim::engine;
 use salvosim::output;
 use salvosim::scenario::InputError;
@@ -82,6 +82,26 @@ fn control_character() -> Option<InputError> {
     })
 }
 
+/// `salvosim man [COMMAND]`: the page of salvosim or of one command, roff on stdout.
+fn manual(command: Option<&str>) -> Result<(), Failure> {
+    let top = Cli::command();
+    let page = match command {
+        None => clap_mangen::Man::new(top),
+        Some(name) => {
+            let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_string()).collect();
+            let Some(sub) = top.find_subcommand(name).cloned() else {
+                let problem = format!("no such command; salvosim's commands: {}", names.join(", "));
+                return Err(InputError::argument(format!("man {name}"), problem).into());
+            };
+            let full = format!("salvosim-{name}");
+            let sub = sub.name(full.clone()).bin_name(format!("salvosim {name}")).version(env!("CARGO_PKG_VERSION"));
+            clap_mangen::Man::new(sub).title(full)
+        }
+    };
+    page.render(&mut std::io::stdout())?;
+    Ok(())
+}
+
 pub fn main() -> ExitCode {
     // Output piped into `head` ends quietly, as other command-line tools do, instead of panicking
     // on the broken pipe: the default disposition of SIGPIPE, which Rust's runtime ignores.
@@ -109,6 +129,11 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => commands::validate_file(&args),
         Command::Report(args) => commands::write_report(&args),
         Command::Plot { dir } => commands::redraw_charts(&dir),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "salvosim", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man { command } => manual(command.as_deref()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

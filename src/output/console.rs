@@ -4,7 +4,7 @@ use std::fmt::Write;
 
 use super::RunInfo;
 use crate::engine::Aggregate;
-use crate::format::{count, thousands, usd};
+use crate::format::{chance, count, thousands, usd, usd_finer};
 use crate::scenario::Scenario;
 use crate::stats::{Stats, Tally};
 
@@ -26,14 +26,20 @@ fn money_line(label: &str, stats: Option<Stats>) -> String {
             usd(s.p5),
             usd(s.p95)
         ),
-        Some(s) => format!(
-            "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
-            usd(s.mean),
-            usd(s.ci95[0]),
-            usd(s.ci95[1]),
-            usd(s.p5),
-            usd(s.p95)
-        ),
+        Some(s) => {
+            // As for the ratios: digits enough (up to three more) for the interval's ends to read
+            // apart, the mean with them; "$219M – $219M" says nothing about how narrow it is.
+            let show = |x: f64, more: usize| usd_finer(x, more);
+            let tight = (0..=3).find(|&m| show(s.ci95[0], m) != show(s.ci95[1], m)).unwrap_or(0);
+            format!(
+                "  {label:<28} {:>9}   95% CI {:>9} – {:<9}  p5–p95 {:>9} – {}",
+                show(s.mean, tight),
+                show(s.ci95[0], tight),
+                show(s.ci95[1], tight),
+                usd(s.p5),
+                usd(s.p95)
+            )
+        }
         None => format!("  {label:<28} {:>9}", "n/a"),
     }
 }
@@ -108,7 +114,8 @@ pub fn summary(info: &RunInfo, scenario: &Scenario, aggregate: &Aggregate) -> St
         let (p_exhausted, night) = match layer.stock {
             None => ("unlimited".to_string(), "–".to_string()),
             Some(_) => (
-                format!("{:.1}%", 100.0 * l.exhausted_trials as f64 / aggregate.trials as f64),
+                // "<0.1%" for a rare run-dry, not "0.0%" beside an exhaustion night.
+                chance(l.exhausted_trials as f64 / aggregate.trials as f64),
                 l.exhaustion_night.stats().map_or("never".into(), |s| format!("{:.0} (p50)", s.p50)),
             ),
         };
@@ -268,6 +275,10 @@ mod tests {
         assert!(wide.contains("0.25 – 0.33"), "{wide}");
         let leak = ratio_line("leak", Some(stats(0.105, [0.10491, 0.10509])), true);
         assert!(leak.contains("10.49% – 10.51%"), "{leak}");
+        let spend = money_line("spend", Some(stats(219.2e6, [218.8e6, 219.4e6])));
+        assert!(spend.contains("$219.2M") && spend.contains("$218.8M – $219.4M"), "{spend}");
+        let apart = money_line("spend", Some(stats(219.2e6, [218.0e6, 221.0e6])));
+        assert!(apart.contains("$218M – $221M"), "three digits where they suffice: {apart}");
         let point = ratio_line("ratio", Some(stats(0.5, [0.5, 0.5])), false);
         assert!(point.contains("0.50 – 0.50"), "a zero-width interval keeps the plain digits: {point}");
     }
